@@ -1,0 +1,131 @@
+"""Customer accounts: the user (identified by email), the address book, newsletters."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_email(email: str) -> str:
+    """One account per email whatever its case: addresses are stored lower-cased."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email, password=None, **extra):
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        EN = "en", "English"
+
+    email = models.EmailField(_("adresse email"), max_length=254, unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    newsletter_opt_in = models.BooleanField(default=False)
+    newsletter_changed_at = models.DateTimeField(null=True, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("client")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Address(models.Model):
+    """A saved address; orders copy it, so editing one only changes future orders (ACC-9)."""
+
+    class Kind(models.TextChoices):
+        DELIVERY = "delivery", _("Livraison")
+        BILLING = "billing", _("Facturation")
+
+    class Country(models.TextChoices):
+        FRANCE = "FR", _("France")
+        BELGIUM = "BE", _("Belgique")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    recipient = models.CharField(_("destinataire"), max_length=150)
+    company = models.CharField(_("société"), max_length=150, blank=True)
+    street = models.CharField(_("adresse"), max_length=200)
+    street_extra = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10)
+    city = models.CharField(_("ville"), max_length=100)
+    country = models.CharField(_("pays"), max_length=2, choices=Country.choices)
+    phone = models.CharField(_("téléphone"), max_length=30)
+    instructions = models.CharField(
+        _("instructions de livraison"), max_length=300, blank=True
+    )
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(kind="billing"),
+                name="accounts_one_billing_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}, {self.street}, {self.postcode} {self.city}"
+
+
+class Newsletter(models.Model):
+    """A newsletter written by staff and sent to every subscribed active customer."""
+
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    send_requested_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

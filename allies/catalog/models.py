@@ -1,0 +1,167 @@
+"""The catalogue: categories, products with variants, and vendors' offers on each variant.
+
+A product is what the customer looks at; a variant is one size/colour of it; an offer is one
+vendor's price and stock for one variant (CAT-2). Several vendors may offer the same variant.
+
+Listing pages must not touch offers row by row, so each product carries a summary of its
+offers (lowest price, best availability, number of offers) kept current by
+`catalog.services.product_summaries_refresh`, which every offer write calls.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Availability(models.IntegerChoices):
+    """Ordered best first, so the minimum over offers is the product's best availability."""
+
+    IN_STOCK = 0, _("En stock")
+    RESTOCKING = 1, _("En cours de réapprovisionnement")
+    OUT_OF_STOCK = 2, _("En rupture de stock")
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Sizes shown in this category's size filter, in their natural order ("S,M,L,XL").
+    size_scale = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+    @property
+    def intro(self) -> str:
+        return (
+            self.description_en
+            if get_language() == "en" and self.description_en
+            else self.description
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("storefront:category", kwargs={"slug": self.slug})
+
+    @property
+    def sizes(self) -> list[str]:
+        return [s for s in self.size_scale.split(",") if s]
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        """What the product is drawn as (its generated image) and how it ships."""
+
+        SHIRT = "shirt", "shirt"
+        TROUSERS = "trousers", "trousers"
+        SHOES = "shoes", "shoes"
+        WATCH = "watch", "watch"
+        LEATHER = "leather", "leather"
+        GROOMING = "grooming", "grooming"
+        FURNITURE = "furniture", "furniture"
+        KNITWEAR = "knitwear", "knitwear"
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    brand = models.CharField(max_length=100, blank=True)
+    description = models.TextField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Bulky goods ship in several parcels ("Colis 1/3", CAT-5); weight drives shipping fees.
+    parcel_count = models.PositiveSmallIntegerField(default=1)
+    weight_grams = models.PositiveIntegerField(default=500)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.200"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(db_index=True)
+    # Summary of the active offers, for listings (see module docstring).
+    price_from = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    availability = models.PositiveSmallIntegerField(
+        choices=Availability.choices, default=Availability.OUT_OF_STOCK
+    )
+    offer_count = models.PositiveIntegerField(default=0)
+    # Accent- and case-free terms of title, brand and category (core.text.search_document).
+    search_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "is_active", "price_from"]),
+            models.Index(fields=["category", "is_active", "created_at"]),
+            models.Index(fields=["is_active", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("storefront:product", kwargs={"slug": self.slug})
+
+    @property
+    def image_url(self) -> str:
+        return reverse("product_image", kwargs={"pk": self.pk})
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64, unique=True)
+    size = models.CharField(max_length=20, blank=True)
+    colour = models.CharField(max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["size", "product"])]
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.size, self.colour) if p]
+        return f"{self.product.title} ({', '.join(parts)})" if parts else self.product.title
+
+    @property
+    def label(self) -> str:
+        return " · ".join(p for p in (self.size, self.colour) if p)
+
+
+class Offer(models.Model):
+    """One vendor's price (euros TTC) and stock for one variant."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="offers")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="offers")
+    vendor_sku = models.CharField(max_length=64, blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    stock = models.PositiveIntegerField(default=0)
+    # When out of stock but being restocked: "Livré sous X semaines".
+    restock_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "variant"], name="catalog_offer_unique"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="catalog_offer_price_gt_0"),
+        ]
+        indexes = [models.Index(fields=["variant", "is_active", "price"])]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}:{self.variant_id} {self.price}"
+
+    @property
+    def availability(self) -> Availability:
+        if self.stock > 0:
+            return Availability.IN_STOCK
+        if self.restock_weeks:
+            return Availability.RESTOCKING
+        return Availability.OUT_OF_STOCK

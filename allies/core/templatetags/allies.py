@@ -1,0 +1,14 @@
+"""Template filters used across the site (built in to every template)."""
+
+from django import template
+from django.utils.translation import get_language
+
+from allies.core.money import format_eur
+
+register = template.Library()
+
+
+@register.filter
+def eur(amount) -> str:
+    """Format a Decimal amount in euros for the active language: 49,90 € / €49.90."""
+    return format_eur(amount, language=get_language() or "fr")

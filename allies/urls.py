@@ -1,0 +1,27 @@
+"""URL map. Pages live under i18n patterns: French at /, English at /en/."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from allies.storefront import views as storefront_views
+
+urlpatterns = [
+    path("robots.txt", storefront_views.robots_txt, name="robots"),
+    path("sitemap.xml", storefront_views.sitemap_xml, name="sitemap"),
+    path(
+        "images/produits/<int:pk>.svg",
+        storefront_views.product_image,
+        name="product_image",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("compte/", include("allies.accounts.urls")),
+    path("", include("allies.storefront.urls")),
+    prefix_default_language=False,
+)
+
+handler404 = "allies.storefront.views.page_not_found"
+handler500 = "allies.storefront.views.server_error"

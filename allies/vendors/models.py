@@ -1,0 +1,54 @@
+"""Vendors: the independent sellers, their legal identity and the people who act for them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Vendor(models.Model):
+    name = models.CharField(_("nom commercial"), max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    # Legal identity printed on invoices (INV-3).
+    legal_name = models.CharField(_("raison sociale"), max_length=200)
+    legal_form = models.CharField(_("forme juridique"), max_length=50, blank=True)
+    share_capital = models.CharField(_("capital social"), max_length=50, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14)
+    vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20)
+    street = models.CharField(_("adresse"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=10)
+    city = models.CharField(_("ville"), max_length=100)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    email = models.EmailField(_("email de contact"))
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.15"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("storefront:vendor", kwargs={"slug": self.slug})
+
+
+class VendorMembership(models.Model):
+    """A user acting for a vendor; one vendor may have several users."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vendor_memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "user"], name="vendors_membership_unique")
+        ]

@@ -1,0 +1,22 @@
+"""Shared test setup: tasks run immediately, mail is captured, factories are at hand."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background tasks run inline so a test sees their effect (the worker is tested apart)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(_immediate_tasks):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
