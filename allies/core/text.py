@@ -4,6 +4,10 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Words too common to help find a product; dropped from queries, not from documents.
+STOP_WORDS = frozenset(
+    "a au aux avec d de des du en et l la le les pour sur un une the for with and of".split()
+)
 
 
 def fold(text: str) -> str:
@@ -15,10 +19,10 @@ def fold(text: str) -> str:
 
 def stem(word: str) -> str:
     """A light French stemmer: enough for plurals ("chemises", "chapeaux", "travaux")."""
-    if len(word) > 4 and word.endswith("aux"):
-        return word[:-3] + "al"
     if len(word) > 3 and word.endswith(("eaux", "eux")):
         return word[:-1]
+    if len(word) > 4 and word.endswith("aux"):
+        return word[:-3] + "al"
     if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
         return word[:-1]
     return word
@@ -27,6 +31,12 @@ def stem(word: str) -> str:
 def search_terms(text: str) -> list[str]:
     """The normalised words of a text, in order, as stored and as searched."""
     return [stem(w) for w in _WORD.findall(fold(text))]
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms of a search query: normalised, without stop words, without repeats."""
+    terms = [t for t in search_terms(text) if t not in STOP_WORDS]
+    return list(dict.fromkeys(terms))
 
 
 def search_document(*parts: str) -> str:
