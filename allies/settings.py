@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allies.shipping",
     "allies.notifications",
     "allies.storefront",
+    "allies.demo",
 ]
 
 MIDDLEWARE = [
