@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "allies.shipping",
     "allies.notifications",
     "allies.storefront",
+    "allies.cart",
+    "allies.orders",
+    "allies.payments",
     "allies.demo",
 ]
 

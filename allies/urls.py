@@ -15,6 +15,7 @@ urlpatterns = [
         name="product_image",
     ),
     path("admin/", admin.site.urls),
+    path("paiement/", include("allies.payments.urls")),
 ]
 
 urlpatterns += i18n_patterns(

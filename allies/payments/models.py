@@ -1,0 +1,1 @@
+"""Payments: see allies/payments/services.py."""
