@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "allies.notifications",
     "allies.storefront",
     "allies.cart",
+    "allies.checkout",
     "allies.orders",
     "allies.payments",
     "allies.demo",
@@ -238,3 +239,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Relay-point directory used by "Point relais" (a dotted class path; see shipping/relay.py).
+RELAY_POINT_PROVIDER = os.environ.get(
+    "RELAY_POINT_PROVIDER", "allies.shipping.relay.LocalRelayDirectory"
+)

@@ -19,7 +19,10 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("compte/achats/", include("allies.orders.urls")),
     path("compte/", include("allies.accounts.urls")),
+    path("panier/", include("allies.cart.urls")),
+    path("commande/", include("allies.checkout.urls")),
     path("", include("allies.storefront.urls")),
     prefix_default_language=False,
 )

@@ -70,15 +70,3 @@ class DiscountCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-
-class DiscountRedemption(models.Model):
-    """A use of a code by a paid order (usage limits count these)."""
-
-    code = models.ForeignKey(DiscountCode, on_delete=models.PROTECT, related_name="redemptions")
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="+")
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)

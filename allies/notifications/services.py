@@ -43,7 +43,12 @@ def notification_send(
     if not recipient_may_receive(address):
         return False
     language = language or getattr(user, "language", None) or settings.LANGUAGE_CODE
-    ctx = {"user": user, "site_url": settings.SITE_URL, **(context or {})}
+    ctx = {
+        "user": user,
+        "site_url": settings.SITE_URL,
+        "customer_service_email": settings.CUSTOMER_SERVICE_EMAIL,
+        **(context or {}),
+    }
     with translation.override(language):
         ctx["language"] = language
         subject = render_to_string(f"notifications/{template}/subject.txt", ctx)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from allies.shipping.modes import ShippingMode
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
@@ -69,10 +71,7 @@ class VendorOrder(models.Model):
         REFUSED = "refused", _("Refusée par le vendeur")
         CANCELLED = "cancelled", _("Annulée")
 
-    class ShippingMode(models.TextChoices):
-        HOME = "home", _("Domicile")
-        EXPRESS = "express", _("Express")
-        RELAY = "relay", _("Point relais")
+    ShippingMode = ShippingMode  # one list of modes, owned by the shipping engine
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="vendor_orders")
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="orders")
@@ -87,6 +86,10 @@ class VendorOrder(models.Model):
     lines_total = models.DecimalField(max_digits=12, decimal_places=2)
     # Part of the order's discount carried by this vendor order, and who funds it.
     discount_share = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # The vendor's delay in working days, and the dates it gives from the validation day
+    # (re-dated when payment is accepted: delays start once the order is validated).
+    delivery_min_days = models.PositiveSmallIntegerField(default=0)
+    delivery_max_days = models.PositiveSmallIntegerField(default=0)
     delivery_min_date = models.DateField()
     delivery_max_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)

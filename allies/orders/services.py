@@ -4,8 +4,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from allies.cart.models import Cart, CartLine
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
+from allies.core.deadlines import add_working_days
 from allies.orders.models import Order, OrderEvent, OrderLine, OrderSequence, VendorOrder
 
 
@@ -40,22 +42,77 @@ def _stock_release(*, order: Order) -> None:
     product_summaries_refresh(product_ids=product_ids)
 
 
+def _stock_retake(*, order: Order) -> bool:
+    """Take the units again for an order whose hold had lapsed; False if some are gone."""
+    lines = list(OrderLine.objects.filter(vendor_order__order=order).values("offer_id", "quantity"))
+    for line in lines:
+        taken = Offer.objects.filter(id=line["offer_id"], stock__gte=line["quantity"]).update(
+            stock=F("stock") - line["quantity"]
+        )
+        if not taken:
+            return False
+    return True
+
+
 @transaction.atomic
 def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
-    """The bank said yes: the order is "validée" and each vendor order "En préparation"."""
+    """The bank said yes: the order is "validée" and each vendor order "En préparation".
+
+    Its lines leave the customer's cart and the confirmation email is sent. A payment that
+    succeeds after its hold lapsed (the customer lingered on the 3-D Secure page) takes the
+    stock again if it is still there; otherwise OrderTransitionError, and the caller refunds.
+    """
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == Order.Status.VALIDATED:
         return order  # a second notification of the same payment changes nothing
-    if order.status != Order.Status.AWAITING_PAYMENT:
+    if order.status in (Order.Status.PAYMENT_FAILED, Order.Status.CANCELLED):
+        with transaction.atomic():
+            if not _stock_retake(order=order):
+                transaction.set_rollback(True)
+                raise OrderTransitionError(f"order {order.reference} lost its stock")
+        product_summaries_refresh(
+            product_ids=Offer.objects.filter(
+                id__in=OrderLine.objects.filter(vendor_order__order=order).values("offer_id")
+            ).values_list("variant__product_id", flat=True)
+        )
+    elif order.status != Order.Status.AWAITING_PAYMENT:
         raise OrderTransitionError(f"order {order.reference} is {order.status}")
     now = timezone.now()
     order.status = Order.Status.VALIDATED
     order.validated_at = now
+    order.cancelled_at = None
     order.reserved_until = None
-    order.save(update_fields=["status", "validated_at", "reserved_until"])
-    VendorOrder.objects.filter(order=order).update(status=VendorOrder.Status.PREPARING)
+    order.save(update_fields=["status", "validated_at", "cancelled_at", "reserved_until"])
+    # Delivery delays start now that the order is validated.
+    today = timezone.localdate(now)
+    for vendor_order in VendorOrder.objects.filter(order=order):
+        vendor_order.status = VendorOrder.Status.PREPARING
+        vendor_order.delivery_min_date = add_working_days(today, vendor_order.delivery_min_days)
+        vendor_order.delivery_max_date = add_working_days(today, vendor_order.delivery_max_days)
+        vendor_order.save(update_fields=["status", "delivery_min_date", "delivery_max_date"])
     order_event_add(order=order, kind="payment_succeeded", payment=payment_reference)
+    CartLine.objects.filter(
+        cart__customer_id=order.customer_id,
+        offer_id__in=OrderLine.objects.filter(vendor_order__order=order).values("offer_id"),
+    ).delete()
+    Cart.objects.filter(customer_id=order.customer_id, discount_code=order.discount_code_id).exclude(
+        discount_code=None
+    ).update(discount_code=None)
+    order_confirmation_send(order=order)
     return order
+
+
+def order_confirmation_send(*, order: Order) -> None:
+    """The confirmation email: reference, lines, each vendor's fee and estimate, totals."""
+    from allies.notifications.services import notification_send
+    from allies.orders.selectors import customer_order_get
+
+    detailed = customer_order_get(customer=order.customer, reference=order.reference)
+    notification_send(
+        template="order_confirmation",
+        user=order.customer,
+        context={"order": detailed, "vendor_orders": list(detailed.vendor_orders.all())},
+    )
 
 
 @transaction.atomic
@@ -70,4 +127,20 @@ def order_payment_failed(*, order: Order, reason: str) -> Order:
     VendorOrder.objects.filter(order=order).update(status=VendorOrder.Status.CANCELLED)
     _stock_release(order=order)
     order_event_add(order=order, kind="payment_failed", reason=reason)
+    return order
+
+
+@transaction.atomic
+def order_cancel_unpaid(*, order: Order, actor=None, reason: str = "customer") -> Order:
+    """A not-yet-validated order can be cancelled (ORD-4): its stock goes back on sale."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        raise OrderTransitionError(f"order {order.reference} is {order.status}")
+    order.status = Order.Status.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.reserved_until = None
+    order.save(update_fields=["status", "cancelled_at", "reserved_until"])
+    VendorOrder.objects.filter(order=order).update(status=VendorOrder.Status.CANCELLED)
+    _stock_release(order=order)
+    order_event_add(order=order, kind="cancelled", actor=actor, reason=reason)
     return order

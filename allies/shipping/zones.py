@@ -20,6 +20,11 @@ class Zone(StrEnum):
     def label(self) -> str:
         return str(ZONE_LABELS[self])
 
+    @property
+    def country(self) -> str:
+        """ISO country of the zone: Corse is in France."""
+        return "BE" if self is Zone.BELGIQUE else "FR"
+
 
 ZONE_LABELS = {
     Zone.FRANCE: _("France métropolitaine"),
@@ -28,6 +33,11 @@ ZONE_LABELS = {
 }
 
 DELIVERED_COUNTRIES = ("FR", "BE")
+
+# Display order of destinations (product page block, vendor rate tables).
+ZONE_ORDER = (Zone.FRANCE, Zone.CORSE, Zone.BELGIQUE)
+# Choices for model and form fields (labels stay lazy: translated when shown).
+ZONE_CHOICES = [(zone.value, ZONE_LABELS[zone]) for zone in ZONE_ORDER]
 
 _FR = re.compile(r"^\d{5}$")
 _BE = re.compile(r"^[1-9]\d{3}$")

@@ -12,3 +12,11 @@ register = template.Library()
 def eur(amount) -> str:
     """Format a Decimal amount in euros for the active language: 49,90 € / €49.90."""
     return format_eur(amount, language=get_language() or "fr")
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """"FR" → "France", "BE" → "Belgique", in the active language."""
+    from allies.accounts.models import Address
+
+    return str(dict(Address.Country.choices).get(code, code))

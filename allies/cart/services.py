@@ -1,0 +1,152 @@
+"""Writes on the cart: add, change quantity, remove, merge at login, discount code."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allies.cart.discounts import DiscountLine, DiscountRefused, discount_evaluate
+from allies.cart.models import Cart, CartLine
+from allies.catalog.models import Offer
+
+
+class CartError(Exception):
+    """A cart change that cannot be made; `str(exc)` is the customer-facing reason."""
+
+
+def cart_for_request(request, *, create: bool = False) -> Cart | None:
+    """The customer's cart, or the guest's cart kept in the session."""
+    if request.user.is_authenticated:
+        if create:
+            return Cart.objects.get_or_create(customer=request.user)[0]
+        return Cart.objects.filter(customer=request.user).first()
+    key = request.session.session_key
+    if key is None:
+        if not create:
+            return None
+        request.session.save()
+        key = request.session.session_key
+    if create:
+        return Cart.objects.get_or_create(session_key=key)[0]
+    return Cart.objects.filter(session_key=key).first()
+
+
+def _available(offer: Offer) -> int:
+    return offer.stock if offer.is_active and offer.vendor.is_active else 0
+
+
+@transaction.atomic
+def cart_add(*, cart: Cart, offer_id: int, quantity: int = 1) -> tuple[CartLine, bool]:
+    """Add units of an offer; returns the line and whether the quantity had to be limited."""
+    if quantity < 1:
+        raise CartError(_("La quantité doit être d'au moins 1."))
+    offer = Offer.objects.select_related("vendor").filter(pk=offer_id).first()
+    if offer is None or _available(offer) == 0:
+        raise CartError(_("Cet article n'est plus disponible chez ce vendeur."))
+    line = CartLine.objects.filter(cart=cart, offer=offer).first()
+    wanted = quantity + (line.quantity if line else 0)
+    limited = wanted > offer.stock
+    wanted = min(wanted, offer.stock)
+    if line is None:
+        line = CartLine.objects.create(
+            cart=cart, offer=offer, quantity=wanted, price_when_added=offer.price
+        )
+    else:
+        line.quantity = wanted
+        line.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line, limited
+
+
+@transaction.atomic
+def cart_line_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> bool:
+    """Set a line's quantity (0 removes it); returns whether it had to be limited by stock."""
+    line = CartLine.objects.select_related("offer__vendor").filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise CartError(_("Cet article n'est plus dans votre panier."))
+    if quantity <= 0:
+        line.delete()
+        return False
+    available = _available(line.offer)
+    limited = quantity > available
+    line.quantity = max(1, min(quantity, available)) if available else quantity
+    line.save(update_fields=["quantity"])
+    return limited
+
+
+def cart_line_remove(*, cart: Cart, line_id: int) -> None:
+    CartLine.objects.filter(cart=cart, pk=line_id).delete()
+
+
+@transaction.atomic
+def cart_prices_accept(*, cart: Cart) -> None:
+    """The customer saw the new prices: they become the cart's prices."""
+    for line in CartLine.objects.filter(cart=cart).select_related("offer"):
+        if line.price_when_added != line.offer.price:
+            line.price_when_added = line.offer.price
+            line.save(update_fields=["price_when_added"])
+
+
+@transaction.atomic
+def cart_merge(*, guest_session_key: str | None, customer) -> Cart | None:
+    """At login, the guest's lines join the customer's cart (quantities capped by stock)."""
+    if not guest_session_key:
+        return None
+    guest = Cart.objects.filter(session_key=guest_session_key).first()
+    if guest is None:
+        return None
+    cart = Cart.objects.get_or_create(customer=customer)[0]
+    for line in guest.lines.select_related("offer"):
+        mine = CartLine.objects.filter(cart=cart, offer=line.offer).first()
+        if mine is None:
+            line.cart = cart
+            line.quantity = min(line.quantity, max(line.offer.stock, 1))
+            line.save(update_fields=["cart", "quantity"])
+        else:
+            mine.quantity = min(mine.quantity + line.quantity, max(line.offer.stock, 1))
+            mine.save(update_fields=["quantity"])
+    if guest.discount_code_id and not cart.discount_code_id:
+        cart.discount_code_id = guest.discount_code_id
+        cart.save(update_fields=["discount_code"])
+    guest.delete()
+    return cart
+
+
+def cart_discount_lines(cart: Cart) -> list[DiscountLine]:
+    lines = CartLine.objects.filter(cart=cart).select_related("offer__variant__product")
+    return [
+        DiscountLine(
+            vendor_id=ln.offer.vendor_id,
+            category_id=ln.offer.variant.product.category_id,
+            amount=ln.offer.price * ln.quantity,
+        )
+        for ln in lines
+    ]
+
+
+@transaction.atomic
+def cart_discount_apply(*, cart: Cart, code: str, customer=None) -> None:
+    """Check the code against the cart now; raises DiscountRefused with the reason."""
+    result = discount_evaluate(
+        code=code, lines=cart_discount_lines(cart), customer=customer, now=timezone.now()
+    )
+    cart.discount_code = result.code
+    cart.save(update_fields=["discount_code"])
+
+
+def cart_discount_remove(*, cart: Cart) -> None:
+    cart.discount_code = None
+    cart.save(update_fields=["discount_code"])
+
+
+__all__ = [
+    "CartError",
+    "DiscountRefused",
+    "cart_add",
+    "cart_discount_apply",
+    "cart_discount_remove",
+    "cart_for_request",
+    "cart_line_remove",
+    "cart_line_set_quantity",
+    "cart_merge",
+    "cart_prices_accept",
+]

@@ -1,0 +1,329 @@
+"""Checkout steps: "Livraison de vos achats" → billing → review and pay → result.
+
+The customer's choices live in the session under `checkout` until the order is placed; each
+step re-reads the cart, so a change made in another tab is seen, never silently applied.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from allies.accounts.models import Address
+from allies.cart.discounts import DiscountRefused, discount_evaluate
+from allies.cart.selectors import cart_view
+from allies.cart.services import cart_discount_lines, cart_for_request
+from allies.accounts.forms import AddressForm
+from allies.checkout.forms import BillingSameForm, address_form_save
+from allies.checkout.quotes import cart_quote
+from allies.checkout.services import CheckoutChoices, CheckoutError, order_place
+from allies.orders.models import Order, VendorOrder
+from allies.orders.selectors import customer_order_get
+from allies.orders.tasks import order_reservation_expiry_schedule
+from allies.payments.services import (
+    PaymentError,
+    payment_return_urls,
+    payment_start,
+)
+from allies.shipping.relay import relay_provider
+
+SESSION_KEY = "checkout"
+
+
+def _state(request) -> dict:
+    return request.session.get(SESSION_KEY) or {}
+
+
+def _save_state(request, **changes) -> None:
+    state = _state(request)
+    state.update(changes)
+    request.session[SESSION_KEY] = state
+
+
+def _cart_or_redirect(request):
+    view = cart_view(cart_for_request(request))
+    if view.is_empty:
+        return view, redirect("cart:detail")
+    if view.has_changes:
+        messages.warning(
+            request,
+            _("Des prix ou des stocks ont changé depuis l'ajout au panier : vérifiez-les."),
+        )
+        return view, redirect("cart:detail")
+    return view, None
+
+
+def _discount(request, view):
+    cart = view.cart
+    if cart is None or cart.discount_code_id is None:
+        return None, None
+    try:
+        result = discount_evaluate(
+            code=cart.discount_code.code,
+            lines=cart_discount_lines(cart),
+            customer=request.user,
+            now=timezone.now(),
+        )
+    except DiscountRefused as exc:
+        return None, str(exc)
+    return result, None
+
+
+@login_required
+def delivery(request):
+    """"Livraison de vos achats": the address, then a mode per vendor (CHK-3)."""
+    view, bounce = _cart_or_redirect(request)
+    if bounce:
+        return bounce
+    addresses = list(Address.objects.filter(user=request.user, kind=Address.Kind.DELIVERY))
+    state = _state(request)
+    address_form = AddressForm(kind=Address.Kind.DELIVERY, prefix="new")
+    if request.method == "POST" and request.POST.get("action") == "add_address":
+        address_form = AddressForm(request.POST, kind=Address.Kind.DELIVERY, prefix="new")
+        if address_form.is_valid():
+            address = address_form_save(address_form, user=request.user)
+            if address is not None:
+                _save_state(request, address=address.pk, modes={}, relays={})
+                return redirect("checkout:delivery")
+    chosen_id = state.get("address")
+    if request.method == "POST" and request.POST.get("action") == "choose_address":
+        chosen_id = _int(request.POST.get("address"))
+        _save_state(request, address=chosen_id, modes={}, relays={})
+        return redirect("checkout:delivery")
+    address = next((a for a in addresses if a.pk == chosen_id), None) or next(
+        iter(addresses), None
+    )
+    quote, quote_error, relay_points = None, None, {}
+    modes = {int(k): v for k, v in (state.get("modes") or {}).items()}
+    relays = {int(k): v for k, v in (state.get("relays") or {}).items()}
+    if address is not None:
+        quote, quote_error = cart_quote(view, postcode=address.postcode, country=address.country)
+        if quote is not None:
+            for vendor_id, mode in quote.cheapest_modes().items():
+                modes.setdefault(vendor_id, mode)
+            provider = relay_provider()
+            for vq in quote.vendors:
+                relay = vq.option(VendorOrder.ShippingMode.RELAY)
+                if relay is not None:
+                    relay_points[vq.vendor_id] = provider.search(
+                        country=address.country,
+                        postcode=address.postcode,
+                        city=address.city,
+                        carrier=relay.carrier,
+                        limit=5,
+                    )
+    errors = []
+    if request.method == "POST" and request.POST.get("action") == "choose_modes" and quote:
+        for vq in quote.vendors:
+            mode = request.POST.get(f"mode_{vq.vendor_id}", "")
+            if vq.option(mode) is None:
+                errors.append(_("Choisissez un mode de livraison pour chaque vendeur."))
+                continue
+            modes[vq.vendor_id] = mode
+            if mode == VendorOrder.ShippingMode.RELAY:
+                point = request.POST.get(f"relay_{vq.vendor_id}", "")
+                if point not in {p.id for p in relay_points.get(vq.vendor_id, [])}:
+                    errors.append(_("Choisissez un point relais dans la liste proposée."))
+                relays[vq.vendor_id] = point
+        _save_state(
+            request,
+            address=address.pk,
+            modes={str(k): v for k, v in modes.items()},
+            relays={str(k): v for k, v in relays.items()},
+        )
+        if not errors:
+            return redirect("checkout:billing")
+    groups = []
+    if quote is not None:
+        by_vendor = {g.vendor.id: g for g in view.groups}
+        for vq in quote.vendors:
+            groups.append(
+                {
+                    "group": by_vendor[vq.vendor_id],
+                    "quote": vq,
+                    "mode": modes.get(vq.vendor_id),
+                    "relay": relays.get(vq.vendor_id),
+                    "relay_points": relay_points.get(vq.vendor_id, []),
+                }
+            )
+    return render(
+        request,
+        "checkout/delivery.html",
+        {
+            "step": 1,
+            "cart": view,
+            "addresses": addresses,
+            "address": address,
+            "address_form": address_form,
+            "quote": quote,
+            "quote_error": quote_error,
+            "groups": groups,
+            "errors": list(dict.fromkeys(errors)),
+        },
+    )
+
+
+@login_required
+def billing(request):
+    """Billing address: the delivery address, or a different one (CHK-6)."""
+    view, bounce = _cart_or_redirect(request)
+    if bounce:
+        return bounce
+    state = _state(request)
+    if not state.get("address") or not state.get("modes"):
+        return redirect("checkout:delivery")
+    existing = Address.objects.filter(user=request.user, kind=Address.Kind.BILLING).first()
+    same_form = BillingSameForm(
+        request.POST or None, initial={"same": state.get("billing") in (None, "same")}
+    )
+    initial = (
+        {f: getattr(existing, f) for f in AddressForm.base_fields if hasattr(existing, f)}
+        if existing
+        else {}
+    )
+    form = AddressForm(
+        request.POST or None, kind=Address.Kind.BILLING, prefix="billing", initial=initial
+    )
+    if request.method == "POST" and same_form.is_valid():
+        if same_form.cleaned_data["same"]:
+            _save_state(request, billing="same")
+            return redirect("checkout:review")
+        if form.is_valid():
+            saved = address_form_save(form, user=request.user, address=existing)
+            if saved is not None:
+                _save_state(request, billing=saved.pk)
+                return redirect("checkout:review")
+    return render(
+        request,
+        "checkout/billing.html",
+        {"step": 2, "cart": view, "form": form, "same_form": same_form, "existing": existing},
+    )
+
+
+def _choices(request) -> CheckoutChoices | None:
+    state = _state(request)
+    if not state.get("address") or not state.get("modes"):
+        return None
+    billing_id = state.get("billing")
+    return CheckoutChoices(
+        delivery_address_id=state["address"],
+        billing_address_id=None if billing_id in (None, "same") else billing_id,
+        modes={int(k): v for k, v in state["modes"].items()},
+        relay_points={int(k): v for k, v in (state.get("relays") or {}).items()},
+    )
+
+
+@login_required
+def review(request):
+    """Everything at a glance before paying; "Payer" places the order and opens payment."""
+    view, bounce = _cart_or_redirect(request)
+    if bounce:
+        return bounce
+    choices = _choices(request)
+    if choices is None or "billing" not in _state(request):
+        return redirect("checkout:delivery")
+    delivery_address = Address.objects.filter(
+        user=request.user, pk=choices.delivery_address_id
+    ).first()
+    if delivery_address is None:
+        return redirect("checkout:delivery")
+    billing_address = (
+        Address.objects.filter(user=request.user, pk=choices.billing_address_id).first()
+        if choices.billing_address_id
+        else delivery_address
+    )
+    quote, quote_error = cart_quote(
+        view, postcode=delivery_address.postcode, country=delivery_address.country
+    )
+    discount, discount_error = _discount(request, view)
+    rows, shipping_total = [], 0
+    if quote is not None:
+        by_vendor = {g.vendor.id: g for g in view.groups}
+        provider = relay_provider()
+        for vq in quote.vendors:
+            option = vq.option(choices.modes.get(vq.vendor_id, ""))
+            if option is None:
+                return redirect("checkout:delivery")
+            relay = None
+            if option.mode == VendorOrder.ShippingMode.RELAY:
+                relay = provider.get(choices.relay_points.get(vq.vendor_id, ""))
+            shipping_total += option.fee
+            rows.append({"group": by_vendor[vq.vendor_id], "option": option, "relay": relay})
+    discount_amount = discount.amount if discount else 0
+    total = view.lines_total + shipping_total - discount_amount
+    return render(
+        request,
+        "checkout/review.html",
+        {
+            "step": 3,
+            "cart": view,
+            "rows": rows,
+            "delivery_address": delivery_address,
+            "billing_address": billing_address,
+            "shipping_total": shipping_total,
+            "discount": discount,
+            "discount_error": discount_error,
+            "quote_error": quote_error,
+            "total": total,
+        },
+    )
+
+
+@login_required
+@require_POST
+def pay(request):
+    view, bounce = _cart_or_redirect(request)
+    if bounce:
+        return bounce
+    choices = _choices(request)
+    if choices is None:
+        return redirect("checkout:delivery")
+    try:
+        order = order_place(customer=request.user, cart=view.cart, choices=choices)
+    except CheckoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("checkout:review")
+    order_reservation_expiry_schedule(order=order)
+    urls = payment_return_urls(request=request)
+    try:
+        started = payment_start(
+            order=order,
+            return_url=urls.return_url,
+            error_url=urls.error_url,
+            cancel_url=urls.cancel_url,
+        )
+    except PaymentError as exc:
+        from allies.orders.services import order_payment_failed
+
+        order_payment_failed(order=order, reason="payment_start_failed")
+        messages.error(request, str(exc))
+        return redirect("checkout:review")
+    return redirect(started.redirect_url)
+
+
+@login_required
+def payment_result(request, reference):
+    """Where the customer lands after the bank: confirmation, or what went wrong."""
+    order = customer_order_get(customer=request.user, reference=reference)
+    if order.status == Order.Status.VALIDATED:
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "checkout/confirmation.html", {"order": order})
+    payment = order.payments.order_by("-id").first()
+    return render(
+        request,
+        "checkout/payment_failed.html",
+        {"order": order, "payment": payment},
+        status=200,
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
