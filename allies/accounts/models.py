@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,12 +43,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("langue"), max_length=2, choices=Language.choices, default=Language.FR
     )
-    newsletter_opt_in = models.BooleanField(default=False)
-    newsletter_changed_at = models.DateTimeField(null=True, blank=True)
-    is_staff = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    newsletter_opt_in = models.BooleanField(_("abonné aux offres"), default=False)
+    newsletter_changed_at = models.DateTimeField(_("abonnement modifié le"), null=True, blank=True)
+    is_staff = models.BooleanField(_("équipe Alliés"), default=False)
+    is_active = models.BooleanField(_("compte actif"), default=True)
+    deactivated_at = models.DateTimeField(_("désactivé le"), null=True, blank=True)
+    reactivated_at = models.DateTimeField(_("réactivé le"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
 
     objects = UserManager()
 
@@ -70,6 +72,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name or self.email
 
+    def _get_session_auth_hash(self, secret=None):
+        # AUTHENTICATION_BACKENDS lets inactive users authenticate (so the login form can tell
+        # them their account is deactivated), which also means its get_user() keeps their
+        # existing sessions alive. Mixing the (de/re)activation stamps into the session hash
+        # ends every session of an account when it is deactivated, and sessions opened before
+        # a deactivation stay dead after a reactivation. Accounts never deactivated keep
+        # Django's own hash.
+        if self.deactivated_at is None and self.reactivated_at is None and self.is_active:
+            return super()._get_session_auth_hash(secret=secret)
+        material = f"{self.password}|{self.is_active}|{self.deactivated_at}|{self.reactivated_at}"
+        return salted_hmac(
+            "allies.accounts.User.session_auth_hash", material, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
 
 class Address(models.Model):
     """A saved address; orders copy it, so editing one only changes future orders (ACC-9)."""
@@ -83,7 +99,7 @@ class Address(models.Model):
         BELGIUM = "BE", _("Belgique")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     recipient = models.CharField(_("destinataire"), max_length=150)
     company = models.CharField(_("société"), max_length=150, blank=True)
     street = models.CharField(_("adresse"), max_length=200)
@@ -92,21 +108,25 @@ class Address(models.Model):
     city = models.CharField(_("ville"), max_length=100)
     country = models.CharField(_("pays"), max_length=2, choices=Country.choices)
     phone = models.CharField(_("téléphone"), max_length=30)
-    instructions = models.CharField(
-        _("instructions de livraison"), max_length=300, blank=True
-    )
-    is_default = models.BooleanField(default=False)
+    instructions = models.CharField(_("instructions de livraison"), max_length=300, blank=True)
+    is_default = models.BooleanField(_("adresse de livraison par défaut"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("adresse")
         ordering = ["-is_default", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
                 condition=models.Q(kind="billing"),
                 name="accounts_one_billing_address",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(kind="delivery", is_default=True),
+                name="accounts_one_default_delivery_address",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,14 +138,40 @@ class Newsletter(models.Model):
 
     subject = models.CharField(_("objet"), max_length=200)
     body = models.TextField(_("message"))
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    send_requested_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    recipient_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    send_requested_at = models.DateTimeField(_("envoi demandé le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(_("destinataires"), default=0)
 
     class Meta:
+        verbose_name = _("newsletter")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class NewsletterDelivery(models.Model):
+    """One row per (newsletter, customer) emailed: a re-run of the sending task skips them."""
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newsletter", "user"], name="accounts_newsletter_delivery_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.newsletter_id} → {self.user_id}"
