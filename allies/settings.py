@@ -246,3 +246,15 @@ LOGGING = {
 RELAY_POINT_PROVIDER = os.environ.get(
     "RELAY_POINT_PROVIDER", "allies.shipping.relay.LocalRelayDirectory"
 )
+
+# Payments: "sandbox" (the in-process test bank with its 3-D Secure page, the default) or
+# "lemonway" (LemonWay's Directkit JSON v2 API; the URLs and keys come from onboarding).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+LEMONWAY_API_URL = os.environ.get("LEMONWAY_API_URL", "")
+LEMONWAY_WEBKIT_URL = os.environ.get("LEMONWAY_WEBKIT_URL", "")
+LEMONWAY_OAUTH_URL = os.environ.get("LEMONWAY_OAUTH_URL", "")
+LEMONWAY_API_KEY = os.environ.get("LEMONWAY_API_KEY", "")
+LEMONWAY_ACCESS_TOKEN = os.environ.get("LEMONWAY_ACCESS_TOKEN", "")
+LEMONWAY_WALLET_ID = os.environ.get("LEMONWAY_WALLET_ID", "")
+LEMONWAY_TIMEOUT = float(os.environ.get("LEMONWAY_TIMEOUT", "15"))
+LEMONWAY_PSU_IP = os.environ.get("LEMONWAY_PSU_IP", "127.0.0.1")

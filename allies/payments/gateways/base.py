@@ -1,0 +1,189 @@
+"""The one small interface every payment gateway implements (sandbox, LemonWay).
+
+A gateway only talks to its provider and translates answers into these plain values; it never
+touches orders nor decides anything. `allies.payments.services` holds the rules: it re-reads a
+payment's status with `fetch_status` before acting on any redirect or notification, and it
+compares what a notification claims with that answer.
+
+Statuses are ours: "pending", "succeeded", "failed", "cancelled" (see `Payment.Status`).
+Amounts crossing this interface are integer cents.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from allies.payments.models import Payment, Refund
+
+PENDING = "pending"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+
+class GatewayError(Exception):
+    """The provider could not be reached or answered with an error: nothing is known.
+
+    `definitive` is True when the provider clearly refused the request (so it was not
+    executed); False for timeouts and server errors, after which the outcome is unknown.
+    """
+
+    def __init__(self, message: str, *, definitive: bool = False, code: str = ""):
+        super().__init__(message)
+        self.definitive = definitive
+        self.code = code
+
+
+class ProviderMismatch(GatewayError):
+    """The provider's answer does not belong to this payment (other wallet, reference...)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, definitive=True, code="mismatch")
+
+
+@dataclass(frozen=True)
+class ReturnUrls:
+    return_url: str
+    error_url: str
+    cancel_url: str
+
+
+@dataclass(frozen=True)
+class StartResult:
+    redirect_url: str
+    webkit_token: str
+    transaction_id: str = ""  # LemonWay gives it at web-init; the sandbox only once a card is sent
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """The provider's own answer about one pay-in, re-read from its API."""
+
+    status: str
+    transaction_id: str = ""
+    amount_cents: int | None = None
+    reference: str = ""
+    failure_code: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotificationClaim:
+    """What a notification says. Unverified: only a hint of what to re-read."""
+
+    transaction_id: str
+    status: str | None = None
+    amount_cents: int | None = None
+    category: str = ""
+    is_pay_in: bool = True
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    status: str  # "pending", "succeeded" or "failed"
+    provider_refund_id: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    status: str  # "pending", "succeeded" or "failed"
+    provider_transfer_id: str = ""
+    message: str = ""
+
+
+class PaymentGateway(ABC):
+    name: str = ""
+
+    @abstractmethod
+    def start(self, *, payment: Payment, urls: ReturnUrls) -> StartResult:
+        """Open the provider's hosted card page for this payment; where to send the buyer."""
+
+    @abstractmethod
+    def fetch_status(self, *, payment: Payment) -> ProviderStatus:
+        """Re-read the pay-in from the provider. Raises GatewayError if it cannot be read."""
+
+    @abstractmethod
+    def parse_notification(self, data: Mapping[str, Any]) -> NotificationClaim:
+        """Read the transaction id (and claimed status/amount) from a notification body.
+
+        Raises ValueError when the body cannot be understood.
+        """
+
+    @abstractmethod
+    def refund(self, *, payment: Payment, refund: Refund) -> RefundResult:
+        """Ask the provider to send `refund.amount_cents` back to the card."""
+
+    @abstractmethod
+    def fetch_refund_status(self, *, refund: Refund) -> RefundResult:
+        """Re-read a pending refund from the provider."""
+
+    @abstractmethod
+    def transfer(
+        self,
+        *,
+        credit_account_id: str,
+        amount_cents: int,
+        comment: str,
+        reference: str,
+    ) -> TransferResult:
+        """Move money from the marketplace wallet to a vendor wallet (P2P)."""
+
+    def abandon(self, *, payment: Payment) -> None:  # noqa: B027 - optional hook
+        """The merchant gives up waiting: close the hosted page if the provider allows it."""
+
+    def reference_for_transaction(self, transaction_id: str) -> str:
+        """Our payment reference for a provider transaction id we have not stored yet."""
+        return ""
+
+
+# LemonWay money-in statuses (GET /v2/moneyins `status`, and notification `Status`):
+# 0 success, 3 Lemonway error, 4 pending, 6 PSP error, 7 cancelled, 16 validation pending.
+LEMONWAY_MONEY_IN_STATUS = {
+    "0": SUCCEEDED,
+    "3": FAILED,
+    "4": PENDING,
+    "6": FAILED,
+    "7": CANCELLED,
+    "16": PENDING,
+}
+# Notification categories that concern a pay-in's status (42: money-in status
+# synchronisation; 22: card money-in received). Others are recorded and ignored.
+LEMONWAY_PAY_IN_CATEGORIES = {"42", "22"}
+
+
+def parse_lemonway_style_notification(data: Mapping[str, Any]) -> NotificationClaim:
+    """Read a LemonWay-shaped notification (form or JSON): IdTransaction, Status, Amount.
+
+    `Amount` is in euros with decimals ("10.00") in notifications, unlike the API's cents.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    def value(key: str) -> str:
+        raw = data.get(key)
+        if isinstance(raw, list | tuple):
+            raw = raw[0] if raw else ""
+        return "" if raw is None else str(raw).strip()
+
+    transaction_id = value("IdTransaction")
+    if not transaction_id:
+        raise ValueError("no IdTransaction")
+    status_code = value("Status")
+    amount_cents = None
+    if value("Amount"):
+        try:
+            amount_cents = int((Decimal(value("Amount").replace(",", ".")) * 100).to_integral())
+        except InvalidOperation as exc:
+            raise ValueError("unreadable Amount") from exc
+    category = value("NotifCategory")
+    return NotificationClaim(
+        transaction_id=transaction_id,
+        status=LEMONWAY_MONEY_IN_STATUS.get(status_code, PENDING) if status_code else None,
+        amount_cents=amount_cents,
+        category=category,
+        is_pay_in=not category or category in LEMONWAY_PAY_IN_CATEGORIES,
+    )

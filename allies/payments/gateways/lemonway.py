@@ -1,0 +1,346 @@
+"""The LemonWay gateway: LemonWay's DirectKit JSON API v2 ("directkitrest"), standard library only.
+
+Calls used (paths relative to LEMONWAY_API_URL, e.g.
+https://sandbox-api.lemonway.fr/mb/<env>/dev/directkitrest):
+
+- `POST /v2/moneyins/card/webinit` (v1 MoneyInWebInit): opens the hosted card page.
+  Body: accountId (the marketplace wallet credited), totalAmount and commissionAmount in
+  integer cents (commission 0 at pay-in: vendor shares are moved later by P2P), reference
+  (our unique id, echoed back as `response_wkToken` on the return URLs), comment,
+  returnUrl / errorUrl / cancelUrl, registerCard false, captureDelayedDays 0 (capture now),
+  autoCommission false. Answer: `webKitToken` and the transaction `id`. The buyer goes to
+  LEMONWAY_WEBKIT_URL?moneyintoken=<webKitToken>&lang=fr.
+- `GET /v2/moneyins?transactionId=<id>` (or `transactionMerchantToken=<reference>`): the
+  transaction as LemonWay knows it: `transactions.value[]` with id, status, creditAmount,
+  commissionAmount, reference, receiverAccountId, PSP.message. Money-in statuses:
+  0 success, 3 Lemonway error, 4 pending, 6 PSP error, 7 cancelled, 16 validation pending.
+- `PUT /v2/refund/{transactionid}` with amountToRefund (cents) and comment: partial refunds may
+  repeat up to the paid amount. Answer `transaction` with id and status.
+- `POST /v2/p2p` with debitAccountId, creditAccountId, amount (cents), comment, reference:
+  a vendor's share from the marketplace wallet to the vendor wallet. P2P status 0 pending,
+  3 success.
+
+Authentication: OAuth 2 bearer token. Either LEMONWAY_ACCESS_TOKEN is given as is, or it is
+requested from LEMONWAY_OAUTH_URL with the Dashboard's basic API key (LEMONWAY_API_KEY,
+`Authorization: Basic <key>`, `grant_type=client_credentials`) and cached until it expires.
+Every call also sends `PSU-IP-Address` (required by the API), LEMONWAY_PSU_IP by default.
+
+Failures: a timeout, a refused connection, an HTTP 5xx or unreadable JSON raise GatewayError
+(outcome unknown); an HTTP 4xx or an `error` object in the answer raise GatewayError with
+`definitive=True` (LemonWay refused; nothing was executed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+
+from allies.payments import messages as codes
+from allies.payments.gateways.base import (
+    CANCELLED,
+    FAILED,
+    LEMONWAY_MONEY_IN_STATUS,
+    PENDING,
+    SUCCEEDED,
+    GatewayError,
+    NotificationClaim,
+    PaymentGateway,
+    ProviderMismatch,
+    ProviderStatus,
+    RefundResult,
+    ReturnUrls,
+    StartResult,
+    TransferResult,
+    parse_lemonway_style_notification,
+)
+
+logger = logging.getLogger(__name__)
+
+# LemonWay statuses for refunds and P2P: 0 and 3 mean done (P2P: 0 is "pending"), 4 pending.
+REFUND_STATUS = {"0": SUCCEEDED, "3": SUCCEEDED, "4": PENDING, "16": PENDING}
+P2P_STATUS = {"0": PENDING, "3": SUCCEEDED, "4": PENDING}
+
+_token_lock = threading.Lock()
+_token_cache: dict[str, tuple[str, float]] = {}
+
+
+def _setting(name: str, default: Any = "") -> Any:
+    return getattr(settings, name, default)
+
+
+class LemonWayClient:
+    """A minimal JSON client for DirectKit v2: one method per HTTP verb, errors normalised."""
+
+    def __init__(self) -> None:
+        self.api_url = str(_setting("LEMONWAY_API_URL")).rstrip("/")
+        self.timeout = float(_setting("LEMONWAY_TIMEOUT", 15))
+        self.psu_ip = str(_setting("LEMONWAY_PSU_IP", "127.0.0.1") or "127.0.0.1")
+        if not self.api_url:
+            raise GatewayError("LEMONWAY_API_URL is not set", definitive=True, code="config")
+
+    # -- authentication ------------------------------------------------------------------
+    def _bearer(self) -> str:
+        static = str(_setting("LEMONWAY_ACCESS_TOKEN"))
+        if static:
+            return static
+        oauth_url = str(_setting("LEMONWAY_OAUTH_URL"))
+        api_key = str(_setting("LEMONWAY_API_KEY"))
+        if not oauth_url or not api_key:
+            raise GatewayError("LemonWay credentials are not set", definitive=True, code="config")
+        with _token_lock:
+            cached = _token_cache.get(oauth_url + api_key)
+            if cached and cached[1] > time.monotonic() + 30:
+                return cached[0]
+            request = urllib.request.Request(
+                oauth_url,
+                data=urllib.parse.urlencode({"grant_type": "client_credentials"}).encode(),
+                headers={
+                    "Authorization": f"Basic {api_key}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Accept": "application/json",
+                },
+                method="POST",
+            )
+            answer = self._send(request)
+            token = answer.get("access_token")
+            if not token:
+                raise GatewayError("LemonWay gave no access token", code="auth")
+            expires_in = float(answer.get("expires_in") or 300)
+            _token_cache[oauth_url + api_key] = (token, time.monotonic() + expires_in)
+            return token
+
+    # -- transport -----------------------------------------------------------------------
+    def _send(self, request: urllib.request.Request) -> dict:
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode("utf-8", "replace")
+            if 400 <= exc.code < 500:
+                if exc.code == 401:
+                    _token_cache.clear()
+                raise GatewayError(
+                    f"LemonWay refused the request ({exc.code}): {detail}",
+                    definitive=True,
+                    code=str(exc.code),
+                ) from exc
+            raise GatewayError(f"LemonWay server error ({exc.code})", code=str(exc.code)) from exc
+        except TimeoutError as exc:
+            raise GatewayError("LemonWay did not answer in time", code="timeout") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise GatewayError(f"LemonWay unreachable: {exc}", code="unreachable") from exc
+        try:
+            answer = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise GatewayError("LemonWay answered with unreadable JSON", code="json") from exc
+        if not isinstance(answer, dict):
+            raise GatewayError("LemonWay answered with unexpected JSON", code="json")
+        error = answer.get("error")
+        if error:
+            message = error.get("message", "") if isinstance(error, dict) else str(error)
+            code = str(error.get("code", "")) if isinstance(error, dict) else ""
+            raise GatewayError(f"LemonWay error {code}: {message}", definitive=True, code=code)
+        return answer
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict:
+        url = self.api_url + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v != ""})
+        headers = {
+            "Authorization": f"Bearer {self._bearer()}",
+            "Accept": "application/json",
+            "PSU-IP-Address": self.psu_ip,
+            "PSU-Accept-Language": "fr",
+        }
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        return self._send(request)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _cents(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class LemonWayGateway(PaymentGateway):
+    name = "lemonway"
+
+    def _client(self) -> LemonWayClient:
+        return LemonWayClient()
+
+    @property
+    def wallet_id(self) -> str:
+        wallet = str(_setting("LEMONWAY_WALLET_ID"))
+        if not wallet:
+            raise GatewayError("LEMONWAY_WALLET_ID is not set", definitive=True, code="config")
+        return wallet
+
+    def start(self, *, payment, urls: ReturnUrls) -> StartResult:
+        body = {
+            "accountId": self.wallet_id,
+            "totalAmount": payment.amount_cents,
+            "commissionAmount": 0,
+            "autoCommission": False,
+            "registerCard": False,
+            "captureDelayedDays": 0,
+            "reference": payment.reference,
+            "comment": f"Commande {payment.order.reference}"[:140],
+            "returnUrl": urls.return_url,
+            "errorUrl": urls.error_url,
+            "cancelUrl": urls.cancel_url,
+        }
+        answer = self._client().call("POST", "/v2/moneyins/card/webinit", body=body)
+        token = _text(answer.get("webKitToken"))
+        if not token:
+            raise GatewayError("LemonWay gave no webKitToken", code="json")
+        webkit = str(_setting("LEMONWAY_WEBKIT_URL")).rstrip("/") + "/"
+        query = urllib.parse.urlencode({"moneyintoken": token, "lang": "fr"})
+        return StartResult(
+            redirect_url=f"{webkit}?{query}",
+            webkit_token=token,
+            transaction_id=_text(answer.get("id")),
+        )
+
+    def _money_in(self, *, transaction_id: str, reference: str) -> dict:
+        query = (
+            {"transactionId": transaction_id}
+            if transaction_id
+            else {"transactionMerchantToken": reference}
+        )
+        answer = self._client().call("GET", "/v2/moneyins", query=query)
+        transactions = answer.get("transactions") or []
+        if isinstance(transactions, dict):  # {"value": [...]} in the published schema
+            transactions = transactions.get("value") or []
+        for item in transactions:
+            if not isinstance(item, dict):
+                continue
+            if transaction_id and _text(item.get("id")) == transaction_id:
+                return item
+            if not transaction_id and _text(item.get("reference")) == reference:
+                return item
+        return {}
+
+    def fetch_status(self, *, payment) -> ProviderStatus:
+        item = self._money_in(
+            transaction_id=payment.provider_transaction_id, reference=payment.reference
+        )
+        if not item:
+            # LemonWay created it at web-init: not finding it is not an answer.
+            raise GatewayError("LemonWay does not know this transaction", code="not_found")
+        code = _text(item.get("status"))
+        status = LEMONWAY_MONEY_IN_STATUS.get(code, PENDING)
+        if code not in LEMONWAY_MONEY_IN_STATUS:
+            logger.warning("LemonWay money-in %s has unknown status %r", item.get("id"), code)
+        credit = _cents(item.get("creditAmount"))
+        commission = _cents(item.get("commissionAmount")) or 0
+        receiver = _text(item.get("receiverAccountId"))
+        if receiver and receiver != self.wallet_id:
+            # Money that went to another wallet does not pay our order.
+            raise ProviderMismatch(f"LemonWay transaction credits {receiver}, not our wallet")
+        failure = ""
+        if status == FAILED:
+            failure = codes.PROVIDER_ERROR if code == "3" else codes.REFUSED
+        elif status == CANCELLED:
+            failure = codes.CANCELLED
+        return ProviderStatus(
+            status,
+            transaction_id=_text(item.get("id")),
+            amount_cents=None if credit is None else credit + commission,
+            reference=_text(item.get("reference")),
+            failure_code=failure,
+            raw=item,
+        )
+
+    def parse_notification(self, data: Mapping[str, Any]) -> NotificationClaim:
+        return parse_lemonway_style_notification(data)
+
+    def refund(self, *, payment, refund) -> RefundResult:
+        answer = self._client().call(
+            "PUT",
+            f"/v2/refund/{urllib.parse.quote(payment.provider_transaction_id)}",
+            body={"amountToRefund": refund.amount_cents, "comment": refund.reason[:140]},
+        )
+        item = answer.get("transaction") or {}
+        code = _text(item.get("status"))
+        return RefundResult(
+            REFUND_STATUS.get(code, FAILED),
+            provider_refund_id=_text(item.get("id")),
+            message="" if code in REFUND_STATUS else f"LemonWay refund status {code!r}",
+        )
+
+    def fetch_refund_status(self, *, refund) -> RefundResult:
+        """Re-read the paid money-in: its `refundAmount` covers the refunds LemonWay executed.
+
+        Assumption (not spelled out in the public docs): refundAmount is in cents like every
+        other amount of the v2 API, and counts executed refunds only.
+        """
+        from allies.payments.models import Refund
+
+        payment = refund.payment
+        item = self._money_in(
+            transaction_id=payment.provider_transaction_id, reference=payment.reference
+        )
+        refunded = _cents(item.get("refundAmount")) if item else None
+        if refunded is None:
+            return RefundResult(PENDING, provider_refund_id=refund.provider_refund_id)
+        done_before = sum(
+            payment.refunds.filter(status=Refund.Status.SUCCEEDED)
+            .exclude(pk=refund.pk)
+            .values_list("amount_cents", flat=True)
+        )
+        status = SUCCEEDED if refunded >= done_before + refund.amount_cents else PENDING
+        return RefundResult(status, provider_refund_id=refund.provider_refund_id)
+
+    def transfer(
+        self, *, credit_account_id: str, amount_cents: int, comment: str, reference: str
+    ) -> TransferResult:
+        answer = self._client().call(
+            "POST",
+            "/v2/p2p",
+            body={
+                "debitAccountId": self.wallet_id,
+                "creditAccountId": credit_account_id,
+                "amount": amount_cents,
+                "comment": comment[:140],
+                "reference": reference,
+            },
+        )
+        item = answer.get("transaction") or {}
+        code = _text(item.get("status"))
+        return TransferResult(
+            P2P_STATUS.get(code, FAILED),
+            provider_transfer_id=_text(item.get("id")),
+            message="" if code in P2P_STATUS else f"LemonWay P2P status {code!r}",
+        )
+
+    def abandon(self, *, payment) -> None:
+        # Nothing to call: LemonWay itself turns an unfinished web payment to "cancelled"
+        # (status 7) after 15 minutes; a late success is caught by the next status re-read.
+        return None

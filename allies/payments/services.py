@@ -1,0 +1,633 @@
+"""Every write on payments: start, settle (from a redirect, a notification or the expiry job),
+refund, transfer to vendors.
+
+The rules, whatever the gateway:
+
+- A payment's state is only ever changed from the provider's own answer, re-read with
+  `gateway.fetch_status` (never from a redirect's query string or a notification body). A
+  notification whose content disagrees with that answer (transaction, status or amount) is
+  recorded as a mismatch and changes nothing.
+- Settling is idempotent and atomic: the `Payment` row is locked (select_for_update), and the
+  payment and the order change together or not at all; `orders.services` is called once per
+  payment (a second notification, a late redirect, change nothing).
+- The database holds at most one live (pending or succeeded) payment per order, so an order
+  can never be paid twice. A success that arrives after the order was closed (abandoned,
+  cancelled) is recorded and refunded in full automatically.
+- Provider calls happen outside database transactions (a slow provider never holds locks);
+  call `payment_start` and `payment_refund` outside any `transaction.atomic` block.
+- Refunds are rows; pending and succeeded refunds never add up to more than what was paid.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from allies.core.money import format_eur, to_cents
+from allies.orders.models import Order
+from allies.orders.services import (
+    OrderTransitionError,
+    order_payment_failed,
+    order_payment_succeeded,
+)
+from allies.payments import messages as codes
+from allies.payments.gateways import GATEWAYS, get_gateway
+from allies.payments.gateways.base import (
+    PENDING,
+    SUCCEEDED,
+    GatewayError,
+    ProviderMismatch,
+    ProviderStatus,
+    ReturnUrls,
+)
+from allies.payments.models import Payment, PaymentNotification, Refund, VendorTransfer
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_HINTS = ("return", "error", "cancel")
+
+
+class PaymentError(Exception):
+    """A payment action that cannot be done; `message` can be shown to the customer."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class PaymentStartError(PaymentError):
+    """The provider could not open its payment page: nothing was charged, try again."""
+
+
+class PaymentStateError(PaymentError):
+    """The order or payment is not in a state that allows this."""
+
+
+class PaymentNotFound(PaymentError):
+    pass
+
+
+class RefundError(PaymentError):
+    pass
+
+
+class NotificationRetry(Exception):
+    """The provider could not be asked: answer with an error so it sends the notification again."""
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    redirect_url: str
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What the customer comes back to: the payment, its order, and what to tell them."""
+
+    payment: Payment
+    order: Order
+    status: str
+    message: str
+    redirect_url: str
+
+
+def amount_to_cents(amount: Decimal) -> int:
+    return int(to_cents(Decimal(amount)) * 100)
+
+
+def _french(code: str) -> str:
+    """The message stored on the row for the audit trail, in the source language."""
+    with translation.override("fr"):
+        return codes.failure_message(code)[:300]
+
+
+def payment_result_url(*, order: Order) -> str:
+    """The page that shows the customer how the payment went (checkout's, else our fallback)."""
+    try:
+        return reverse("checkout:payment_result", kwargs={"reference": order.reference})
+    except NoReverseMatch:
+        return reverse("payments:result", kwargs={"reference": order.reference})
+
+
+def payment_return_urls(*, request=None) -> ReturnUrls:
+    """Absolute return / error / cancel URLs of this app, for `payment_start`.
+
+    With a request, they point to the host the customer uses; otherwise to SITE_URL.
+    """
+    paths = (reverse("payments:return"), reverse("payments:error"), reverse("payments:cancel"))
+    if request is not None:
+        urls = [request.build_absolute_uri(p) for p in paths]
+    else:
+        site = getattr(settings, "SITE_URL", "").rstrip("/")
+        urls = [site + p for p in paths]
+    return ReturnUrls(*urls)
+
+
+# --- start --------------------------------------------------------------------------------
+
+
+def _next_reference(order: Order) -> str:
+    attempts = Payment.objects.filter(order=order).count()
+    return order.reference if attempts == 0 else f"{order.reference}-{attempts + 1}"
+
+
+def payment_start(
+    *, order: Order, return_url: str, error_url: str, cancel_url: str
+) -> PaymentStart:
+    """Open the provider's card page for an order awaiting payment; where to send the buyer.
+
+    Calling it again while the payment is still pending (double click, back button) gives the
+    same payment and page: the provider is not asked twice. If the provider cannot be
+    reached, the attempt is recorded as failed, the order stays awaiting payment (its stock
+    still held) and PaymentStartError says to try again.
+    """
+    gateway = get_gateway()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.AWAITING_PAYMENT:
+            raise PaymentStateError(
+                _("La commande %(ref)s ne peut plus être payée.") % {"ref": locked.reference}
+            )
+        live = Payment.objects.filter(
+            order=locked, status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED]
+        ).first()
+        if live is not None:
+            if live.status == Payment.Status.PENDING and live.redirect_url:
+                return PaymentStart(payment=live, redirect_url=live.redirect_url)
+            raise PaymentStateError(
+                _("Un paiement est déjà en cours pour la commande %(ref)s.")
+                % {"ref": locked.reference}
+            )
+        cents = amount_to_cents(locked.total)
+        if cents <= 0:
+            raise PaymentStateError(
+                _("La commande %(ref)s n'a aucun montant à payer.") % {"ref": locked.reference}
+            )
+        payment = Payment.objects.create(
+            order=locked,
+            gateway=gateway.name,
+            amount=to_cents(locked.total),
+            amount_cents=cents,
+            reference=_next_reference(locked),
+            return_url=return_url,
+            error_url=error_url,
+            cancel_url=cancel_url,
+        )
+    try:
+        started = gateway.start(
+            payment=payment,
+            urls=ReturnUrls(return_url=return_url, error_url=error_url, cancel_url=cancel_url),
+        )
+    except GatewayError as exc:
+        logger.warning("payment %s could not start: %s", payment.reference, exc)
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.FAILED,
+            failure_code=codes.PROVIDER_ERROR,
+            failure_message=_french(codes.PROVIDER_ERROR),
+            settled_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        raise PaymentStartError(codes.failure_message(codes.PROVIDER_ERROR)) from exc
+    payment.webkit_token = started.webkit_token
+    payment.provider_transaction_id = started.transaction_id
+    payment.redirect_url = started.redirect_url
+    payment.save(
+        update_fields=["webkit_token", "provider_transaction_id", "redirect_url", "updated_at"]
+    )
+    return PaymentStart(payment=payment, redirect_url=started.redirect_url)
+
+
+# --- settle -------------------------------------------------------------------------------
+
+
+def _mismatch(payment: Payment, provider: ProviderStatus) -> str:
+    """Why the provider's answer cannot be about this payment ("" when it is)."""
+    if provider.amount_cents is not None and provider.amount_cents != payment.amount_cents:
+        return f"amount {provider.amount_cents} != {payment.amount_cents}"
+    if provider.reference and provider.reference != payment.reference:
+        return f"reference {provider.reference!r} != {payment.reference!r}"
+    if (
+        provider.transaction_id
+        and payment.provider_transaction_id
+        and provider.transaction_id != payment.provider_transaction_id
+    ):
+        return f"transaction {provider.transaction_id} != {payment.provider_transaction_id}"
+    return ""
+
+
+APPLIED, DUPLICATE, STILL_PENDING, MISMATCH = "applied", "duplicate", "pending", "mismatch"
+
+
+def _payment_settle(
+    *, payment: Payment, provider: ProviderStatus, source: str
+) -> tuple[Payment, str]:
+    """Apply the provider's answer to the payment and its order, once. Returns what happened."""
+    refund_needed = False
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        problem = _mismatch(payment, provider)
+        if problem:
+            logger.error("payment %s: provider answer mismatch (%s)", payment.reference, problem)
+            return payment, MISMATCH
+        if provider.transaction_id and not payment.provider_transaction_id:
+            payment.provider_transaction_id = provider.transaction_id
+            payment.save(update_fields=["provider_transaction_id", "updated_at"])
+        if provider.status == PENDING:
+            return payment, STILL_PENDING
+        if payment.status == Payment.Status.SUCCEEDED:
+            if provider.status != SUCCEEDED:
+                logger.error(
+                    "payment %s is paid here but %s at the provider (%s)",
+                    payment.reference,
+                    provider.status,
+                    source,
+                )
+                return payment, MISMATCH
+            return payment, DUPLICATE
+        if payment.status != Payment.Status.PENDING and provider.status != SUCCEEDED:
+            return payment, DUPLICATE  # already failed or cancelled: nothing more to do
+        now = timezone.now()
+        order = payment.order
+        if provider.status == SUCCEEDED:
+            # Pending, or a success arriving after we gave up waiting (abandoned).
+            payment.status = Payment.Status.SUCCEEDED
+            payment.failure_code = ""
+            payment.failure_message = ""
+            payment.settled_at = now
+            try:
+                with transaction.atomic():
+                    order_payment_succeeded(
+                        order=order,
+                        payment_reference=payment.provider_transaction_id or payment.reference,
+                    )
+            except OrderTransitionError:
+                # The order was closed meanwhile: keep the truth (it is paid) and give it back.
+                logger.warning("payment %s succeeded for closed order", payment.reference)
+                payment.failure_code = codes.ORDER_CLOSED
+                payment.failure_message = _french(codes.ORDER_CLOSED)
+                refund_needed = True
+            payment.save()
+        else:
+            payment.status = provider.status  # failed or cancelled
+            payment.failure_code = provider.failure_code or (
+                codes.CANCELLED if provider.status == Payment.Status.CANCELLED else codes.REFUSED
+            )
+            payment.failure_message = _french(payment.failure_code)
+            payment.settled_at = now
+            payment.save()
+            order_payment_failed(order=order, reason=payment.failure_code)
+    if refund_needed:
+        try:
+            payment_refund(
+                payment=payment,
+                amount=payment.amount,
+                reason="Paiement reçu après la clôture de la commande",
+                idempotency_key=f"order-closed-{payment.pk}",
+            )
+        except (PaymentError, GatewayError):
+            logger.exception("automatic refund of %s failed", payment.reference)
+    return payment, APPLIED
+
+
+def payment_refresh(*, payment: Payment, source: str = "refresh") -> tuple[Payment, str]:
+    """Re-read the payment at its provider and apply the answer. Raises GatewayError."""
+    provider = get_gateway(payment.gateway).fetch_status(payment=payment)
+    return _payment_settle(payment=payment, provider=provider, source=source)
+
+
+def payment_return_handle(*, token: str, outcome_hint: str) -> PaymentOutcome:
+    """The buyer is back from the payment page (return, error or cancel URL).
+
+    `token` is the `response_wkToken` of the URL (our payment reference). The hint only says
+    which URL was used: the provider's answer decides. If the provider cannot be asked right
+    now, the payment stays pending and the notification (or a later visit) settles it.
+    """
+    payment = Payment.objects.select_related("order").filter(reference=token).first()
+    if payment is None or outcome_hint not in OUTCOME_HINTS:
+        raise PaymentNotFound("unknown payment")
+    if payment.status == Payment.Status.PENDING or payment.failure_code == codes.ABANDONED:
+        try:
+            payment, _ = payment_refresh(payment=payment, source=f"return:{outcome_hint}")
+        except GatewayError as exc:
+            logger.warning("payment %s: status unavailable on return: %s", payment.reference, exc)
+    payment = Payment.objects.select_related("order").get(pk=payment.pk)
+    return PaymentOutcome(
+        payment=payment,
+        order=payment.order,
+        status=payment.status,
+        message=payment.customer_message,
+        redirect_url=payment_result_url(order=payment.order),
+    )
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict:
+    if hasattr(data, "lists"):  # QueryDict
+        return {k: v[0] if len(v) == 1 else v for k, v in data.lists()}
+    try:
+        return {str(k): v for k, v in dict(data).items()}
+    except (TypeError, ValueError):
+        return {"raw": str(data)}
+
+
+def payment_notification_handle(*, gateway: str, data: Mapping[str, Any]) -> PaymentNotification:
+    """A provider notification: recorded, verified against the provider's API, applied once.
+
+    Raises PaymentNotFound for an unknown gateway, NotificationRetry when the provider
+    cannot be asked to confirm (the notification is kept; the provider will send it again).
+    """
+    if gateway not in GATEWAYS:
+        raise PaymentNotFound("unknown gateway")
+    gw = get_gateway(gateway)
+    note = PaymentNotification.objects.create(gateway=gateway, payload=_jsonable(data))
+
+    def finish(outcome: str, detail: str = "", **links) -> PaymentNotification:
+        for key, value in links.items():
+            setattr(note, key, value)
+        note.outcome = outcome
+        note.detail = detail[:300]
+        note.save()
+        return note
+
+    try:
+        claim = gw.parse_notification(data)
+    except ValueError as exc:
+        return finish(PaymentNotification.Outcome.INVALID, str(exc))
+    note.provider_transaction_id = claim.transaction_id[:64]
+
+    payment = Payment.objects.filter(
+        gateway=gateway, provider_transaction_id=claim.transaction_id
+    ).first()
+    if payment is None:
+        reference = gw.reference_for_transaction(claim.transaction_id)
+        if reference:
+            payment = Payment.objects.filter(gateway=gateway, reference=reference).first()
+    if payment is None:
+        refund = Refund.objects.filter(
+            payment__gateway=gateway, provider_refund_id=claim.transaction_id
+        ).first()
+        if refund is not None:
+            return _refund_notification(note=note, refund=refund, finish=finish)
+        return finish(PaymentNotification.Outcome.UNKNOWN)
+    if not claim.is_pay_in:
+        return finish(
+            PaymentNotification.Outcome.IGNORED, f"category {claim.category}", payment=payment
+        )
+
+    try:
+        provider = gw.fetch_status(payment=payment)
+    except ProviderMismatch as exc:
+        return finish(PaymentNotification.Outcome.MISMATCH, str(exc), payment=payment)
+    except GatewayError as exc:
+        finish(PaymentNotification.Outcome.ERROR, str(exc), payment=payment)
+        raise NotificationRetry(str(exc)) from exc
+
+    differences = []
+    if provider.transaction_id and claim.transaction_id != provider.transaction_id:
+        differences.append(f"transaction {claim.transaction_id} vs {provider.transaction_id}")
+    if claim.status is not None and claim.status != provider.status:
+        differences.append(f"status {claim.status} vs {provider.status}")
+    if (
+        claim.amount_cents is not None
+        and provider.amount_cents is not None
+        and claim.amount_cents != provider.amount_cents
+    ):
+        differences.append(f"amount {claim.amount_cents} vs {provider.amount_cents}")
+    if differences:
+        logger.warning("notification for %s contradicted: %s", payment.reference, differences)
+        return finish(
+            PaymentNotification.Outcome.MISMATCH,
+            "notification vs API: " + "; ".join(differences),
+            payment=payment,
+        )
+
+    payment, what = _payment_settle(payment=payment, provider=provider, source="notification")
+    outcome = {
+        APPLIED: PaymentNotification.Outcome.APPLIED,
+        DUPLICATE: PaymentNotification.Outcome.DUPLICATE,
+        STILL_PENDING: PaymentNotification.Outcome.PENDING,
+        MISMATCH: PaymentNotification.Outcome.MISMATCH,
+    }[what]
+    return finish(outcome, f"payment {payment.status}", payment=payment)
+
+
+def _refund_notification(
+    *, note: PaymentNotification, refund: Refund, finish
+) -> PaymentNotification:
+    before = refund.status
+    try:
+        refund = payment_refund_refresh(refund=refund)
+    except GatewayError as exc:
+        finish(PaymentNotification.Outcome.ERROR, str(exc), refund=refund, payment=refund.payment)
+        raise NotificationRetry(str(exc)) from exc
+    if refund.status == before:
+        outcome = (
+            PaymentNotification.Outcome.PENDING
+            if refund.status == Refund.Status.PENDING
+            else PaymentNotification.Outcome.DUPLICATE
+        )
+    else:
+        outcome = PaymentNotification.Outcome.APPLIED
+    return finish(outcome, f"refund {refund.status}", refund=refund, payment=refund.payment)
+
+
+def payment_abandon(*, payment: Payment) -> Payment:
+    """Stop waiting for a payment (the order's reservation expired): mark it failed.
+
+    The provider is asked first: a payment that went through meanwhile is settled as paid
+    (the order is validated if it still can be, refunded otherwise). If the provider still
+    says pending, or cannot be asked, the payment is marked failed ("abandoned") and the
+    order's stock released; a success that shows up later is refunded automatically.
+    """
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    gw = get_gateway(payment.gateway)
+    try:
+        gw.abandon(payment=payment)
+        provider = gw.fetch_status(payment=payment)
+    except GatewayError as exc:
+        logger.warning("payment %s: status unavailable while abandoning: %s", payment, exc)
+        provider = None
+    if provider is not None and provider.status != PENDING:
+        payment, what = _payment_settle(payment=payment, provider=provider, source="abandon")
+        if what != MISMATCH and payment.status != Payment.Status.PENDING:
+            return payment
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        if payment.status != Payment.Status.PENDING:
+            return payment
+        payment.status = Payment.Status.FAILED
+        payment.failure_code = codes.ABANDONED
+        payment.failure_message = _french(codes.ABANDONED)
+        payment.settled_at = timezone.now()
+        payment.save()
+        order_payment_failed(order=payment.order, reason=codes.ABANDONED)
+    return payment
+
+
+# --- refunds and transfers ----------------------------------------------------------------
+
+
+def _committed_refund_cents(payment: Payment) -> int:
+    return (
+        payment.refunds.filter(
+            status__in=[Refund.Status.PENDING, Refund.Status.SUCCEEDED]
+        ).aggregate(total=Sum("amount_cents"))["total"]
+        or 0
+    )
+
+
+def payment_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> Refund:
+    """Send `amount` euros of a paid payment back to the card; one `Refund` row per refund.
+
+    Never more than what was paid minus earlier (pending or succeeded) refunds. The same
+    `idempotency_key` always gives back the same refund (pass one: e.g. "return-<id>"; without
+    it, each call is a new refund). If the provider does not answer, the refund stays pending
+    (it may have been executed) and is not retried automatically: a later notification or
+    `payment_refund_refresh` settles it.
+    """
+    amount = to_cents(Decimal(amount))
+    cents = amount_to_cents(amount)
+    if cents <= 0:
+        raise RefundError(_("Le montant à rembourser doit être positif."))
+    key = idempotency_key or f"refund-{uuid.uuid4().hex}"
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = Refund.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.payment_id != locked.pk or existing.amount_cents != cents:
+                raise RefundError(_("Ce remboursement a déjà été demandé avec un autre montant."))
+            return existing
+        if locked.status != Payment.Status.SUCCEEDED:
+            raise RefundError(
+                _("Le paiement %(ref)s n'a pas été encaissé : rien à rembourser.")
+                % {"ref": locked.reference}
+            )
+        left = locked.amount_cents - _committed_refund_cents(locked)
+        if cents > left:
+            raise RefundError(
+                _("Remboursement impossible : il reste %(left)s à rembourser sur ce paiement.")
+                % {"left": format_eur(Decimal(left) / 100, language=translation.get_language())}
+            )
+        refund = Refund.objects.create(
+            payment=locked,
+            amount=amount,
+            amount_cents=cents,
+            reason=reason[:300],
+            idempotency_key=key,
+        )
+    try:
+        result = get_gateway(locked.gateway).refund(payment=locked, refund=refund)
+    except GatewayError as exc:
+        logger.warning("refund %s: provider error: %s", refund.pk, exc)
+        if exc.definitive:
+            refund.status = Refund.Status.FAILED
+        refund.failure_message = str(exc)[:300]
+        refund.save(update_fields=["status", "failure_message", "updated_at"])
+        return refund
+    refund.status = result.status
+    refund.provider_refund_id = result.provider_refund_id
+    refund.failure_message = result.message[:300]
+    refund.save(update_fields=["status", "provider_refund_id", "failure_message", "updated_at"])
+    return refund
+
+
+def payment_refund_refresh(*, refund: Refund) -> Refund:
+    """Re-read a pending refund at the provider and record its final status."""
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    result = get_gateway(refund.payment.gateway).fetch_refund_status(refund=refund)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+        if refund.status == Refund.Status.PENDING and result.status != Refund.Status.PENDING:
+            refund.status = result.status
+            refund.provider_refund_id = refund.provider_refund_id or result.provider_refund_id
+            refund.failure_message = result.message[:300]
+            refund.save(
+                update_fields=["status", "provider_refund_id", "failure_message", "updated_at"]
+            )
+    return refund
+
+
+def payment_vendor_transfer(
+    *,
+    payment: Payment,
+    vendor,
+    amount: Decimal,
+    credit_account_id: str,
+    idempotency_key: str,
+    comment: str = "",
+) -> VendorTransfer:
+    """Move a vendor's share of a paid payment to the vendor's wallet (LemonWay P2P).
+
+    Transfers never exceed what was paid minus refunds. In the sandbox the row is the only
+    effect (no money moves). LemonWay advises holding vendor funds until the refund period
+    has passed: choosing *when* to call this is the caller's decision.
+    """
+    amount = to_cents(Decimal(amount))
+    cents = amount_to_cents(amount)
+    if cents <= 0:
+        raise PaymentError(_("Le montant à reverser doit être positif."))
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = VendorTransfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        if locked.status != Payment.Status.SUCCEEDED:
+            raise PaymentStateError(
+                _("Le paiement %(ref)s n'a pas été encaissé.") % {"ref": locked.reference}
+            )
+        moved = (
+            locked.transfers.exclude(status=VendorTransfer.Status.FAILED).aggregate(
+                total=Sum("amount_cents")
+            )["total"]
+            or 0
+        )
+        if moved + _committed_refund_cents(locked) + cents > locked.amount_cents:
+            raise PaymentError(_("Ce reversement dépasse ce qui reste sur le paiement."))
+        transfer = VendorTransfer.objects.create(
+            payment=locked,
+            vendor=vendor,
+            gateway=locked.gateway,
+            credit_account_id=credit_account_id,
+            amount=amount,
+            amount_cents=cents,
+            idempotency_key=idempotency_key,
+            comment=(comment or f"Commande {locked.order.reference}")[:140],
+        )
+    try:
+        result = get_gateway(locked.gateway).transfer(
+            credit_account_id=credit_account_id,
+            amount_cents=cents,
+            comment=transfer.comment,
+            reference=idempotency_key[:50],
+        )
+    except GatewayError as exc:
+        if exc.definitive:
+            transfer.status = VendorTransfer.Status.FAILED
+        transfer.failure_message = str(exc)[:300]
+        transfer.save(update_fields=["status", "failure_message", "updated_at"])
+        return transfer
+    transfer.status = result.status
+    transfer.provider_transfer_id = result.provider_transfer_id
+    transfer.failure_message = result.message[:300]
+    transfer.save(update_fields=["status", "provider_transfer_id", "failure_message", "updated_at"])
+    return transfer

@@ -1,0 +1,265 @@
+"""A local fake of LemonWay's DirectKit JSON v2 API, for the LemonWay gateway's tests.
+
+An `http.server` in a thread on 127.0.0.1 with a random port. It implements what Alliés calls,
+shaped as LemonWay documents it:
+
+    POST /oauth/token                       client-credentials token (Basic API key)
+    POST <api>/v2/moneyins/card/webinit     -> {"webKitToken", "id"}; transaction status 4
+    GET  <api>/v2/moneyins?transactionId=   -> {"transactions": {"value": [transaction]}}
+    PUT  <api>/v2/refund/{id}               -> {"transaction": {"id", "status", ...}}
+    POST <api>/v2/p2p                       -> {"transaction": {"id", "status": 3, ...}}
+
+Tests play the buyer and LemonWay's back office with `pay`, `set_status`, `complete_refund`,
+and make it misbehave with `fail_next(path_part, "timeout" | "500" | "error")`. Every request
+is kept in `requests` (method, path, query, lower-cased headers, json body) for assertions.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+API_PREFIX = "/mb/allies/dev/directkitrest"
+API_KEY = base64.b64encode(b"allies:secret-key").decode()
+
+
+class FakeLemonWay:
+    def __init__(self, *, timeout_delay: float = 1.5):
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        self.transactions: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.transfers: list[dict] = []
+        self.failures: list[tuple[str, str]] = []
+        self.refund_status = "0"
+        self.timeout_delay = timeout_delay
+        self.tokens_issued: list[str] = []
+        self._ids = itertools.count(1001)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> FakeLemonWay:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def oauth_url(self) -> str:
+        return self.base_url + "/oauth/token"
+
+    # -- the tests' levers -----------------------------------------------------------------
+    def fail_next(self, path_part: str, mode: str) -> None:
+        with self.lock:
+            self.failures.append((path_part, mode))
+
+    def set_status(self, transaction_id: str, status: str) -> None:
+        with self.lock:
+            self.transactions[str(transaction_id)]["status"] = int(status)
+
+    def pay(self, transaction_id: str) -> None:
+        """The buyer completed the card page and the bank accepted."""
+        self.set_status(transaction_id, "0")
+
+    def complete_refund(self, refund_id: str) -> None:
+        with self.lock:
+            refund = self.refunds[str(refund_id)]
+            refund["status"] = 0
+            tx = self.transactions[refund["origin"]]
+            tx["refundAmount"] = tx.get("refundAmount", 0) + refund["debitAmount"]
+
+    def calls(self, method: str, path_part: str) -> list[dict]:
+        return [r for r in self.requests if r["method"] == method and path_part in r["path"]]
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _reply(self, status: int, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _handle(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = None
+                if raw and "json" in (self.headers.get("Content-Type") or ""):
+                    body = json.loads(raw)
+                record = {
+                    "method": method,
+                    "path": parts.path,
+                    "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "json": body,
+                    "raw": raw.decode("utf-8", "replace"),
+                }
+                with fake.lock:
+                    fake.requests.append(record)
+                    failure = next((f for f in fake.failures if f[0] in parts.path), None)
+                    if failure:
+                        fake.failures.remove(failure)
+                if failure:
+                    mode = failure[1]
+                    if mode == "timeout":
+                        time.sleep(fake.timeout_delay)
+                        return self._reply(200, {})
+                    if mode == "500":
+                        return self._reply(500, {"message": "Internal Server Error"})
+                    if mode == "error":
+                        return self._reply(
+                            200, {"error": {"code": 221, "message": "Opération refusée"}}
+                        )
+                if parts.path == "/oauth/token":
+                    return self._token(record)
+                if not parts.path.startswith(API_PREFIX):
+                    return self._reply(404, {"message": "not found"})
+                auth = self.headers.get("Authorization", "")
+                if not auth.startswith("Bearer ") or auth[7:] not in fake.tokens_issued:
+                    return self._reply(401, {"message": "Unauthorized"})
+                if not self.headers.get("PSU-IP-Address"):
+                    return self._reply(400, {"error": {"code": 1, "message": "PSU-IP-Address"}})
+                route = parts.path[len(API_PREFIX) :]
+                if method == "POST" and route == "/v2/moneyins/card/webinit":
+                    return self._webinit(body or {})
+                if method == "GET" and route == "/v2/moneyins":
+                    return self._money_ins(record["query"])
+                if method == "PUT" and route.startswith("/v2/refund/"):
+                    return self._refund(route.rsplit("/", 1)[1], body or {})
+                if method == "POST" and route == "/v2/p2p":
+                    return self._p2p(body or {})
+                return self._reply(404, {"message": "not found"})
+
+            def _token(self, record) -> None:
+                form = parse_qs(record["raw"])
+                if self.headers.get("Authorization") != f"Basic {API_KEY}" or form.get(
+                    "grant_type"
+                ) != ["client_credentials"]:
+                    return self._reply(401, {"error": "invalid_client"})
+                token = f"token-{len(fake.tokens_issued) + 1}"
+                fake.tokens_issued.append(token)
+                return self._reply(
+                    200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}
+                )
+
+            def _webinit(self, body: dict) -> None:
+                missing = [
+                    k
+                    for k in ("accountId", "returnUrl", "errorUrl", "cancelUrl", "totalAmount")
+                    if body.get(k) in (None, "")
+                ]
+                if missing or not isinstance(body.get("totalAmount"), int):
+                    return self._reply(
+                        400, {"error": {"code": 400, "message": f"invalid {missing}"}}
+                    )
+                with fake.lock:
+                    tx_id = str(next(fake._ids))
+                    token = f"wk{tx_id}x{len(fake.transactions)}"
+                    fake.transactions[tx_id] = {
+                        "id": int(tx_id),
+                        "status": 4,
+                        "receiverAccountId": body["accountId"],
+                        "creditAmount": body["totalAmount"] - body.get("commissionAmount", 0),
+                        "commissionAmount": body.get("commissionAmount", 0),
+                        "reference": body.get("reference"),
+                        "comment": body.get("comment"),
+                        "method": 0,
+                        "token": token,
+                    }
+                return self._reply(200, {"webKitToken": token, "id": int(tx_id)})
+
+            def _money_ins(self, query: dict) -> None:
+                with fake.lock:
+                    found = [
+                        {k: v for k, v in tx.items() if k != "token"}
+                        for tx in fake.transactions.values()
+                        if str(tx["id"]) == query.get("transactionId")
+                        or (
+                            tx["reference"]
+                            and tx["reference"] == query.get("transactionMerchantToken")
+                        )
+                    ]
+                return self._reply(200, {"transactions": {"value": found}})
+
+            def _refund(self, tx_id: str, body: dict) -> None:
+                with fake.lock:
+                    tx = fake.transactions.get(tx_id)
+                    if tx is None or tx["status"] != 0:
+                        return self._reply(
+                            400, {"error": {"code": 149, "message": "transaction not paid"}}
+                        )
+                    amount = body.get("amountToRefund") or tx["creditAmount"]
+                    already = sum(
+                        r["debitAmount"] for r in fake.refunds.values() if r["origin"] == tx_id
+                    )
+                    if already + amount > tx["creditAmount"] + tx["commissionAmount"]:
+                        return self._reply(
+                            400, {"error": {"code": 150, "message": "amount too high"}}
+                        )
+                    refund_id = str(next(fake._ids))
+                    fake.refunds[refund_id] = {
+                        "id": int(refund_id),
+                        "status": int(fake.refund_status),
+                        "debitAmount": amount,
+                        "origin": tx_id,
+                        "comment": body.get("comment"),
+                    }
+                    if fake.refund_status == "0":
+                        tx["refundAmount"] = tx.get("refundAmount", 0) + amount
+                    answer = {k: v for k, v in fake.refunds[refund_id].items() if k != "origin"}
+                return self._reply(200, {"transaction": answer})
+
+            def _p2p(self, body: dict) -> None:
+                with fake.lock:
+                    p2p_id = next(fake._ids)
+                    fake.transfers.append({**body, "id": p2p_id})
+                return self._reply(
+                    200,
+                    {
+                        "transaction": {
+                            "id": p2p_id,
+                            "status": 3,
+                            "senderAccountId": body.get("debitAccountId"),
+                            "receiverAccountId": body.get("creditAccountId"),
+                            "debitAmount": body.get("amount"),
+                            "creditAmount": body.get("amount"),
+                        }
+                    },
+                )
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def do_PUT(self):
+                self._handle("PUT")
+
+        return Handler
