@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 
@@ -17,6 +18,21 @@ def _menu_categories() -> list:
     return rows
 
 
+def _cart_count(request) -> int:
+    """Units in the visitor's cart; no query for a visitor without a session."""
+    from django.db.models import Sum
+
+    from allies.cart.models import CartLine
+
+    if request.user.is_authenticated:
+        lines = CartLine.objects.filter(cart__customer=request.user)
+    elif request.session.session_key:
+        lines = CartLine.objects.filter(cart__session_key=request.session.session_key)
+    else:
+        return 0
+    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
 def site(request) -> dict:
     lang = get_language() or settings.LANGUAGE_CODE
     other = "en" if lang == "fr" else "fr"
@@ -27,6 +43,7 @@ def site(request) -> dict:
         ],
         "other_language": other,
         "other_language_url": translate_url(request.get_full_path(), other),
+        "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
         "customer_service_email": settings.CUSTOMER_SERVICE_EMAIL,
         "site_url": settings.SITE_URL,
     }

@@ -1,0 +1,51 @@
+"""Staff see every order; changes go through the services, so the admin only reads."""
+
+from django.contrib import admin
+
+from allies.orders.models import Order, OrderEvent, OrderLine, VendorOrder
+
+
+class VendorOrderInline(admin.TabularInline):
+    model = VendorOrder
+    extra = 0
+    can_delete = False
+    fields = ("vendor", "status", "shipping_mode", "shipping_fee", "lines_total", "discount_share")
+    readonly_fields = fields
+
+
+class EventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "actor", "vendor_order", "data")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("reference", "customer", "status", "total", "created_at")
+    list_filter = ("status",)
+    search_fields = ("reference", "customer__email")
+    list_select_related = ("customer",)
+    inlines = [VendorOrderInline, EventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(admin.ModelAdmin):
+    list_display = ("vendor_order", "product_title", "quantity", "unit_price")
+    search_fields = ("vendor_order__order__reference", "product_title")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
