@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allies.cart",
     "allies.checkout",
     "allies.orders",
+    "allies.invoices",
     "allies.payments",
     "allies.demo",
 ]
@@ -117,7 +118,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
         # the start of a transaction so two writers queue instead of failing mid-way.
@@ -148,6 +148,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "allies_cache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 

@@ -20,3 +20,13 @@ def _fresh_cache(_immediate_tasks):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default():
+    """Each test starts in French, whatever language an earlier test switched to."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()

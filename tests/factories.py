@@ -92,6 +92,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     search_text = factory.LazyAttribute(
         lambda o: search_document(o.title, o.brand, o.category.name)
     )
+    title_search = factory.LazyAttribute(lambda o: search_document(o.title))
 
 
 class VariantFactory(factory.django.DjangoModelFactory):

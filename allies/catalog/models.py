@@ -4,8 +4,9 @@ A product is what the customer looks at; a variant is one size/colour of it; an 
 vendor's price and stock for one variant (CAT-2). Several vendors may offer the same variant.
 
 Listing pages must not touch offers row by row, so each product carries a summary of its
-offers (lowest price, best availability, number of offers) kept current by
-`catalog.services.product_summaries_refresh`, which every offer write calls.
+offers (lowest price, best availability, number of offers and of vendors, filter tokens) and
+its search terms, kept current by `catalog.services.product_summaries_refresh`, which every offer or
+product write calls.
 """
 
 from decimal import Decimal
@@ -41,6 +42,9 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("storefront:category", kwargs={"slug": self.slug})
+
     @property
     def label(self) -> str:
         return self.name_en if get_language() == "en" and self.name_en else self.name
@@ -52,9 +56,6 @@ class Category(models.Model):
             if get_language() == "en" and self.description_en
             else self.description
         )
-
-    def get_absolute_url(self) -> str:
-        return reverse("storefront:category", kwargs={"slug": self.slug})
 
     @property
     def sizes(self) -> list[str]:
@@ -92,8 +93,15 @@ class Product(models.Model):
         choices=Availability.choices, default=Availability.OUT_OF_STOCK
     )
     offer_count = models.PositiveIntegerField(default=0)
+    # Distinct vendors with an active offer: "3 vendeurs" on a card (offer_count counts every
+    # size of every vendor, so it cannot say how many sellers there are).
+    vendor_count = models.PositiveIntegerField(default=0)
     # Accent- and case-free terms of title, brand and category (core.text.search_document).
     search_text = models.TextField(blank=True)
+    # The same, for the title alone: search ranks title matches first (catalog.selectors).
+    title_search = models.TextField(blank=True)
+    # Vendor and size filter tokens of the active offers (catalog.facets).
+    facets = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -101,6 +109,10 @@ class Product(models.Model):
             models.Index(fields=["category", "is_active", "price_from"]),
             models.Index(fields=["category", "is_active", "created_at"]),
             models.Index(fields=["is_active", "created_at"]),
+            # Counting a category's listed products reads this index only.
+            models.Index(
+                fields=["category", "is_active", "offer_count"], name="catalog_product_listed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,7 +163,9 @@ class Offer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["vendor", "variant"], name="catalog_offer_unique"),
-            models.CheckConstraint(condition=models.Q(price__gt=0), name="catalog_offer_price_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(price__gt=0), name="catalog_offer_price_gt_0"
+            ),
         ]
         indexes = [models.Index(fields=["variant", "is_active", "price"])]
 

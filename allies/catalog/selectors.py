@@ -1,0 +1,401 @@
+"""Catalogue reads for the storefront, with their rules.
+
+Rules every read here applies:
+- customers see active products only, and in listings only products someone sells
+  (`offer_count > 0`, kept by `services.product_summaries_refresh`);
+- offers shown are active offers of active vendors;
+- listings never touch offers or variants: they read the product summary (price_from,
+  availability, offer/vendor counts, filter tokens, search terms), so every listing page
+  runs the same few queries whatever the size of the catalogue, each bounded by the
+  products of that listing (tests/storefront/test_query_counts.py).
+
+Search (CAT-1) is one code path on SQLite and PostgreSQL: `Product.search_text` holds the
+accent-, case- and plural-free terms (core.text) padded with spaces, so " term" matches the
+start of a word; every query term must match. Title matches rank first, then newest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import reduce
+from operator import add
+
+from django.core.cache import cache
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from allies.catalog import facets
+from allies.catalog.models import Availability, Category, Offer, Product, Variant
+from allies.core.text import query_terms
+from allies.vendors.models import Vendor
+
+PAGE_SIZE = 24
+# Filter choices and vendor lists change rarely; a few minutes of staleness is harmless.
+OPTIONS_CACHE_SECONDS = 300
+# Fields a product card reads; nothing else is loaded for listings.
+CARD_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "brand",
+    "kind",
+    "price_from",
+    "availability",
+    "offer_count",
+    "vendor_count",
+    "created_at",
+)
+MAX_QUERY_TERMS = 8
+
+
+class Sort:
+    """Sort orders of listings; the values are what the URL carries (`?tri=`)."""
+
+    RELEVANCE = "pertinence"
+    PRICE_ASC = "prix-croissant"
+    PRICE_DESC = "prix-decroissant"
+    NEWEST = "nouveautes"
+
+    LABELS = {
+        RELEVANCE: _("Pertinence"),
+        PRICE_ASC: _("Prix croissant"),
+        PRICE_DESC: _("Prix décroissant"),
+        NEWEST: _("Nouveautés"),
+    }
+    ORDERINGS = {
+        PRICE_ASC: ("price_from", "id"),
+        PRICE_DESC: ("-price_from", "-id"),
+        NEWEST: ("-created_at", "-id"),
+        RELEVANCE: ("-score", "-created_at", "-id"),
+    }
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    """What a listing shows; every field optional. Built from the GET form by the view."""
+
+    terms: tuple[str, ...] = ()
+    category_id: int | None = None
+    vendor_id: int | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    size: str | None = None
+    availability: int | None = None
+    sort: str = Sort.NEWEST
+
+
+# --- categories and vendors ---------------------------------------------------------------
+
+
+def category_get(*, slug: str) -> Category | None:
+    """The category, from the cached list; a category created since is read from the
+    database, so a new category's page works at once."""
+    found = next((c for c in categories_all() if c.slug == slug), None)
+    return found or Category.objects.filter(slug=slug).first()
+
+
+def categories_all() -> list[Category]:
+    """Every category (a short list), cached."""
+    key = "catalog:categories:v1"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(Category.objects.all())
+        cache.set(key, rows, OPTIONS_CACHE_SECONDS)
+    return rows
+
+
+def vendors_active() -> list[dict]:
+    """Every active vendor as {id, slug, name}, cached: resolves `?vendeur=<slug>`."""
+    key = "catalog:vendors-active:v1"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(Vendor.objects.filter(is_active=True).values("id", "slug", "name"))
+        cache.set(key, rows, OPTIONS_CACHE_SECONDS)
+    return rows
+
+
+def vendor_get(*, slug: str) -> Vendor | None:
+    return Vendor.objects.filter(slug=slug, is_active=True).first()
+
+
+def vendor_options(*, category_id: int | None) -> list[dict]:
+    """Active vendors selling something in the category (or anywhere), for the filter, by
+    name. Read from the listed products' facets (one scan of the category), cached."""
+    key = f"catalog:vendor-options:v2:{category_id or 'all'}"
+    rows = cache.get(key)
+    if rows is None:
+        products = listed_products()
+        if category_id:
+            products = products.filter(category_id=category_id)
+        ids = set()
+        for text in products.order_by().values_list("facets", flat=True).iterator(2000):
+            ids.update(int(t[1:]) for t in text.split() if t[1:].isdigit() and t[0] == "v")
+        rows = sorted(
+            (v for v in vendors_active() if v["id"] in ids), key=lambda v: v["name"].lower()
+        )
+        cache.set(key, rows, OPTIONS_CACHE_SECONDS)
+    return rows
+
+
+def size_options(*, category: Category | None) -> list[str]:
+    """Sizes offered in the size filter: the category's own scale, else its variants' sizes."""
+    if category is None:
+        return []
+    if category.sizes:
+        return category.sizes
+    key = f"catalog:size-options:v1:{category.pk}"
+    sizes = cache.get(key)
+    if sizes is None:
+        sizes = sorted(
+            set(
+                Variant.objects.filter(product__category=category, product__is_active=True)
+                .exclude(size="")
+                .values_list("size", flat=True)
+                .distinct()
+            )
+        )
+        cache.set(key, sizes, OPTIONS_CACHE_SECONDS)
+    return sizes
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+def listed_products() -> QuerySet[Product]:
+    """Products a customer may find in a listing, with the card's fields only.
+
+    Written for SQLite's planner as much as PostgreSQL's: `is_active__in=[True]` compiles to
+    `is_active IN (1)`, which can use the (category, is_active, created_at | price_from)
+    indexes that keep a page's rows a short index walk, where the bare `WHERE is_active`
+    Django writes for `is_active=True` cannot; and `NOT offer_count = 0` (not indexable)
+    keeps the planner on those ordering indexes. `listing_count` counts differently."""
+    return Product.objects.filter(is_active__in=[True]).exclude(offer_count=0).only(*CARD_FIELDS)
+
+
+def listing_count(queryset: QuerySet[Product]) -> int:
+    """Number of rows of a listing. `offer_count > 0` (same rows) lets the count read the
+    (category, is_active, offer_count) index alone."""
+    return queryset.filter(offer_count__gt=0).order_by().count()
+
+
+def search_terms_of(query: str) -> tuple[str, ...]:
+    return tuple(query_terms(query[:200])[:MAX_QUERY_TERMS])
+
+
+def product_listing(*, filters: ListingFilters) -> QuerySet[Product]:
+    """Filtered and sorted products for the category and search pages. Offers and variants
+    are never joined: vendor and size filters read the product's facets (catalog.facets)."""
+    qs = listed_products()
+    for term in filters.terms:
+        qs = qs.filter(search_text__contains=f" {term}")
+    if filters.category_id:
+        qs = qs.filter(category_id=filters.category_id)
+    if filters.price_min is not None:
+        qs = qs.filter(price_from__gte=filters.price_min)
+    if filters.price_max is not None:
+        qs = qs.filter(price_from__lte=filters.price_max)
+    if filters.availability is not None:
+        qs = qs.filter(availability=filters.availability)
+    if filters.vendor_id and filters.size:
+        # "vendor X" + "size M" means X sells it in M.
+        token = facets.vendor_size_token(filters.vendor_id, filters.size)
+        qs = qs.filter(facets__contains=facets.facet_lookup(token))
+    elif filters.vendor_id:
+        qs = qs.filter(facets__contains=facets.facet_lookup(facets.vendor_token(filters.vendor_id)))
+    elif filters.size:
+        qs = qs.filter(facets__contains=facets.facet_lookup(facets.size_token(filters.size)))
+    sort = filters.sort
+    if sort == Sort.RELEVANCE:
+        if filters.terms:
+            title_hits = [
+                Case(
+                    When(title_search__contains=f" {term}", then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+                for term in filters.terms
+            ]
+            qs = qs.annotate(score=reduce(add, title_hits))
+        else:
+            sort = Sort.NEWEST
+    return qs.order_by(*Sort.ORDERINGS.get(sort, Sort.ORDERINGS[Sort.NEWEST]))
+
+
+def vendor_products(*, vendor: Vendor) -> QuerySet[Product]:
+    """The vendor's products (it has an active offer on one of their variants), newest first."""
+    token = facets.facet_lookup(facets.vendor_token(vendor.pk))
+    return listed_products().filter(facets__contains=token).order_by("-created_at", "-id")
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+def home_categories() -> list[Category]:
+    """Every category with `cover_id`: its newest listed product, whose image the tile reuses."""
+    cover = (
+        Product.objects.filter(category=OuterRef("pk"), is_active__in=[True])
+        .exclude(offer_count=0)
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    return list(Category.objects.annotate(cover_id=Subquery(cover)))
+
+
+def home_products(*, limit: int = 8) -> list[Product]:
+    """The newest products in stock, mixed across categories: from the newest few dozen
+    (one indexed query), at most two per category while others are available."""
+    recent = list(
+        listed_products()
+        .only(*CARD_FIELDS, "category_id")
+        .filter(availability=Availability.IN_STOCK)
+        .order_by("-created_at", "-id")[: limit * 6]
+    )
+    chosen: list[Product] = []
+    per_category: dict[int, int] = {}
+    for cap in (2, limit):
+        for product in recent:
+            if len(chosen) == limit:
+                return chosen
+            if product in chosen or per_category.get(product.category_id, 0) >= cap:
+                continue
+            chosen.append(product)
+            per_category[product.category_id] = per_category.get(product.category_id, 0) + 1
+    return chosen
+
+
+# --- product page ---------------------------------------------------------------------------
+
+
+@dataclass
+class VariantChoice:
+    text: str
+    variant_id: int
+    selected: bool
+    available: bool  # someone sells it in stock or being restocked
+
+
+@dataclass
+class VariantGroup:
+    label: str
+    choices: list[VariantChoice]
+
+
+@dataclass
+class ProductDetail:
+    product: Product
+    variants: list[Variant]
+    variant: Variant | None
+    # Offers of the chosen variant, best first (in stock, restocking, out; cheaper first).
+    offers: list[Offer]
+    groups: list[VariantGroup] = field(default_factory=list)
+
+    @property
+    def best_offer(self) -> Offer | None:
+        return self.offers[0] if self.offers else None
+
+
+def offer_sort_key(offer: Offer) -> tuple:
+    return (offer.availability, offer.price, offer.vendor.name.lower(), offer.pk)
+
+
+def _variant_groups(
+    variants: list[Variant], chosen: Variant, best: dict[int, tuple]
+) -> list[VariantGroup]:
+    """The variant picker: sizes and/or colours as links (`?variante=<id>`).
+
+    With several colours and several sizes: a colour row (each colour links to its variant in
+    the chosen size if there is one, else its best variant) and a size row for the chosen
+    colour. Otherwise one row over every variant."""
+
+    def available(v: Variant) -> bool:
+        return v.pk in best and best[v.pk][0] != Availability.OUT_OF_STOCK
+
+    colours = list(dict.fromkeys(v.colour for v in variants if v.colour))
+    sizes = list(dict.fromkeys(v.size for v in variants if v.size))
+    if len(variants) < 2:
+        return []
+    if len(colours) > 1 and len(sizes) > 1:
+        colour_choices = []
+        for colour in colours:
+            same = [v for v in variants if v.colour == colour]
+            target = next((v for v in same if v.size == chosen.size), None) or min(
+                same, key=lambda v: best.get(v.pk, (9,))
+            )
+            colour_choices.append(
+                VariantChoice(colour, target.pk, colour == chosen.colour, any(map(available, same)))
+            )
+        size_choices = [
+            VariantChoice(v.size or v.label, v.pk, v.pk == chosen.pk, available(v))
+            for v in variants
+            if v.colour == chosen.colour
+        ]
+        return [
+            VariantGroup(str(_("Couleur")), colour_choices),
+            VariantGroup(str(_("Taille")), size_choices),
+        ]
+    if len(sizes) > 1 and len(colours) <= 1:
+        label, text = str(_("Taille")), (lambda v: v.size or v.label)
+    elif len(colours) > 1 and len(sizes) <= 1:
+        label, text = str(_("Couleur")), (lambda v: v.colour or v.label)
+    else:
+        label, text = str(_("Modèle")), (lambda v: v.label or v.sku)
+    return [
+        VariantGroup(
+            label, [VariantChoice(text(v), v.pk, v.pk == chosen.pk, available(v)) for v in variants]
+        )
+    ]
+
+
+def product_detail(*, slug: str, variant_id: str | int | None = None) -> ProductDetail | None:
+    """Everything the product page shows, in three queries whatever the number of variants
+    and offers: the product (with its category), its variants, and the active offers of
+    active vendors on all of them (with the vendor). `variant_id` that is not one of the
+    product's variants falls back to the best-available variant."""
+    product = Product.objects.select_related("category").filter(slug=slug, is_active=True).first()
+    if product is None:
+        return None
+    variants = list(product.variants.all())
+    offers = list(
+        Offer.objects.filter(variant__product=product, is_active=True, vendor__is_active=True)
+        .select_related("vendor")
+        .only(
+            "id",
+            "price",
+            "stock",
+            "restock_weeks",
+            "variant_id",
+            "vendor__id",
+            "vendor__name",
+            "vendor__slug",
+        )
+    )
+    by_variant: dict[int, list[Offer]] = {}
+    for offer in offers:
+        by_variant.setdefault(offer.variant_id, []).append(offer)
+    for rows in by_variant.values():
+        rows.sort(key=offer_sort_key)
+    # Each variant's best offer: (availability, price) — the default variant is the best one.
+    best = {vid: (rows[0].availability, rows[0].price) for vid, rows in by_variant.items()}
+
+    chosen = None
+    try:
+        wanted = int(variant_id) if variant_id not in (None, "") else None
+    except (TypeError, ValueError):
+        wanted = None
+    if wanted is not None:
+        chosen = next((v for v in variants if v.pk == wanted), None)
+    if chosen is None and variants:
+        chosen = min(
+            variants,
+            key=lambda v: (*best.get(v.pk, (Availability.OUT_OF_STOCK + 1, 0)), v.position, v.pk),
+        )
+    detail = ProductDetail(
+        product=product,
+        variants=variants,
+        variant=chosen,
+        offers=by_variant.get(chosen.pk, []) if chosen else [],
+    )
+    if chosen is not None:
+        detail.groups = _variant_groups(variants, chosen, best)
+    return detail
