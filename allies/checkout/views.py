@@ -115,6 +115,9 @@ def delivery(request):
                         carrier=relay.carrier,
                         limit=5,
                     )
+                    # The nearest point is preselected; the customer may pick another.
+                    if relay_points[vq.vendor_id] and vq.vendor_id not in relays:
+                        relays[vq.vendor_id] = relay_points[vq.vendor_id][0].id
     errors = []
     if request.method == "POST" and request.POST.get("action") == "choose_modes" and quote:
         for vq in quote.vendors:

@@ -1,0 +1,51 @@
+"""`manage.py demo_data [--products N] [--seed S]`: load the demo catalogue and logins.
+
+Deterministic (same arguments, same titles, variants, offers and prices) and safe to run
+twice: when the catalogue already has products it says so and changes nothing.
+"""
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from allies.demo.identities import DEFAULT_PASSWORD
+from allies.demo.services import demo_data_load
+
+
+class Command(BaseCommand):
+    help = "Load demo vendors, logins, categories, products and offers into an empty catalogue."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--products", type=int, default=600, help="Number of products (default 600)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed: same seed, same data (default 1)."
+        )
+
+    def handle(self, *args, products: int, seed: int, **options):
+        if products < 1:
+            raise CommandError("--products must be at least 1.")
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        report = demo_data_load(products=products, seed=seed, password=password)
+        if report is None:
+            self.stdout.write("The catalogue already has products: demo data not loaded.")
+            return
+        w = self.stdout.write
+        w(self.style.SUCCESS(f"Demo data loaded in {report.seconds:.1f} s (seed {seed})."))
+        w(
+            f"  {report.vendors} vendors, {report.categories} categories, "
+            f"{report.products} products, {report.variants} variants, "
+            f"{report.offers} offers ({report.inactive_offers} inactive)."
+        )
+        w(
+            "  Products by availability: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(report.product_availability.items()))
+        )
+        w(
+            "  Offers by availability: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(report.offer_availability.items()))
+        )
+        w(f"  Logins (password for all: {report.password}, unless the login existed before):")
+        for email, role in report.logins:
+            w(f"    {email:<52} {role}")

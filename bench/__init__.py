@@ -1,0 +1,1 @@
+"""Benchmarks (never timed tests): run by hand or with `make bench`."""
