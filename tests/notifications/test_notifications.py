@@ -33,10 +33,10 @@ def test_email_is_rendered_in_text_and_html_in_the_recipients_language():
     assert notification_send(template="sample", user=fr, context={"amount": Decimal("49.9")})
     assert notification_send(template="sample", user=en, context={"amount": Decimal("49.9")})
     fr_mail, en_mail = mail.outbox
-    assert fr_mail.to == [fr.email] and fr_mail.subject == "Bienvenue Luc"
+    assert fr_mail.to == [fr.email] and fr_mail.subject == "Paiement sécurisé Luc"
     assert "Bonjour Luc, 49,90\u00a0€" in fr_mail.body
     assert "<p>Bonjour Luc" in fr_mail.alternatives[0][0]
-    assert en_mail.subject == "Welcome Tom"
+    assert en_mail.subject == "Secure payment Tom"
     assert "Hello Tom, €49.90" in en_mail.body
 
 
@@ -104,5 +104,5 @@ def test_emails_are_delivered_by_a_redis_backed_worker(settings):
     queue = get_queue("default", job_class=Job)
     assert queue.count == 1
     SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
-    assert [m.subject for m in mail.outbox] == ["Bienvenue Rémi"]
+    assert [m.subject for m in mail.outbox] == ["Paiement sécurisé Rémi"]
     client.flushdb()
