@@ -259,3 +259,22 @@ LEMONWAY_ACCESS_TOKEN = os.environ.get("LEMONWAY_ACCESS_TOKEN", "")
 LEMONWAY_WALLET_ID = os.environ.get("LEMONWAY_WALLET_ID", "")
 LEMONWAY_TIMEOUT = float(os.environ.get("LEMONWAY_TIMEOUT", "15"))
 LEMONWAY_PSU_IP = os.environ.get("LEMONWAY_PSU_IP", "127.0.0.1")
+
+# Vendor orders: working days to accept or refuse the lines of a paid order, and after how
+# many an unanswered vendor order is cancelled and refunded.
+ORDER_ACCEPTANCE_WORKING_DAYS = int(os.environ.get("ORDER_ACCEPTANCE_WORKING_DAYS", "2"))
+ORDER_AUTO_CANCEL_WORKING_DAYS = int(os.environ.get("ORDER_AUTO_CANCEL_WORKING_DAYS", "5"))
+# Carriers: the simulated carrier delivers shipments after a few working days (demo);
+# webhook secrets per carrier, "simulated=…,colissimo=…".
+CARRIER_SIMULATION = env_bool("CARRIER_SIMULATION", True)
+CARRIER_SIMULATED_DELIVERY_WORKING_DAYS = int(
+    os.environ.get("CARRIER_SIMULATED_DELIVERY_WORKING_DAYS", "2")
+)
+CARRIER_WEBHOOK_SECRETS = dict(
+    pair.split("=", 1)
+    for pair in os.environ.get("CARRIER_WEBHOOK_SECRETS", "").split(",")
+    if "=" in pair
+)
+
+# Invoices uploaded by vendors who issue their own (PDF only).
+INVOICE_UPLOAD_MAX_BYTES = int(os.environ.get("INVOICE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -16,13 +16,16 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("paiement/", include("allies.payments.urls")),
+    path("transporteurs/", include("allies.shipping.urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("compte/achats/", include("allies.orders.urls")),
+    path("compte/factures/", include("allies.invoices.urls")),
     path("compte/", include("allies.accounts.urls")),
     path("panier/", include("allies.cart.urls")),
     path("commande/", include("allies.checkout.urls")),
+    path("vendeur/releve/", include("allies.payments.ledger_urls")),
     path("", include("allies.storefront.urls")),
     prefix_default_language=False,
 )

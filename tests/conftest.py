@@ -30,3 +30,9 @@ def _french_by_default():
     translation.activate("fr")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Files the tests write (invoice PDFs…) go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

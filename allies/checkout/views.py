@@ -22,6 +22,7 @@ from allies.checkout.quotes import cart_quote
 from allies.checkout.services import CheckoutChoices, CheckoutError, order_place
 from allies.orders.models import Order, VendorOrder
 from allies.orders.selectors import customer_order_get
+from allies.orders.services import order_payment_succeeded
 from allies.orders.tasks import order_reservation_expiry_schedule
 from allies.payments.services import (
     PaymentError,
@@ -289,6 +290,10 @@ def pay(request):
     except CheckoutError as exc:
         messages.error(request, str(exc))
         return redirect("checkout:review")
+    if order.total <= 0:
+        # Nothing to pay (a code covering everything): there is no card step.
+        order_payment_succeeded(order=order, payment_reference="no-payment-needed")
+        return redirect("checkout:payment_result", reference=order.reference)
     order_reservation_expiry_schedule(order=order)
     urls = payment_return_urls(request=request)
     try:

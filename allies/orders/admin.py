@@ -2,14 +2,17 @@
 
 from django.contrib import admin
 
-from allies.orders.models import Order, OrderEvent, OrderLine, VendorOrder
+from allies.orders.models import Order, OrderEvent, OrderLine, Parcel, Shipment, VendorOrder
 
 
 class VendorOrderInline(admin.TabularInline):
     model = VendorOrder
     extra = 0
     can_delete = False
-    fields = ("vendor", "status", "shipping_mode", "shipping_fee", "lines_total", "discount_share")
+    fields = (
+        "vendor", "status", "shipping_mode", "shipping_fee", "lines_total", "discount_share",
+        "acceptance_deadline", "accepted_at", "overdue_flagged_at", "shipped_at", "delivered_at",
+    )  # fmt: skip
     readonly_fields = fields
 
 
@@ -41,11 +44,46 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(OrderLine)
 class OrderLineAdmin(admin.ModelAdmin):
-    list_display = ("vendor_order", "product_title", "quantity", "unit_price")
+    list_display = (
+        "vendor_order", "product_title", "quantity", "unit_price", "status", "refunded_amount",
+    )  # fmt: skip
     search_fields = ("vendor_order__order__reference", "product_title")
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+class ParcelInline(admin.TabularInline):
+    model = Parcel
+    extra = 0
+    can_delete = False
+    fields = ("index", "tracking_number", "tracking_status", "tracking_updated_at", "delivered_at")
+    readonly_fields = fields
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "vendor_order",
+        "vendor",
+        "carrier",
+        "parcel_count",
+        "shipped_at",
+        "delivered_at",
+    )
+    list_filter = ("carrier",)
+    search_fields = ("vendor_order__order__reference", "parcels__tracking_number")
+    list_select_related = ("vendor_order__order", "vendor")
+    inlines = [ParcelInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,18 +1,25 @@
 """Orders. An `Order` is what the customer paid at once; it holds one `VendorOrder` per vendor.
 
 Lines, shipping fee, shipments, invoice, threads and returns hang on the `VendorOrder`, whose
-status follows Mirakl's model (see `VendorOrder.Status`). Addresses are copied onto the order
-when payment starts and never change afterwards (CHK-6, INV-4). Every state change is written
-as an `OrderEvent` by the service that makes it: that list is both the customer's timeline
-and the audit log.
+status follows Mirakl's model (see `VendorOrder.Status` and `VendorOrder.mirakl_state`).
+Addresses are copied onto the order when payment starts and never change afterwards (CHK-6,
+INV-4). Every state change is written as an `OrderEvent` by the service that makes it: that
+list is both the customer's timeline and the audit log.
+
+The vendor side (ORD-8, CAT-5): each `OrderLine` is accepted or refused by its vendor
+(Mirakl OR21); a `Shipment` carries some accepted units (`ShipmentLine`) with one carrier,
+in one or more `Parcel`s, each with its tracking number ("Colis 1/3"). The writes are in
+`allies.orders.fulfilment`.
 """
 
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from allies.shipping.carriers import carrier_name, tracking_url
 from allies.shipping.modes import ShippingMode
 
 
@@ -92,6 +99,19 @@ class VendorOrder(models.Model):
     delivery_max_days = models.PositiveSmallIntegerField(default=0)
     delivery_min_date = models.DateField()
     delivery_max_date = models.DateField()
+    # Acceptance (Mirakl OR21): the vendor accepts or refuses every line before this moment
+    # (ORDER_ACCEPTANCE_WORKING_DAYS after validation); past it the vendor order is flagged,
+    # and past the operator's longer limit it is cancelled and refunded.
+    acceptance_deadline = models.DateTimeField(null=True, blank=True)
+    # Every line decided and at least one accepted: the vendor order can ship (SHIPPING).
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Every accepted unit has shipped ("Expédiée"), then every shipment is delivered
+    # ("Livrée": the withdrawal window starts from `delivered_at`).
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,7 +120,15 @@ class VendorOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "vendor"], name="orders_one_per_vendor")
         ]
-        indexes = [models.Index(fields=["vendor", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["vendor", "status", "-created_at"]),
+            models.Index(fields=["vendor", "updated_at"]),
+            models.Index(
+                fields=["acceptance_deadline"],
+                condition=Q(status="preparing", accepted_at__isnull=True),
+                name="orders_vo_awaiting_acceptance",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.reference}-{self.vendor_id}"
@@ -109,8 +137,53 @@ class VendorOrder(models.Model):
     def total(self) -> Decimal:
         return self.lines_total + self.shipping_fee - self.discount_share
 
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """Paid, and some line still waits for the vendor's decision (WAITING_ACCEPTANCE)."""
+        return self.status == self.Status.PREPARING and self.accepted_at is None
+
+    @property
+    def mirakl_state(self) -> str:
+        """The Mirakl order state vendors know (OR11), for the vendor API.
+
+        "En préparation" is WAITING_ACCEPTANCE until every line is decided, then SHIPPING;
+        "Expédiée" is SHIPPED, "Livrée" RECEIVED. Unpaid is WAITING_DEBIT_PAYMENT.
+        """
+        if self.status == self.Status.PREPARING:
+            return "WAITING_ACCEPTANCE" if self.accepted_at is None else "SHIPPING"
+        return MIRAKL_STATES[self.status]
+
+    @property
+    def delivery_postcode(self) -> str:
+        """Where the parcels go: the relay point's postcode for "Point relais" (tracking pages
+        of some carriers ask for it)."""
+        if self.relay_point and self.relay_point.get("postcode"):
+            return str(self.relay_point["postcode"])
+        return str((self.order.delivery_address or {}).get("postcode", ""))
+
+
+MIRAKL_STATES = {
+    VendorOrder.Status.AWAITING_PAYMENT: "WAITING_DEBIT_PAYMENT",
+    VendorOrder.Status.SHIPPED: "SHIPPED",
+    VendorOrder.Status.DELIVERED: "RECEIVED",
+    VendorOrder.Status.CLOSED: "CLOSED",
+    VendorOrder.Status.REFUSED: "REFUSED",
+    VendorOrder.Status.CANCELLED: "CANCELED",
+}
+
 
 class OrderLine(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente d'acceptation")
+        ACCEPTED = "accepted", _("Accepté")
+        REFUSED = "refused", _("Refusé par le vendeur")
+        CANCELLED = "cancelled", _("Annulé")
+
+    class RefusalReason(models.TextChoices):
+        OUT_OF_STOCK = "out_of_stock", _("Rupture de stock")
+        PRICE_ERROR = "price_error", _("Erreur de prix")
+        OTHER = "other", _("Autre")
+
     vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="lines")
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
     offer = models.ForeignKey("catalog.Offer", on_delete=models.PROTECT, related_name="+")
@@ -123,13 +196,31 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     parcel_count = models.PositiveSmallIntegerField(default=1)
     weight_grams = models.PositiveIntegerField(default=0)
+    # The vendor's decision (Mirakl OR21).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
+    refusal_note = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # What was sent back to the customer for this line (refused or cancelled), in euros TTC:
+    # refunded_amount = line total + refunded_shipping − refunded_discount. Set once, when
+    # the line is refused or cancelled; a line with an amount here is never refunded again.
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    refunded_shipping = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    refunded_discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_title}"
+
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def is_refunded(self) -> bool:
+        return self.status in (self.Status.REFUSED, self.Status.CANCELLED)
 
 
 class OrderEvent(models.Model):
@@ -149,9 +240,116 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Shipment(models.Model):
+    """Units of one vendor order handed to one carrier at once, in one or more parcels."""
+
+    class DeliverySource(models.TextChoices):
+        CARRIER = "carrier", _("Transporteur")
+        VENDOR = "vendor", _("Vendeur")
+
+    vendor_order = models.ForeignKey(
+        VendorOrder, on_delete=models.CASCADE, related_name="shipments"
+    )
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    carrier = models.CharField(max_length=30)  # a code of allies.shipping.carriers
+    parcel_count = models.PositiveSmallIntegerField(default=1)
+    shipped_at = models.DateTimeField()
+    estimated_delivery_date = models.DateField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_source = models.CharField(max_length=10, choices=DeliverySource.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shipped_at", "id"]
+        indexes = [models.Index(fields=["delivered_at", "shipped_at"])]
+
+    def __str__(self) -> str:
+        return f"shipment {self.pk} of vendor order {self.vendor_order_id}"
+
+    @property
+    def carrier_name(self) -> str:
+        return carrier_name(self.carrier)
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="orders_shipment_line_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["shipment", "order_line"], name="orders_shipment_line_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
+
+class Parcel(models.Model):
+    """One parcel of a shipment: "Colis <index>/<shipment.parcel_count>" (CAT-5)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="parcels")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    index = models.PositiveSmallIntegerField()  # 1-based
+    tracking_number = models.CharField(max_length=40, db_index=True)  # normalised
+    # The last tracking event the carrier told us (allies.shipping.tracking.EVENTS).
+    tracking_status = models.CharField(max_length=20, blank=True)
+    tracking_updated_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shipment_id", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "index"], name="orders_parcel_index"),
+            models.CheckConstraint(condition=Q(index__gte=1), name="orders_parcel_index_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.tracking_number}"
+
+    @property
+    def label(self) -> str:
+        return str(
+            _("Colis %(index)s/%(count)s")
+            % {"index": self.index, "count": self.shipment.parcel_count}
+        )
+
+    @property
+    def tracking_status_label(self) -> str:
+        from allies.shipping.tracking import EVENTS
+
+        label = EVENTS.get(self.tracking_status)
+        return str(label) if label else ""
+
+    @property
+    def tracking_url(self) -> str:
+        vendor_order = self.shipment.vendor_order
+        return tracking_url(
+            self.shipment.carrier, self.tracking_number, postcode=vendor_order.delivery_postcode
+        )
+
 
 class OrderSequence(models.Model):
     """Gapless yearly counter behind order references (AL-2026-000123)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"

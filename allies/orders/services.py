@@ -83,23 +83,45 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
     order.cancelled_at = None
     order.reserved_until = None
     order.save(update_fields=["status", "validated_at", "cancelled_at", "reserved_until"])
-    # Delivery delays start now that the order is validated.
+    # Delivery delays start now that the order is validated, and so does each vendor's time
+    # to accept or refuse its lines (allies.orders.fulfilment).
+    from allies.orders.fulfilment import acceptance_deadline_for
+
     today = timezone.localdate(now)
-    for vendor_order in VendorOrder.objects.filter(order=order):
+    deadline = acceptance_deadline_for(now)
+    vendor_orders = list(VendorOrder.objects.filter(order=order))
+    for vendor_order in vendor_orders:
         vendor_order.status = VendorOrder.Status.PREPARING
         vendor_order.delivery_min_date = add_working_days(today, vendor_order.delivery_min_days)
         vendor_order.delivery_max_date = add_working_days(today, vendor_order.delivery_max_days)
-        vendor_order.save(update_fields=["status", "delivery_min_date", "delivery_max_date"])
+        vendor_order.acceptance_deadline = deadline
+        vendor_order.save(
+            update_fields=[
+                "status", "delivery_min_date", "delivery_max_date", "acceptance_deadline",
+                "updated_at",
+            ]
+        )  # fmt: skip
     order_event_add(order=order, kind="payment_succeeded", payment=payment_reference)
+    transaction.on_commit(lambda: _acceptance_checks_schedule(validated_at=now))
     CartLine.objects.filter(
         cart__customer_id=order.customer_id,
         offer_id__in=OrderLine.objects.filter(vendor_order__order=order).values("offer_id"),
     ).delete()
-    Cart.objects.filter(customer_id=order.customer_id, discount_code=order.discount_code_id).exclude(
-        discount_code=None
-    ).update(discount_code=None)
+    Cart.objects.filter(
+        customer_id=order.customer_id, discount_code=order.discount_code_id
+    ).exclude(discount_code=None).update(discount_code=None)
+    from allies.payments.ledger import ledger_record_sale  # PAY-2; imported here: no cycle
+
+    for vendor_order in VendorOrder.objects.filter(order=order):
+        ledger_record_sale(vendor_order=vendor_order)
     order_confirmation_send(order=order)
     return order
+
+
+def _acceptance_checks_schedule(*, validated_at) -> None:
+    from allies.orders.tasks import vendor_orders_acceptance_schedule
+
+    vendor_orders_acceptance_schedule(validated_at=validated_at)
 
 
 def order_confirmation_send(*, order: Order) -> None:

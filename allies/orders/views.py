@@ -25,7 +25,9 @@ def cancel(request, reference):
     try:
         order_cancel_unpaid(order=order, actor=request.user)
     except OrderTransitionError:
-        messages.error(request, _("Cette commande est déjà validée : elle ne peut plus être annulée ici."))
+        messages.error(
+            request, _("Cette commande est déjà validée : elle ne peut plus être annulée ici.")
+        )
     else:
         messages.success(
             request,
@@ -37,7 +39,7 @@ def cancel(request, reference):
 
 @login_required
 def purchases(request):
-    """"Mes achats": every order, newest first, 10 a page (ORD-2, ACC-8)."""
+    """ "Mes achats": every order, newest first, 10 a page (ORD-2, ACC-8)."""
     paginator = Paginator(customer_orders(customer=request.user), 10)
     try:
         page = paginator.page(request.GET.get("page") or 1)

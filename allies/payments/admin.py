@@ -78,3 +78,6 @@ class VendorTransferAdmin(ReadOnlyAdmin):
 class SandboxTransactionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "checkout", "brand", "last4", "status", "failure_code"]
     list_filter = ["status"]
+
+
+from allies.payments import ledger_admin  # noqa: E402,F401  (PAY-2: registers the ledger's admin)

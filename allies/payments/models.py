@@ -228,3 +228,6 @@ class SandboxTransaction(models.Model):
     @property
     def provider_id(self) -> str:
         return f"SBX-{self.pk:08d}"
+
+
+from allies.payments.ledger_models import *  # noqa

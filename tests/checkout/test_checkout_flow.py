@@ -206,3 +206,22 @@ def test_checkout_requires_login_and_an_empty_cart_goes_back_to_the_cart(client,
     assert response.status_code == 302 and reverse("accounts:login") in response.url
     login(client, shop["customer"])
     assert client.get(reverse("checkout:delivery")).url == reverse("cart:detail")
+
+
+def test_an_order_with_nothing_to_pay_is_validated_without_a_card(client, shop):
+    # covers: CHK-5, CHK-7
+    DiscountCode.objects.create(
+        code="OFFERT", kind=DiscountCode.Kind.PERCENT, value=Decimal("100"),
+        valid_from=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    login(client, shop["customer"])
+    add(client, shop["offers"]["wallet"])
+    client.post(reverse("cart:discount"), {"code": "OFFERT"})
+    # Atelier Brun ships for free (its demo policy): the order costs nothing.
+    page = client.get(reverse("checkout:delivery"))
+    free = [o.mode for o in page.context["quote"].vendors[0].options if o.free]
+    url, _ = go_to_payment(client, shop, modes={shop["vendors"][1].pk: free[0]})
+    order = Order.objects.get()
+    assert order.total == 0 and order.status == Order.Status.VALIDATED
+    assert url == reverse("checkout:payment_result", args=[order.reference])
+    assert not Payment.objects.filter(order=order).exists()

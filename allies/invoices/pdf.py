@@ -1,0 +1,138 @@
+"""PDF of a generated invoice or credit note: an HTML template rendered by WeasyPrint.
+
+The document is rendered once, from the invoice's frozen `data`, in the invoice's language,
+and stored; it is never re-rendered (a later template change must not alter an issued
+invoice). `pdf_looks_valid` is the structural check applied to PDFs vendors upload.
+"""
+
+import re
+import threading
+from datetime import date
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+# WeasyPrint (Pango, fontconfig) is not documented as thread-safe: one render at a time per
+# process. Renders take a fraction of a second; processes, not threads, give the parallelism.
+_RENDER_LOCK = threading.Lock()
+_FONT_CONFIG = None
+
+
+def vat_rate_label(rate, *, language: str) -> str:
+    """0.200 → "20 %" (French typography) / "20%"; 0.055 → "5,5 %" / "5.5%"."""
+    percent = (Decimal(str(rate)) * 100).normalize()
+    text = f"{percent:f}"
+    if language == "en":
+        return f"{text}%"
+    return f"{text.replace('.', ',')}\u00a0%"
+
+
+def _context(invoice) -> dict:
+    data = invoice.data
+    language = invoice.language
+
+    def money(value):
+        return Decimal(value) if value not in (None, "") else None
+
+    rows = [
+        {
+            **row,
+            "unit_ht": money(row["unit_ht"]),
+            "total_ht": money(row["total_ht"]),
+            "total_ttc": money(row["total_ttc"]),
+            "rate_label": vat_rate_label(row["vat_rate"], language=language),
+        }
+        for row in data["amounts"]["rows"]
+    ]
+    rates = [
+        {
+            "rate_label": vat_rate_label(rate["vat_rate"], language=language),
+            "base_ht": money(rate["base_ht"]),
+            "vat": money(rate["vat"]),
+            "total_ttc": money(rate["total_ttc"]),
+        }
+        for rate in data["amounts"]["rates"]
+    ]
+    order = dict(data["order"])
+    for key in ("sold_on", "paid_on", "shipped_on"):
+        order[key] = date.fromisoformat(order[key]) if order.get(key) else None
+    credited = dict(data["credited"]) if data.get("credited") else None
+    if credited:
+        credited["issued_on"] = date.fromisoformat(credited["issued_on"])
+    seller = data["seller"]
+    return {
+        "invoice": invoice,
+        "is_credit_note": invoice.kind == "credit_note",
+        "number": invoice.number,
+        "issued_at": timezone.localtime(invoice.issued_at),
+        "seller": seller,
+        "seller_is_french": seller.get("country", "FR") == "FR",
+        "buyer": data["buyer"],
+        "delivery": data.get("delivery"),
+        "order": order,
+        "credited": credited,
+        "buyer_is_business": data.get("buyer_is_business", False),
+        "reason": invoice.reason,
+        "rows": rows,
+        "rates": rates,
+        "shipping_ttc": money(data["amounts"]["shipping_ttc"]),
+        "discount_ttc": money(data["amounts"]["discount_ttc"]),
+        "total_ht": invoice.total_ht,
+        "total_vat": invoice.total_vat,
+        "total_ttc": invoice.total_ttc,
+        "platform_name": data.get("platform_name", "Les Alliés"),
+        "language": language,
+    }
+
+
+def invoice_html(invoice) -> str:
+    with translation.override(invoice.language):
+        return render_to_string("invoices/pdf/document.html", _context(invoice))
+
+
+def invoice_pdf_render(invoice) -> bytes:
+    from weasyprint import HTML  # heavy import, only where PDFs are made
+    from weasyprint.urls import URLFetcher
+
+    global _FONT_CONFIG
+    html = invoice_html(invoice)
+    # The document is self-contained: nothing it contains may make the renderer fetch a URL.
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    with _RENDER_LOCK:
+        if _FONT_CONFIG is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            _FONT_CONFIG = FontConfiguration()  # system fonts only: safe to reuse
+        return HTML(string=html, url_fetcher=fetcher).write_pdf(
+            font_config=_FONT_CONFIG, pdf_identifier=invoice.number.encode()
+        )
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF[\s\x00]*$")
+_XREF_AT = re.compile(rb"\s*(xref\b|\d+\s+\d+\s+obj\b)")
+
+
+def pdf_looks_valid(content: bytes) -> bool:
+    """A minimal structural check of a PDF (ISO 32000-1 §7.5), without a PDF library.
+
+    - it starts with the `%PDF-1.x` / `%PDF-2.x` header;
+    - it ends with `startxref <offset> %%EOF` (trailing whitespace allowed);
+    - that offset lies inside the file and points at a cross-reference table (`xref`) or a
+      cross-reference stream object (`12 0 obj`);
+    - it has a trailer or a cross-reference stream naming the document catalog (`/Root`).
+    A text file renamed `.pdf`, an image, or a truncated download fails; a damaged-but-
+    well-framed PDF could still pass (a full parse would need a PDF library at runtime).
+    """
+    if not re.match(rb"%PDF-[12]\.\d", content[:8]):
+        return False
+    tail = content[-2048:]
+    match = _STARTXREF.search(tail)
+    if not match:
+        return False
+    offset = int(match.group(1))
+    if not 8 <= offset < len(content):
+        return False
+    if not _XREF_AT.match(content, offset):
+        return False
+    return b"/Root" in content

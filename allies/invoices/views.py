@@ -1,0 +1,68 @@
+""" "Ma facture": the customer's invoice of one vendor order (INV-1, INV-2).
+
+GET never changes anything except issuing an invoice the platform owes (the vendor order has
+shipped and the platform makes this vendor's invoices): that is idempotent and due anyway.
+Asking a vendor for its missing invoice is a POST (the snippet's button), then a redirect.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from allies.invoices.selectors import (
+    customer_document_get,
+    customer_vendor_order_get,
+    invoice_state,
+)
+from allies.invoices.services import InvoiceError, invoice_generate, invoice_request
+
+
+def _pdf_response(invoice):
+    if invoice.kind == invoice.Kind.CREDIT_NOTE:
+        stem = _("avoir")
+    else:
+        stem = _("facture")
+    label = invoice.number or f"{invoice.vendor_order.order.reference}-{invoice.vendor_order_id}"
+    response = FileResponse(
+        invoice.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{stem}-{label}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def download(request, vendor_order_id):
+    vendor_order = customer_vendor_order_get(customer=request.user, vendor_order_id=vendor_order_id)
+    state = invoice_state(vendor_order=vendor_order)
+    if state.state == "available":
+        return _pdf_response(state.invoice)
+    if state.state == "generate":
+        return _pdf_response(invoice_generate(vendor_order=vendor_order))
+    if state.state == "requestable" and request.method == "POST":
+        try:
+            invoice_request(vendor_order=vendor_order, customer=request.user)
+        except InvoiceError:
+            pass  # the state changed meanwhile (e.g. the invoice arrived): show the new one
+        return redirect("invoices:download", vendor_order_id=vendor_order.pk)
+    return render(
+        request,
+        "invoices/status.html",
+        {
+            "state": state.state,
+            "vendor_order": vendor_order,
+            "order": vendor_order.order,
+            "invoice_request": state.request,
+            "section": "purchases",
+        },
+    )
+
+
+@login_required
+def document(request, invoice_id):
+    return _pdf_response(customer_document_get(customer=request.user, invoice_id=invoice_id))

@@ -1,0 +1,127 @@
+"""The order timeline: event kinds written by the services, and what a customer sees of them.
+
+Every state change writes an `OrderEvent` (who, when, what, with its data). The same list is
+the audit log (all kinds) and, filtered to `CUSTOMER_KINDS`, the status timeline of each
+vendor order on the customer's order page (ORD-2). Labels are built here, from the event's
+data, so templates only print them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from allies.core.money import format_eur
+from allies.shipping.carriers import carrier_name
+from allies.shipping.tracking import EVENTS as TRACKING_EVENTS
+
+
+class Kind:
+    PAYMENT_SUCCEEDED = "payment_succeeded"  # order-level: the order is "validée"
+    LINES_ACCEPTED = "lines_accepted"
+    LINES_REFUSED = "lines_refused"
+    ACCEPTED = "accepted"  # every line decided, at least one accepted (Mirakl SHIPPING)
+    REFUSED = "refused"  # every line refused
+    ACCEPTANCE_OVERDUE = "acceptance_overdue"  # internal: flagged for the portal and staff
+    CANCELLED = "vendor_order_cancelled"
+    SHIPMENT = "shipment_created"
+    SHIPPED = "shipped"  # every accepted unit has shipped: "Expédiée"
+    PARCEL_TRACKING = "parcel_tracking"
+    PARCEL_DELIVERED = "parcel_delivered"
+    SHIPMENT_DELIVERED = "shipment_delivered"
+    DELIVERED = "delivered"  # every shipment delivered: "Livrée"
+    REFUND_FAILED = "refund_failed"  # internal: the automatic refund could not be sent
+    LEDGER_FAILED = "ledger_failed"  # internal: the refund's ledger entries are missing
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    detail: str = ""
+    kind: str = ""
+
+
+def _money(amount) -> str:
+    from django.utils.translation import get_language
+
+    return format_eur(amount, language=(get_language() or "fr")[:2])
+
+
+def _entry(event) -> TimelineEntry | None:
+    data, kind = event.data or {}, event.kind
+    if kind == Kind.ACCEPTED:
+        return TimelineEntry(event.created_at, _("Acceptée par le vendeur"), kind=kind)
+    if kind == Kind.LINES_REFUSED:
+        count = len(data.get("lines", []))
+        label = ngettext(
+            "Un article refusé par le vendeur",
+            "%(count)s articles refusés par le vendeur",
+            count,
+        ) % {"count": count}
+        detail = ""
+        if data.get("refunded"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
+        return TimelineEntry(event.created_at, label, detail, kind)
+    if kind == Kind.REFUSED:
+        return TimelineEntry(event.created_at, _("Refusée par le vendeur"), kind=kind)
+    if kind == Kind.CANCELLED:
+        detail = ""
+        if data.get("refunded"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
+        return TimelineEntry(event.created_at, _("Annulée"), detail, kind)
+    if kind == Kind.SHIPMENT:
+        parcels = int(data.get("parcels", 1))
+        detail = ngettext(
+            "%(carrier)s, %(count)s colis", "%(carrier)s, %(count)s colis", parcels
+        ) % {"carrier": carrier_name(data.get("carrier", "")), "count": parcels}
+        label = _("Colis remis au transporteur") if data.get("partial") else _("Expédiée")
+        return TimelineEntry(event.created_at, label, detail, kind)
+    if kind == Kind.PARCEL_TRACKING:
+        status = TRACKING_EVENTS.get(data.get("event", ""))
+        if status is None:
+            return None
+        label = _("%(parcel)s : %(status)s") % {
+            "parcel": _("Colis %(index)s/%(count)s")
+            % {"index": data.get("index", 1), "count": data.get("count", 1)},
+            "status": status,
+        }
+        return TimelineEntry(event.created_at, label, kind=kind)
+    if kind == Kind.PARCEL_DELIVERED and int(data.get("count", 1)) > 1:
+        label = _("Colis %(index)s/%(count)s livré") % {
+            "index": data.get("index", 1),
+            "count": data.get("count", 1),
+        }
+        return TimelineEntry(_moment(data, event), label, kind=kind)
+    if kind == Kind.DELIVERED:
+        return TimelineEntry(_moment(data, event), _("Livrée"), kind=kind)
+    return None
+
+
+def _moment(data: dict, event) -> datetime:
+    """Deliveries are dated by the carrier's moment, not by when we heard of it."""
+    from django.utils.dateparse import parse_datetime
+
+    at = parse_datetime(data.get("at") or "") if data.get("at") else None
+    return at or event.created_at
+
+
+def vendor_order_timeline(vendor_order) -> list[TimelineEntry]:
+    """The customer's timeline of one vendor order, oldest first.
+
+    Uses `vendor_order.events.all()` and `vendor_order.order.validated_at`: prefetch the events
+    (`selectors.customer_order_get` does) to keep the page's queries bounded.
+    """
+    entries = []
+    validated_at = vendor_order.order.validated_at
+    if validated_at:
+        entries.append(TimelineEntry(validated_at, _("Commande validée"), kind="validated"))
+    for event in vendor_order.events.all():
+        entry = _entry(event)
+        if entry is not None:
+            entries.append(entry)
+    # A shipment that completes the vendor order is shown once, as "Expédiée".
+    return sorted(entries, key=lambda e: e.at)

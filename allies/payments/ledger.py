@@ -1,0 +1,934 @@
+"""The money ledger (PAY-2): services that write it, selectors that read it.
+
+Every euro a customer pays for a vendor's goods is written here, as append-only
+`LedgerEntry` rows (models in `ledger_models.py`), so the operator and each vendor can read
+what is owed to whom. An entry is never updated or deleted: a correction is another entry.
+
+Signs. `amount` is seen from the VENDOR's side: what the marketplace owes the vendor (a
+sale is positive, a commission or a refund negative). `operator_amount` is the same fact
+seen from the OPERATOR's side: its own revenue (a commission is positive, a discount code
+the operator pays for is negative). Their sum is the customer money the fact moves.
+
+The identity (tested over random order histories in tests/ledger/test_invariant.py)
+------------------------------------------------------------------------------------
+For every validated order O, paid by its succeeded payment P:
+
+    Σ_{e ∈ entries of O's vendor orders} (e.amount + e.operator_amount)
+        = P.amount − Σ_{r ∈ refunds of P, status pending or succeeded} r.amount
+
+and, summed over all validated orders, the same for the whole ledger
+(`operator_summary()["customer_money"]`). Both sides are computed by
+`order_ledger_total(order=…)` and `order_money_captured(order=…)`; the right side reads
+payments and refunds only, so a refund nobody recorded here shows as a difference.
+It holds as long as every refund of a validated order is recorded with
+`ledger_record_refund`, and a recorded refund that fails later is cancelled with
+`ledger_refund_failed` (until then the two sides differ by that refund). Payments of orders
+never validated (a success arriving after the order was closed, refunded in full at once by
+`payments.services`) have no entries and are outside the identity. Per vendor order, with
+L = lines_total, S = shipping_fee, D = discount_share, C = commission:
+
+    sale L  + shipping S  − discount D (vendor's, or operator's)  − C + C  = L + S − D
+    refund: − lines part + discount part − shipping part (− C' + C')       = − refund.amount
+
+i.e. commission only moves money from the vendor's side to the operator's side; it never
+changes the total. The vendor's balance is Σ amount; the operator's net is Σ operator_amount.
+
+What is computed how (choices, and why)
+---------------------------------------
+- Sale: one `sale` entry per order line, its total TTC (unit price × quantity, as paid
+  before any discount code). One `shipping` entry with the vendor order's fee (the fee is
+  the vendor's: it ships with its own carrier).
+- Commission is charged on ITEMS ONLY, NOT ON SHIPPING (the fee pays the vendor's carrier;
+  charging on it would make vendors raise fees and customers pay for it). It is computed
+  per line, `rate × base` rounded to the cent, with the rate of `CommissionRate(vendor,
+  line's category)` if one exists, else `CommissionRate(vendor, category=None)`, else
+  `Vendor.commission_rate`. The base is the line's total minus the line's share of a
+  discount the VENDOR pays for (commission is earned on what the vendor really sells for);
+  a discount the OPERATOR pays for does not lower it (the vendor is paid the full price).
+  The rate and base are stored on the entry: a later rate change never rewrites history.
+- Discount: the vendor order's `discount_share` is split across its lines (those the code
+  applies to: the code's category, if it has one) in proportion to their totals, to the
+  cent (the same rule that split it across vendors). If the code is funded by the vendor:
+  `discount_vendor` entries of −share. If by the operator: `discount_operator` entries whose
+  `amount` is 0 (the vendor still gets the full price) and `operator_amount` is −share (the
+  operator's cost, seen in the operator's view and in the admin).
+- A refund (`ledger_record_refund`) writes the reversal of what it gives back, per line:
+  `refund_sale` −(line amount), `refund_discount_*` +(its discount part), `refund_commission`
+  +(its commission part) and `refund_shipping` −(shipping part). A line's discount and
+  commission parts are proportional to the part of the line refunded; the refund that
+  completes a line gives back exactly what is left (no rounding cent is ever lost).
+
+Call signatures for the other apps
+----------------------------------
+Paid order (already wired in `orders.services.order_payment_succeeded`, in its transaction):
+
+    ledger_record_sale(*, vendor_order) -> list[LedgerEntry]          # idempotent
+
+Refund of refused / cancelled / returned lines (fulfilment, returns, customer service).
+One `Refund` row belongs to ONE vendor order; refund several vendor orders with several
+refunds. Compute the money first, refund the card, then record what went through:
+
+    split = ledger_refund_split(
+        vendor_order=vo,
+        lines={line.pk: line.unit_price * refused_quantity, ...},  # TTC, before discount
+        shipping_amount=Decimal("4.90"),                           # part of the fee, or 0
+    )                                   # or lines_amount=Decimal(...) to spread over lines
+    refund = payment_refund(payment=payment, amount=split.total, reason=..., idempotency_key=...)
+    if refund.status != Refund.Status.FAILED:
+        ledger_record_refund(refund=refund, vendor_order=vo, split=split)   # idempotent
+
+`ledger_record_refund` also accepts `lines=` / `lines_amount=` / `shipping_amount=` /
+`discount_amount=` directly instead of `split=` (it then computes the split itself, and the
+refund's amount must equal lines + shipping − discount). With the fulfilment's own per-line
+figures (`OrderLine.refunded_amount = total + refunded_shipping − refunded_discount`):
+
+    ledger_record_refund(refund=refund, vendor_order=vo, lines={line.pk: line.total},
+                         shipping_amount=line.refunded_shipping,
+                         discount_amount=line.refunded_discount)
+
+Its discount part is then taken as given (capped: never more than the discount the vendor
+order still carries, nor more than the line refunded). The customer is refunded what they
+paid for those lines: the line amount minus its share of the discount code.
+`split.total` may be 0 (a line entirely paid by a 100 % code): there is no money to refund,
+so no `Refund` row and nothing is recorded — see "Left open" below.
+LedgerError (nothing written; the caller's transaction stays usable) when the refund
+belongs to another order, failed, is already recorded with other amounts, or does not add
+up, or when more is given back than what is left of a line, of the fee or of the discount.
+
+A refund recorded while pending that later FAILS: call `ledger_refund_failed(*, refund)`
+(idempotent; it writes one `refund_failed` entry cancelling the reversal), or run
+`ledger_failed_refunds_reconcile()` periodically, which does it for every such refund.
+
+Reads: `vendor_statement(*, vendor, since=None, until=None)` (entries + running balance),
+`vendor_balance(*, vendor)`, `vendor_balance_available(*, vendor, as_of)` (payout
+readiness), `vendor_balances()` and `operator_summary()` for staff, `order_ledger_total()`.
+
+Left open
+---------
+- `vendor_balance_available` reads `VendorOrder.delivered_at`, which the fulfilment work is
+  adding (it is in its migration orders/0002); if the field is missing, no vendor order
+  counts as delivered and everything is held (the safe side).
+- Nothing calls `ledger_refund_failed` automatically yet: `payments.services.
+  payment_refund_refresh` is where a refund turns failed; until a hook is added there, run
+  `ledger_failed_refunds_reconcile()` periodically.
+- A refused line entirely paid by a 100 % discount code has no money to refund, hence no
+  `Refund` row to hang its reversal on; it is not reversed.
+- Payouts (money-out) and P2P transfers are not ledger entries (they move money the vendor
+  already owns): `vendor_balance_available` subtracts `VendorTransfer` rows instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from allies.cart.discounts import split_proportionally
+from allies.core.money import to_cents
+from allies.orders.models import Order, OrderLine, VendorOrder
+from allies.payments.ledger_models import CommissionRate, LedgerEntry
+from allies.payments.models import Payment, Refund, VendorTransfer
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+RATE_PLACES = Decimal("0.0001")
+Kind = LedgerEntry.Kind
+# LemonWay advises holding vendor funds until the refund period has passed: the 14-day
+# withdrawal window runs from delivery (RET-1).
+REFUND_HOLD_DAYS = 14
+# The VendorOrder field holding the delivery date (added by the fulfilment work).
+DELIVERED_AT_FIELD = "delivered_at"
+
+DISCOUNT_KINDS = (Kind.DISCOUNT_OPERATOR, Kind.DISCOUNT_VENDOR)
+REFUND_DISCOUNT_KIND = {
+    Kind.DISCOUNT_OPERATOR: Kind.REFUND_DISCOUNT_OPERATOR,
+    Kind.DISCOUNT_VENDOR: Kind.REFUND_DISCOUNT_VENDOR,
+}
+
+
+class LedgerError(Exception):
+    """The ledger cannot record this (wrong order, more than was paid, mismatching amounts)."""
+
+
+# --- writes: sale -------------------------------------------------------------------------
+
+
+def _rates_for(vendor) -> tuple[Decimal, dict[int, Decimal]]:
+    """The vendor's default rate and its per-category rates."""
+    default = vendor.commission_rate
+    by_category: dict[int, Decimal] = {}
+    for category_id, rate in CommissionRate.objects.filter(vendor=vendor).values_list(
+        "category_id", "rate"
+    ):
+        if category_id is None:
+            default = rate
+        else:
+            by_category[category_id] = rate
+    return default, by_category
+
+
+def commission_rate_for(*, vendor, category_id: int | None) -> Decimal:
+    """The commission rate that applies to a line of `vendor` in this category."""
+    default, by_category = _rates_for(vendor)
+    return by_category.get(category_id, default) if category_id is not None else default
+
+
+def _sale_rows(vendor_order_id: int) -> list[dict]:
+    """Every line of the vendor order with all the sale needs, in ONE query (the hook runs
+    inside the payment's settlement, whose query count is bounded), the lines locked."""
+    rates = CommissionRate.objects.filter(vendor_id=OuterRef("vendor_id"))
+    return list(
+        OrderLine.objects.filter(vendor_order_id=vendor_order_id)
+        .select_for_update(of=("self",))
+        .annotate(
+            category_id=F("offer__variant__product__category_id"),
+            category_rate=Subquery(
+                rates.filter(category_id=OuterRef("offer__variant__product__category_id")).values(
+                    "rate"
+                )[:1]
+            ),
+            default_rate=Coalesce(
+                Subquery(rates.filter(category__isnull=True).values("rate")[:1]),
+                F("vendor__commission_rate"),
+            ),
+            recorded=Exists(
+                LedgerEntry.objects.filter(
+                    vendor_order_id=OuterRef("vendor_order_id"), kind=Kind.SALE
+                )
+            ),
+        )
+        .order_by("id")
+        .values(
+            "id",
+            "unit_price",
+            "quantity",
+            "product_title",
+            "vendor_id",
+            "category_id",
+            "category_rate",
+            "default_rate",
+            "recorded",
+            "vendor_order__lines_total",
+            "vendor_order__shipping_fee",
+            "vendor_order__discount_share",
+            "vendor_order__order__status",
+            "vendor_order__order__reference",
+            "vendor_order__order__discount_code__code",
+            "vendor_order__order__discount_code__funded_by",
+            "vendor_order__order__discount_code__category_id",
+        )  # fmt: skip
+    )
+
+
+def ledger_record_sale(*, vendor_order: VendorOrder) -> list[LedgerEntry]:
+    """Write the entries of a paid vendor order: sales, discount, commission, shipping.
+
+    Called once per vendor order when its order is validated (paid); calling it again
+    returns the entries already written and writes nothing (one set per vendor order; the
+    database refuses a second set too). Two queries: one read, one insert. LedgerError if
+    the order is not validated (nothing is written).
+    """
+    # No savepoint (it would cost queries inside the payment's settlement): a database
+    # error here fails the caller's whole transaction, which is what we want (no validated
+    # order without its entries). A refusal leaves the block normally, then raises.
+    with transaction.atomic(savepoint=False):
+        rows = _sale_rows(vendor_order.pk)
+        if not rows:
+            created, refused = _record_sale_without_lines(vendor_order)
+        elif rows[0]["recorded"]:
+            created, refused = (
+                list(
+                    LedgerEntry.objects.filter(vendor_order_id=vendor_order.pk, refund__isnull=True)
+                ),
+                "",
+            )
+        elif rows[0]["vendor_order__order__status"] != Order.Status.VALIDATED:
+            created = []
+            refused = (
+                f"order {rows[0]['vendor_order__order__reference']} is not paid "
+                f"({rows[0]['vendor_order__order__status']})"
+            )
+        else:
+            created = LedgerEntry.objects.bulk_create(_sale_entries(vendor_order.pk, rows))
+            refused = ""
+    if refused:
+        raise LedgerError(refused)
+    return created
+
+
+def _sale_entries(vendor_order_id: int, rows: list[dict]) -> list[LedgerEntry]:
+    first = rows[0]
+    code = first["vendor_order__order__discount_code__code"] or ""
+    funded_by_vendor = first["vendor_order__order__discount_code__funded_by"] == "vendor"
+    code_category = first["vendor_order__order__discount_code__category_id"]
+    totals = {r["id"]: to_cents(r["unit_price"] * r["quantity"]) for r in rows}
+
+    # The vendor order's discount, split over the lines it applies to (to the cent).
+    discounts: dict[int, Decimal] = {}
+    share = to_cents(first["vendor_order__discount_share"] or ZERO)
+    if share > 0:
+        eligible = {
+            r["id"]: totals[r["id"]]
+            for r in rows
+            if code_category is None or r["category_id"] == code_category
+        }
+        # The product may have changed category since: then every line carries a share.
+        discounts = split_proportionally(share, eligible or dict(totals))
+
+    now = timezone.now()
+    entries: list[LedgerEntry] = []
+
+    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra) -> None:
+        entries.append(
+            LedgerEntry(
+                vendor_id=first["vendor_id"],
+                vendor_order_id=vendor_order_id,
+                kind=kind,
+                amount=amount,
+                operator_amount=operator,
+                created_at=now,
+                **extra,
+            )
+        )
+
+    for r in rows:
+        line_id, total = r["id"], totals[r["id"]]
+        label = f"{r['product_title']} × {r['quantity']}"[:300]
+        add(Kind.SALE, total, order_line_id=line_id, description=label)
+        discount = discounts.get(line_id, ZERO)
+        if discount > 0:
+            if funded_by_vendor:
+                add(Kind.DISCOUNT_VENDOR, -discount, order_line_id=line_id, base=discount,
+                    description=f"{code} · {label}"[:300])  # fmt: skip
+            else:
+                add(Kind.DISCOUNT_OPERATOR, ZERO, -discount, order_line_id=line_id,
+                    base=discount, description=f"{code} · {label}"[:300])  # fmt: skip
+        rate = r["category_rate"] if r["category_rate"] is not None else r["default_rate"]
+        rate = Decimal(rate).quantize(RATE_PLACES)  # a subquery's value comes as float on SQLite
+        base = total - discount if funded_by_vendor else total
+        commission = to_cents(base * rate)
+        if commission:
+            add(Kind.COMMISSION, -commission, commission, order_line_id=line_id,
+                base=base, rate=rate, description=label)  # fmt: skip
+    gap = to_cents(first["vendor_order__lines_total"]) - sum(totals.values(), ZERO)
+    if gap:
+        # Never seen: lines_total is the sum of the lines. Keep the identity true anyway.
+        logger.error("vendor order %s: lines_total differs from its lines by %s",
+                     vendor_order_id, gap)  # fmt: skip
+        add(Kind.SALE, gap, description="Écart entre le total et les lignes")
+    fee = to_cents(first["vendor_order__shipping_fee"] or ZERO)
+    if fee:
+        add(Kind.SHIPPING, fee)  # the page names the mode from the vendor order
+    return entries
+
+
+def _record_sale_without_lines(vendor_order: VendorOrder) -> tuple[list[LedgerEntry], str]:
+    """A vendor order without lines (checkout never makes one): only its fees can be owed."""
+    vo = VendorOrder.objects.select_for_update().select_related("order").get(pk=vendor_order.pk)
+    existing = list(LedgerEntry.objects.filter(vendor_order=vo, refund__isnull=True))
+    if existing:
+        return existing, ""
+    if vo.order.status != Order.Status.VALIDATED:
+        return [], f"order {vo.order.reference} is not paid ({vo.order.status})"
+    entries = []
+    if vo.lines_total:
+        entries.append(LedgerEntry(vendor_id=vo.vendor_id, vendor_order=vo, kind=Kind.SALE,
+                                   amount=to_cents(vo.lines_total)))  # fmt: skip
+    if vo.shipping_fee:
+        entries.append(LedgerEntry(vendor_id=vo.vendor_id, vendor_order=vo, kind=Kind.SHIPPING,
+                                   amount=to_cents(vo.shipping_fee)))  # fmt: skip
+    return LedgerEntry.objects.bulk_create(entries), ""
+
+
+# --- writes: refunds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundSplit:
+    """What a refund gives back for one vendor order; `total` is what goes back to the card.
+
+    `lines` maps an order line id to (amount TTC of the line refunded, its discount part).
+    """
+
+    vendor_order_id: int
+    lines: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    shipping_amount: Decimal = ZERO
+
+    @property
+    def lines_amount(self) -> Decimal:
+        return sum((amount for amount, _d in self.lines.values()), ZERO)
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return sum((discount for _a, discount in self.lines.values()), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.lines_amount - self.discount_amount + self.shipping_amount
+
+
+@dataclass
+class _LineState:
+    total: Decimal = ZERO  # sold (TTC)
+    refunded: Decimal = ZERO  # already refunded (TTC, before discount)
+    discount: Decimal = ZERO
+    discount_kind: str = ""
+    discount_back: Decimal = ZERO
+    commission: Decimal = ZERO
+    commission_back: Decimal = ZERO
+
+
+@dataclass
+class _OrderState:
+    lines: dict[int, _LineState]
+    shipping: Decimal
+    shipping_back: Decimal
+    recorded: bool  # the sale was recorded
+
+
+def _state(vendor_order_id: int) -> _OrderState:
+    """What the ledger says of a vendor order: sold, discounted, commissioned, refunded.
+
+    Reads every entry of the vendor order once (a handful of rows); the reversals of refunds
+    that later failed do not count.
+    """
+    entries = list(
+        LedgerEntry.objects.filter(vendor_order_id=vendor_order_id).values(
+            "kind", "order_line_id", "refund_id", "amount", "operator_amount", "base"
+        )
+    )
+    failed = {e["refund_id"] for e in entries if e["kind"] == Kind.REFUND_FAILED}
+    lines: dict[int, _LineState] = {}
+    shipping = shipping_back = ZERO
+    recorded = False
+    for e in entries:
+        if e["refund_id"] is not None and e["refund_id"] in failed:
+            continue
+        kind, line_id = e["kind"], e["order_line_id"]
+        line = lines.setdefault(line_id, _LineState()) if line_id else None
+        if kind == Kind.SALE:
+            recorded = True
+            if line is not None:
+                line.total += e["amount"]
+        elif kind == Kind.SHIPPING:
+            recorded = True
+            shipping += e["amount"]
+        elif line is None:
+            if kind == Kind.REFUND_SHIPPING:
+                shipping_back -= e["amount"]
+        elif kind in DISCOUNT_KINDS:
+            line.discount += e["base"] or ZERO
+            line.discount_kind = kind
+        elif kind == Kind.COMMISSION:
+            line.commission += e["operator_amount"]
+        elif kind == Kind.REFUND_SALE:
+            line.refunded -= e["amount"]
+        elif kind in (Kind.REFUND_DISCOUNT_OPERATOR, Kind.REFUND_DISCOUNT_VENDOR):
+            line.discount_back += e["base"] or ZERO
+        elif kind == Kind.REFUND_COMMISSION:
+            line.commission_back -= e["operator_amount"]
+    return _OrderState(lines=lines, shipping=shipping, shipping_back=shipping_back,
+                       recorded=recorded)  # fmt: skip
+
+
+def _part(whole: Decimal, done: Decimal, share: Decimal, of: Decimal, last: bool) -> Decimal:
+    """The part of `whole` for `share` of `of`; the last part is exactly what is left."""
+    left = max(whole - done, ZERO)
+    if last:
+        return left
+    if of <= 0:
+        return ZERO
+    return max(min(to_cents(whole * share / of), left), ZERO)
+
+
+def _money(value, name: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except (TypeError, ArithmeticError, ValueError) as exc:
+        raise LedgerError(f"{name}: not an amount: {value!r}") from exc
+    if not amount.is_finite() or amount != to_cents(amount) or amount < 0:
+        raise LedgerError(f"{name}: a positive amount in cents is expected, got {value}")
+    return amount
+
+
+def _split(
+    *,
+    state: _OrderState,
+    vendor_order_id: int,
+    lines: Mapping | None,
+    lines_amount,
+    shipping_amount,
+    discount_amount,
+) -> RefundSplit:
+    shipping_amount = _money(shipping_amount or ZERO, "shipping_amount")
+    if shipping_amount > state.shipping - state.shipping_back:
+        raise LedgerError(
+            f"shipping refund {shipping_amount} exceeds what is left "
+            f"({state.shipping - state.shipping_back})"
+        )
+    wanted: dict[int, Decimal] = {}
+    for key, value in (lines or {}).items():
+        line_id = getattr(key, "pk", key)
+        if line_id not in state.lines:
+            raise LedgerError(f"line {line_id} is not a line of vendor order {vendor_order_id}")
+        amount = _money(value, f"line {line_id}")
+        if amount:
+            wanted[line_id] = wanted.get(line_id, ZERO) + amount
+    if lines_amount is not None:
+        lines_amount = _money(lines_amount, "lines_amount")
+        if lines:
+            if sum(wanted.values(), ZERO) != lines_amount:
+                raise LedgerError("lines_amount is not the sum of the lines given")
+        elif lines_amount:
+            # Spread over the lines in proportion to what is left of each.
+            left = {i: s.total - s.refunded for i, s in state.lines.items() if s.total > s.refunded}
+            if lines_amount > sum(left.values(), ZERO):
+                raise LedgerError(f"lines refund {lines_amount} exceeds what is left")
+            wanted = {i: a for i, a in split_proportionally(lines_amount, left).items() if a}
+    result: dict[int, tuple[Decimal, Decimal]] = {}
+    for line_id, amount in wanted.items():
+        s = state.lines[line_id]
+        if s.refunded + amount > s.total:
+            raise LedgerError(
+                f"line {line_id}: refund {amount} exceeds what is left ({s.total - s.refunded})"
+            )
+        last = s.refunded + amount == s.total
+        result[line_id] = (amount, _part(s.discount, s.discount_back, amount, s.total, last))
+    if discount_amount is not None:
+        # The caller's own discount rule (e.g. the fulfilment's per-line refund amounts): any
+        # split is right for the money as long as the vendor order never gets back more
+        # discount than it carried, and no line more than its refunded amount.
+        discount_amount = _money(discount_amount, "discount_amount")
+        if discount_amount != sum((d for _a, d in result.values()), ZERO):
+            left = sum((s.discount - s.discount_back for s in state.lines.values()), ZERO)
+            if discount_amount > left:
+                raise LedgerError(
+                    f"discount part {discount_amount} exceeds the discount left ({left})"
+                )
+            if discount_amount and not result:
+                raise LedgerError("a discount part needs refunded lines")
+            weights = {i: d for i, (_a, d) in result.items() if d} or {
+                i: a for i, (a, _d) in result.items()
+            }
+            parts = split_proportionally(discount_amount, weights) if discount_amount else {}
+            for i, (amount, _d) in result.items():
+                part = parts.get(i, ZERO)
+                if part > amount:
+                    raise LedgerError(f"line {i}: discount part {part} exceeds the line refund")
+                result[i] = (amount, part)
+    return RefundSplit(vendor_order_id=vendor_order_id, lines=result,
+                       shipping_amount=shipping_amount)  # fmt: skip
+
+
+def ledger_refund_split(
+    *,
+    vendor_order: VendorOrder,
+    lines: Mapping | None = None,
+    lines_amount: Decimal | None = None,
+    shipping_amount: Decimal = ZERO,
+    discount_amount: Decimal | None = None,
+) -> RefundSplit:
+    """How much to refund for these lines (TTC amounts, before discount) and shipping part.
+
+    `lines` maps order lines (or their ids) to the amount of each given back; or give
+    `lines_amount` alone to spread it over the lines in proportion to what is left of each.
+    The discount part is each line's share of the code, pro rata (the refund completing a
+    line takes exactly what is left), unless `discount_amount` says it. `split.total` is
+    what goes back to the card. LedgerError if it is more than what is left to refund.
+    """
+    state = _state(vendor_order.pk)
+    if not state.recorded:
+        raise LedgerError(f"vendor order {vendor_order.pk} has no recorded sale")
+    return _split(state=state, vendor_order_id=vendor_order.pk, lines=lines,
+                  lines_amount=lines_amount, shipping_amount=shipping_amount,
+                  discount_amount=discount_amount)  # fmt: skip
+
+
+def _same_split(entries: Iterable[LedgerEntry], split: RefundSplit) -> bool:
+    sold = -sum((e.amount for e in entries if e.kind == Kind.REFUND_SALE), ZERO)
+    shipping = -sum((e.amount for e in entries if e.kind == Kind.REFUND_SHIPPING), ZERO)
+    return sold == split.lines_amount and shipping == split.shipping_amount
+
+
+@transaction.atomic
+def ledger_record_refund(
+    *,
+    refund: Refund,
+    vendor_order: VendorOrder,
+    split: RefundSplit | None = None,
+    lines: Mapping | None = None,
+    lines_amount: Decimal | None = None,
+    shipping_amount: Decimal = ZERO,
+    discount_amount: Decimal | None = None,
+) -> list[LedgerEntry]:
+    """Write the entries reversing what `refund` gave back on `vendor_order`.
+
+    Give the `split` from `ledger_refund_split` (the amount refunded was its `total`), or
+    the same arguments as `ledger_refund_split`. The refund must belong to the vendor
+    order's order, not have failed, and its amount must equal lines − discount + shipping.
+    Idempotent per refund: recording it again returns the entries already written (and
+    LedgerError if they say something else, or name another vendor order). Runs in its own
+    savepoint: a LedgerError leaves the caller's transaction usable.
+    """
+    vo = VendorOrder.objects.select_for_update().get(pk=vendor_order.pk)
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.payment.order_id != vo.order_id:
+        raise LedgerError(f"refund {refund.pk} is not a refund of this vendor order's order")
+    if refund.payment.status != Payment.Status.SUCCEEDED:
+        raise LedgerError(f"refund {refund.pk}: its payment was never captured")
+    existing = list(LedgerEntry.objects.filter(refund=refund).exclude(kind=Kind.REFUND_FAILED))
+    if existing:
+        if any(e.vendor_order_id != vo.pk for e in existing):
+            raise LedgerError(f"refund {refund.pk} is already recorded for another vendor order")
+        if split is not None and not _same_split(existing, split):
+            raise LedgerError(f"refund {refund.pk} is already recorded with other amounts")
+        return existing
+    if refund.status == Refund.Status.FAILED:
+        raise LedgerError(f"refund {refund.pk} failed: nothing was given back")
+    state = _state(vo.pk)
+    if not state.recorded:
+        raise LedgerError(f"vendor order {vo.pk} has no recorded sale")
+    if split is None:
+        split = _split(state=state, vendor_order_id=vo.pk, lines=lines,
+                       lines_amount=lines_amount, shipping_amount=shipping_amount,
+                       discount_amount=discount_amount)  # fmt: skip
+    elif split.vendor_order_id != vo.pk:
+        raise LedgerError("this split was computed for another vendor order")
+    else:
+        # Computed before the lock: check it again against the ledger as it is now (same
+        # amounts, each line's discount part within what is left).
+        split = _split(state=state, vendor_order_id=vo.pk,
+                       lines={i: a for i, (a, _d) in split.lines.items()}, lines_amount=None,
+                       shipping_amount=split.shipping_amount,
+                       discount_amount=split.discount_amount)  # fmt: skip
+    if split.total != refund.amount:
+        raise LedgerError(
+            f"refund {refund.pk} is {refund.amount}, the split says {split.total} "
+            f"(lines {split.lines_amount} − discount {split.discount_amount} "
+            f"+ shipping {split.shipping_amount})"
+        )
+
+    now = timezone.now()
+    reason = (refund.reason or "")[:300]
+    entries: list[LedgerEntry] = []
+
+    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra) -> None:
+        entries.append(
+            LedgerEntry(
+                vendor_id=vo.vendor_id,
+                vendor_order=vo,
+                refund=refund,
+                kind=kind,
+                amount=amount,
+                operator_amount=operator,
+                created_at=now,
+                description=reason,
+                **extra,
+            )
+        )
+
+    for line_id, (amount, discount) in sorted(split.lines.items()):
+        s = state.lines[line_id]
+        last = s.refunded + amount == s.total
+        add(Kind.REFUND_SALE, -amount, order_line_id=line_id)
+        if discount:
+            if s.discount_kind == Kind.DISCOUNT_VENDOR:
+                add(Kind.REFUND_DISCOUNT_VENDOR, discount, order_line_id=line_id, base=discount)
+            else:
+                add(Kind.REFUND_DISCOUNT_OPERATOR, ZERO, discount, order_line_id=line_id,
+                    base=discount)  # fmt: skip
+        commission = _part(s.commission, s.commission_back, amount, s.total, last)
+        if commission:
+            add(Kind.REFUND_COMMISSION, commission, -commission, order_line_id=line_id,
+                base=amount)  # fmt: skip
+    if split.shipping_amount:
+        add(Kind.REFUND_SHIPPING, -split.shipping_amount)
+    return LedgerEntry.objects.bulk_create(entries)
+
+
+@transaction.atomic
+def ledger_refund_failed(*, refund: Refund) -> LedgerEntry | None:
+    """A recorded refund failed at the provider: cancel its reversal with one entry.
+
+    Idempotent; does nothing (None) if the refund did not fail or was never recorded.
+    """
+    refund = Refund.objects.get(pk=refund.pk)
+    if refund.status != Refund.Status.FAILED:
+        return None
+    entries = list(LedgerEntry.objects.filter(refund=refund).order_by("id"))
+    if not entries:
+        return None
+    vo = VendorOrder.objects.select_for_update().get(pk=entries[0].vendor_order_id)
+    done = LedgerEntry.objects.filter(refund=refund, kind=Kind.REFUND_FAILED).first()
+    if done is not None:
+        return done
+    return LedgerEntry.objects.create(
+        vendor_id=vo.vendor_id,
+        vendor_order=vo,
+        refund=refund,
+        kind=Kind.REFUND_FAILED,
+        amount=-sum((e.amount for e in entries), ZERO),
+        operator_amount=-sum((e.operator_amount for e in entries), ZERO),
+        description=(refund.failure_message or refund.reason or "")[:300],
+    )
+
+
+def ledger_failed_refunds_reconcile() -> int:
+    """Cancel the reversal of every recorded refund that failed since; returns how many."""
+    refunds = (
+        Refund.objects.filter(status=Refund.Status.FAILED, ledger_entries__isnull=False)
+        .exclude(ledger_entries__kind=Kind.REFUND_FAILED)
+        .distinct()
+    )
+    count = 0
+    for refund in refunds:
+        if ledger_refund_failed(refund=refund) is not None:
+            count += 1
+    return count
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def _cents(value) -> Decimal:
+    """An aggregate as Decimal cents: SQLite sums decimals as floats (0.1 + 0.2 noise)."""
+    return to_cents(value) if value is not None else ZERO
+
+
+def _sum(qs: QuerySet, name: str = "amount") -> Decimal:
+    return _cents(qs.aggregate(total=Sum(name))["total"])
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    entry: LedgerEntry
+    balance: Decimal  # the vendor's balance right after this entry
+
+
+@dataclass(frozen=True)
+class Statement:
+    vendor: object
+    since: datetime | None
+    until: datetime | None
+    opening_balance: Decimal  # before `since` (0 without it)
+    closing_balance: Decimal  # at `until` (now without it)
+    credits: Decimal  # sum of the period's positive entries
+    debits: Decimal  # sum of the period's negative entries
+    rows: list[StatementRow]
+    count: int  # entries in the period (rows may be one page of them)
+    offset: int
+
+
+def vendor_entries(*, vendor, since: datetime | None = None, until: datetime | None = None):
+    """The vendor's entries, oldest first, in [since, until). Only this vendor's."""
+    qs = LedgerEntry.objects.filter(vendor=vendor)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("created_at", "id")
+
+
+def vendor_statement(
+    *,
+    vendor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Statement:
+    """The vendor's "Relevé": its entries in [since, until) with the balance after each.
+
+    `offset`/`limit` give one page of the period; the running balance stays right on every
+    page (it starts from the balance before the page). At most five queries, whatever the
+    number of entries.
+    """
+    period = vendor_entries(vendor=vendor, since=since, until=until)
+    opening = (
+        _sum(LedgerEntry.objects.filter(vendor=vendor, created_at__lt=since)) if since else ZERO
+    )
+    totals = period.aggregate(
+        credits=Sum("amount", filter=Q(amount__gt=0)),
+        debits=Sum("amount", filter=Q(amount__lt=0)),
+        count=Count("id"),
+    )
+    credits, debits = _cents(totals["credits"]), _cents(totals["debits"])
+    count = totals["count"]
+    offset = max(0, min(offset, count))
+    before_page = _sum(period[:offset]) if offset else ZERO
+    page = period.select_related("vendor_order__order", "order_line", "refund")
+    page = page[offset : offset + limit] if limit is not None else page[offset:]
+    balance = opening + before_page
+    rows = []
+    for entry in page:
+        balance += entry.amount
+        rows.append(StatementRow(entry=entry, balance=balance))
+    return Statement(
+        vendor=vendor,
+        since=since,
+        until=until,
+        opening_balance=opening,
+        closing_balance=opening + credits + debits,
+        credits=credits,
+        debits=debits,
+        rows=rows,
+        count=count,
+        offset=offset,
+    )
+
+
+def vendor_balance(*, vendor, as_of: datetime | None = None) -> Decimal:
+    """What the marketplace owes the vendor in all (entries up to `as_of`)."""
+    qs = LedgerEntry.objects.filter(vendor=vendor)
+    if as_of is not None:
+        qs = qs.filter(created_at__lte=as_of)
+    return _sum(qs)
+
+
+def _delivered_field() -> str | None:
+    names = {f.name for f in VendorOrder._meta.get_fields()}
+    return DELIVERED_AT_FIELD if DELIVERED_AT_FIELD in names else None
+
+
+def vendor_balance_available(*, vendor, as_of: datetime | None = None) -> Decimal:
+    """What may be paid out to the vendor now: payout readiness (PAY-1, LemonWay's advice).
+
+    Counts only the entries of vendor orders delivered more than REFUND_HOLD_DAYS (14) days
+    before `as_of` (the withdrawal period has passed), minus what was already transferred to
+    the vendor's wallet (`VendorTransfer`, unless failed). It may be negative (refunds after
+    transfers): then nothing is to be paid and the vendor owes the difference.
+
+    The delivery date is `VendorOrder.delivered_at` (DELIVERED_AT_FIELD), added by the
+    fulfilment work; while the model has no such field, no vendor order counts as delivered
+    and everything stays held (the safe side for money). Two queries.
+    """
+    as_of = as_of or timezone.now()
+    name = _delivered_field()
+    transferred = _sum(
+        VendorTransfer.objects.filter(vendor=vendor, created_at__lte=as_of).exclude(
+            status=VendorTransfer.Status.FAILED
+        )
+    )
+    if name is None:
+        return -transferred
+    cutoff = as_of - timedelta(days=REFUND_HOLD_DAYS)
+    earned = _sum(
+        LedgerEntry.objects.filter(
+            vendor=vendor,
+            created_at__lte=as_of,
+            **{f"vendor_order__{name}__isnull": False, f"vendor_order__{name}__lte": cutoff},
+        )
+    )
+    return earned - transferred
+
+
+def _live(kinds: list[str]) -> Q:
+    """Entries of these kinds, leaving out the reversals of refunds that later failed."""
+    cancelled = LedgerEntry.objects.filter(kind=Kind.REFUND_FAILED, refund__isnull=False).values(
+        "refund_id"
+    )
+    return Q(kind__in=kinds) & (Q(refund__isnull=True) | ~Q(refund_id__in=cancelled))
+
+
+COMMISSION_KINDS = [Kind.COMMISSION, Kind.REFUND_COMMISSION]
+OPERATOR_DISCOUNT_KINDS = [Kind.DISCOUNT_OPERATOR, Kind.REFUND_DISCOUNT_OPERATOR]
+
+
+def vendor_balances(*, entries: QuerySet | None = None) -> list[dict]:
+    """Per vendor, over `entries` (all by default): what is owed to it (`balance`), the
+    commission it paid (`commission`) and the operator's net on its orders (`operator`).
+    One query."""
+    qs = entries if entries is not None else LedgerEntry.objects.all()
+    rows = list(
+        qs.order_by()
+        .values("vendor_id", "vendor__name", "vendor__slug")
+        .annotate(
+            balance=Sum("amount"),
+            operator=Sum("operator_amount"),
+            commission=Sum("operator_amount", filter=_live(COMMISSION_KINDS)),
+        )
+        .order_by("vendor__name", "vendor_id")
+    )
+    for row in rows:
+        for key in ("balance", "operator", "commission"):
+            row[key] = _cents(row[key])
+    return rows
+
+
+def operator_summary(*, entries: QuerySet | None = None) -> dict[str, Decimal]:
+    """The operator's side, over `entries` (all by default): commission earned, discounts it
+    paid for (negative), its net (`operator`), what it owes vendors (`vendors`), and the
+    customer money all this accounts for (`customer_money`). One query."""
+    qs = entries if entries is not None else LedgerEntry.objects.all()
+    totals = qs.order_by().aggregate(
+        commission=Sum("operator_amount", filter=_live(COMMISSION_KINDS)),
+        discounts=Sum("operator_amount", filter=_live(OPERATOR_DISCOUNT_KINDS)),
+        operator=Sum("operator_amount"),
+        vendors=Sum("amount"),
+    )
+    summary = {key: _cents(value) for key, value in totals.items()}
+    summary["customer_money"] = summary["operator"] + summary["vendors"]
+    return summary
+
+
+def order_ledger_total(*, order: Order) -> Decimal:
+    """Σ (amount + operator_amount) over the order's entries: the customer money they hold."""
+    totals = LedgerEntry.objects.filter(vendor_order__order=order).aggregate(
+        vendor=Sum("amount"), operator=Sum("operator_amount")
+    )
+    return _cents(totals["vendor"]) + _cents(totals["operator"])
+
+
+def order_money_captured(*, order: Order) -> Decimal:
+    """What the order's payment captured minus its refunds (pending or succeeded).
+
+    The right-hand side of the identity: it reads payments and refunds only, never the
+    ledger, so a refund nobody recorded in the ledger shows as a difference.
+    """
+    captured = _sum(Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED))
+    refunded = _sum(
+        Refund.objects.filter(
+            payment__order=order,
+            payment__status=Payment.Status.SUCCEEDED,
+            status__in=[Refund.Status.PENDING, Refund.Status.SUCCEEDED],
+        )
+    )
+    return captured - refunded
+
+
+def statement_vendor_for(*, user, slug: str | None = None):
+    """The vendor whose "Relevé" `user` may read: one of its own, or any for ledger staff.
+
+    A member reads its vendor's (the first by name if it has several, or the one named by
+    `slug`); a vendor it is not a member of does not exist for it (Http404). Staff with the
+    "view ledger entry" permission read any vendor named by `slug`. A logged-in user who acts
+    for no vendor gets PermissionDenied. One query (plus the permission check for staff).
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from allies.vendors.models import Vendor
+
+    if slug and user.is_staff and user.has_perm("payments.view_ledgerentry"):
+        vendor = Vendor.objects.filter(slug=slug).first()
+        if vendor is None:
+            raise Http404
+        return vendor
+    vendors = Vendor.objects.filter(memberships__user=user).order_by("name", "id")
+    if slug:
+        vendor = vendors.filter(slug=slug).first()
+        if vendor is None:
+            raise Http404
+        return vendor
+    vendor = vendors.first()
+    if vendor is None:
+        raise PermissionDenied
+    return vendor

@@ -1,0 +1,178 @@
+"""The money ledger (PAY-2): what the marketplace owes each vendor, one append-only row per fact.
+
+Imported at the end of `allies.payments.models`, so these are models of the `payments` app.
+Every write goes through `allies.payments.ledger` (the services); this module only guards
+what the database must never see: an entry that is changed or deleted after it was written.
+The identity the entries keep, and how each amount is computed, are written at the top of
+`allies/payments/ledger.py`.
+
+- `CommissionRate`: the operator's commission for one vendor, optionally for one category; it
+  overrides `Vendor.commission_rate` (the vendor's default) for that category's lines.
+- `LedgerEntry`: one signed amount seen from the vendor's side (`amount`: what the
+  marketplace owes the vendor; a commission is negative) and the same fact seen from the
+  operator's side (`operator_amount`: the operator's revenue, positive for a commission,
+  negative for a discount the operator pays for).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["CommissionRate", "LedgerEntry", "LedgerImmutable"]
+
+
+class LedgerImmutable(Exception):
+    """A ledger entry is never updated or deleted: write a reversing entry instead."""
+
+
+class CommissionRate(models.Model):
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="commission_rates"
+    )
+    # Empty: every category of this vendor (overrides `Vendor.commission_rate`).
+    category = models.ForeignKey(
+        "catalog.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    rate = models.DecimalField(
+        _("taux de commission"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("Entre 0 et 1 : 0,15 pour 15 %."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("taux de commission")
+        verbose_name_plural = _("taux de commission")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "category"],
+                condition=Q(category__isnull=False),
+                name="ledger_one_rate_per_vendor_category",
+            ),
+            models.UniqueConstraint(
+                fields=["vendor"],
+                condition=Q(category__isnull=True),
+                name="ledger_one_default_rate_per_vendor",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0) & Q(rate__lte=1), name="ledger_rate_between_0_and_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}/{self.category_id or '*'}: {self.rate}"
+
+    def clean(self) -> None:
+        if self.rate is not None and not (0 <= self.rate <= 1):
+            raise ValidationError({"rate": _("Le taux doit être compris entre 0 et 1.")})
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerImmutable("ledger entries are never updated")
+
+    def delete(self):
+        raise LedgerImmutable("ledger entries are never deleted")
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        SALE = "sale", _("Vente")
+        SHIPPING = "shipping", _("Frais de port")
+        COMMISSION = "commission", _("Commission")
+        DISCOUNT_OPERATOR = "discount_operator", _("Réduction prise en charge par Alliés")
+        DISCOUNT_VENDOR = "discount_vendor", _("Réduction prise en charge par le vendeur")
+        REFUND_SALE = "refund_sale", _("Remboursement d'articles")
+        REFUND_SHIPPING = "refund_shipping", _("Remboursement de frais de port")
+        REFUND_COMMISSION = "refund_commission", _("Commission restituée")
+        REFUND_DISCOUNT_OPERATOR = (
+            "refund_discount_operator",
+            _("Réduction remboursée (prise en charge par Alliés)"),
+        )
+        REFUND_DISCOUNT_VENDOR = (
+            "refund_discount_vendor",
+            _("Réduction remboursée (prise en charge par le vendeur)"),
+        )
+        REFUND_FAILED = "refund_failed", _("Remboursement échoué : écritures annulées")
+
+    # `vendor_id` on the row (a vendor's rows are found without a join).
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    vendor_order = models.ForeignKey(
+        "orders.VendorOrder", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # The line a commission (or its reversal) was computed on; empty for order-level entries.
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refund = models.ForeignKey(
+        "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # Euros TTC, signed. `amount`: owed to the vendor. `operator_amount`: the operator's own
+    # revenue (+) or cost (−) in the same fact. Their sum is the customer money it moves.
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    operator_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # What the amount was computed from: a commission's base and rate, a discount's value
+    # when the operator pays it (the vendor's `amount` is then 0).
+    base = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("écriture du relevé")
+        verbose_name_plural = _("écritures du relevé")
+        indexes = [models.Index(fields=["vendor", "created_at", "id"])]
+        constraints = [
+            # One sale set per vendor order: one sale, discount and commission per line…
+            models.UniqueConstraint(
+                fields=["vendor_order", "kind", "order_line"],
+                condition=Q(refund__isnull=True, order_line__isnull=False),
+                name="ledger_one_sale_entry_per_line_and_kind",
+            ),
+            # …and one shipping entry (the database refuses a second set, even concurrent).
+            models.UniqueConstraint(
+                fields=["vendor_order", "kind"],
+                condition=Q(kind="shipping"),
+                name="ledger_one_shipping_per_vendor_order",
+            ),
+            # One set of reversing entries per refund.
+            models.UniqueConstraint(
+                fields=["refund", "kind", "order_line"],
+                condition=Q(refund__isnull=False, order_line__isnull=False),
+                name="ledger_one_reversal_per_refund_line_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["refund", "kind"],
+                condition=Q(refund__isnull=False, order_line__isnull=True),
+                name="ledger_one_reversal_per_refund_and_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.vendor_id}/{self.vendor_order_id})"
+
+    def save(self, *args, **kwargs):
+        # Integrity guard, not business logic: a written entry is history.
+        if not self._state.adding:
+            raise LedgerImmutable("ledger entries are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("ledger entries are never deleted")
+
+    @property
+    def rate_percent(self):
+        """The commission rate as a percentage (0.1250 → 12.5), for display."""
+        return None if self.rate is None else self.rate * 100
