@@ -128,13 +128,12 @@ def main() -> None:
     _setup(args.products, args.buyers)
     print(f"setup: {time.perf_counter() - t0:.1f} s ({args.products} products)")
 
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from allies.accounts.models import User
-
-    from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["testserver"]
     solo = Client()

@@ -102,15 +102,15 @@ def discount_evaluate(
             code="minimum_not_reached",
         )
     if obj.max_uses is not None and _uses(obj) >= obj.max_uses:
-        raise DiscountRefused(
-            _("Ce code de réduction n'est plus disponible."), code="exhausted"
-        )
+        raise DiscountRefused(_("Ce code de réduction n'est plus disponible."), code="exhausted")
     if (
         customer is not None
         and obj.max_uses_per_customer is not None
         and _uses(obj, customer) >= obj.max_uses_per_customer
     ):
-        raise DiscountRefused(_("Vous avez déjà utilisé ce code de réduction."), code="already_used")
+        raise DiscountRefused(
+            _("Vous avez déjà utilisé ce code de réduction."), code="already_used"
+        )
     if obj.kind == DiscountCode.Kind.PERCENT:
         amount = to_cents(subtotal * obj.value / Decimal(100))
     else:

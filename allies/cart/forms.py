@@ -22,6 +22,4 @@ class SimulationForm(forms.Form):
 
     postcode = forms.CharField(max_length=10, label=_("Code postal"))
     city = forms.CharField(max_length=100, label=_("Ville"))
-    country = forms.ChoiceField(
-        choices=Address.Country.choices, initial="FR", label=_("Pays")
-    )
+    country = forms.ChoiceField(choices=Address.Country.choices, initial="FR", label=_("Pays"))

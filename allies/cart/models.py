@@ -19,6 +19,9 @@ class Cart(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"cart {self.pk} ({self.customer_id or 'guest'})"
+
 
 class CartLine(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
@@ -33,6 +36,9 @@ class CartLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cart", "offer"], name="cart_line_unique_offer")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × offer {self.offer_id}"
 
 
 class DiscountCode(models.Model):
@@ -51,9 +57,7 @@ class DiscountCode(models.Model):
     value = models.DecimalField(max_digits=10, decimal_places=2)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
-    minimum_amount = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0")
-    )
+    minimum_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     max_uses = models.PositiveIntegerField(null=True, blank=True)
     max_uses_per_customer = models.PositiveIntegerField(null=True, blank=True, default=1)
     vendor = models.ForeignKey(
@@ -62,9 +66,7 @@ class DiscountCode(models.Model):
     category = models.ForeignKey(
         "catalog.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    funded_by = models.CharField(
-        max_length=10, choices=FundedBy.choices, default=FundedBy.OPERATOR
-    )
+    funded_by = models.CharField(max_length=10, choices=FundedBy.choices, default=FundedBy.OPERATOR)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

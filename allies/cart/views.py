@@ -58,7 +58,11 @@ def _discount_preview(request, view):
         )
     except DiscountRefused as exc:
         return {"code": view.cart.discount_code.code, "error": str(exc)}
-    return {"code": result.code.code, "amount": result.amount, "total": view.lines_total - result.amount}
+    return {
+        "code": result.code.code,
+        "amount": result.amount,
+        "total": view.lines_total - result.amount,
+    }
 
 
 # The product page is cached whole for anonymous visitors, so its "Ajouter au panier" form

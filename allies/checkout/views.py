@@ -6,17 +6,16 @@ step re-reads the cart, so a change made in another tab is seen, never silently 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from allies.accounts.forms import AddressForm
 from allies.accounts.models import Address
 from allies.cart.discounts import DiscountRefused, discount_evaluate
 from allies.cart.selectors import cart_view
 from allies.cart.services import cart_discount_lines, cart_for_request
-from allies.accounts.forms import AddressForm
 from allies.checkout.forms import BillingSameForm, address_form_save
 from allies.checkout.quotes import cart_quote
 from allies.checkout.services import CheckoutChoices, CheckoutError, order_place
@@ -75,7 +74,7 @@ def _discount(request, view):
 
 @login_required
 def delivery(request):
-    """"Livraison de vos achats": the address, then a mode per vendor (CHK-3)."""
+    """ "Livraison de vos achats": the address, then a mode per vendor (CHK-3)."""
     view, bounce = _cart_or_redirect(request)
     if bounce:
         return bounce
@@ -94,9 +93,7 @@ def delivery(request):
         chosen_id = _int(request.POST.get("address"))
         _save_state(request, address=chosen_id, modes={}, relays={})
         return redirect("checkout:delivery")
-    address = next((a for a in addresses if a.pk == chosen_id), None) or next(
-        iter(addresses), None
-    )
+    address = next((a for a in addresses if a.pk == chosen_id), None) or next(iter(addresses), None)
     quote, quote_error, relay_points = None, None, {}
     modes = {int(k): v for k, v in (state.get("modes") or {}).items()}
     relays = {int(k): v for k, v in (state.get("relays") or {}).items()}
@@ -333,5 +330,3 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-

@@ -289,9 +289,7 @@ def product(request, slug):
             "category": item.category,
             "current_category_slug": item.category.slug,
             "offers": detail.offers,
-            "offer_rows": [
-                (offer, tables.get(offer.id, [])) for offer in detail.offers
-            ],
+            "offer_rows": [(offer, tables.get(offer.id, [])) for offer in detail.offers],
             "best_offer": best,
             "json_ld": _json_ld(json_ld),
             "meta_description": Truncator(" ".join(strip_tags(item.description).split())).chars(

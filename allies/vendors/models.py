@@ -52,3 +52,6 @@ class VendorMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "user"], name="vendors_membership_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.vendor_id}"

@@ -106,7 +106,9 @@ def test_bad_input_changes_nothing(client):
 def test_cart_page_queries_do_not_grow_with_lines(client):
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            client.get(reverse("cart:detail"), {"postcode": "75011", "city": "Paris", "country": "FR"})
+            client.get(
+                reverse("cart:detail"), {"postcode": "75011", "city": "Paris", "country": "FR"}
+            )
         return len(ctx.captured_queries)
 
     for _ in range(2):

@@ -47,20 +47,31 @@ def refusal(**kw) -> str:
 def test_percentage_code_takes_its_share_of_the_lines():
     # covers: CHK-5
     code()
-    result = discount_evaluate(code=" bienvenue10 ", lines=lines("49.90", "20.05"), customer=None, now=NOW)
+    result = discount_evaluate(
+        code=" bienvenue10 ", lines=lines("49.90", "20.05"), customer=None, now=NOW
+    )
     assert result.amount == Decimal("7.00")  # 10 % of 69.95 = 6.995 → 7.00
 
 
 def test_fixed_code_needs_its_minimum_and_never_exceeds_the_lines():
     # covers: CHK-5
-    code(code="MOINS15", kind=DiscountCode.Kind.AMOUNT, value=Decimal("15"), minimum_amount=Decimal("60"))
+    code(
+        code="MOINS15",
+        kind=DiscountCode.Kind.AMOUNT,
+        value=Decimal("15"),
+        minimum_amount=Decimal("60"),
+    )
     assert refusal(code="MOINS15", lines=lines("59.99"), customer=None) == "minimum_not_reached"
     with pytest.raises(DiscountRefused) as exc:
         discount_evaluate(code="MOINS15", lines=lines("10"), customer=None, now=NOW)
     assert "60,00" in str(exc.value)
-    assert discount_evaluate(code="MOINS15", lines=lines("60"), customer=None, now=NOW).amount == Decimal("15.00")
+    assert discount_evaluate(
+        code="MOINS15", lines=lines("60"), customer=None, now=NOW
+    ).amount == Decimal("15.00")
     code(code="GROS", kind=DiscountCode.Kind.AMOUNT, value=Decimal("500"))
-    assert discount_evaluate(code="GROS", lines=lines("42.50"), customer=None, now=NOW).amount == Decimal("42.50")
+    assert discount_evaluate(
+        code="GROS", lines=lines("42.50"), customer=None, now=NOW
+    ).amount == Decimal("42.50")
 
 
 def test_each_refusal_has_its_reason():
@@ -101,7 +112,9 @@ def test_code_limited_to_a_vendor_or_category_applies_to_its_lines_only():
     # covers: CHK-5
     vendor, other = VendorFactory(), VendorFactory()
     cat = CategoryFactory()
-    code(code="MAISON20", value=Decimal("20"), vendor=vendor, funded_by=DiscountCode.FundedBy.VENDOR)
+    code(
+        code="MAISON20", value=Decimal("20"), vendor=vendor, funded_by=DiscountCode.FundedBy.VENDOR
+    )
     mixed = [
         DiscountLine(vendor.id, cat.id, Decimal("100")),
         DiscountLine(other.id, cat.id, Decimal("80")),
@@ -111,13 +124,18 @@ def test_code_limited_to_a_vendor_or_category_applies_to_its_lines_only():
     assert result.by_vendor == {vendor.id: Decimal("20.00")}
     assert refusal(code="MAISON20", lines=mixed[1:], customer=None) == "not_applicable"
     code(code="CHEMISES", value=Decimal("50"), category=cat)
-    assert discount_evaluate(code="CHEMISES", lines=mixed, customer=None, now=NOW).amount == Decimal("90.00")
+    assert discount_evaluate(
+        code="CHEMISES", lines=mixed, customer=None, now=NOW
+    ).amount == Decimal("90.00")
 
 
 @given(
     total=st.decimals(min_value=0, max_value=10000, places=2),
     weights=st.dictionaries(
-        st.integers(1, 50), st.decimals(min_value="0.01", max_value=5000, places=2), min_size=1, max_size=10
+        st.integers(1, 50),
+        st.decimals(min_value="0.01", max_value=5000, places=2),
+        min_size=1,
+        max_size=10,
     ),
 )
 def test_shares_of_a_discount_add_up_to_the_cent(total, weights):

@@ -25,10 +25,16 @@ def shop(db):
     wallet = ProductFactory(title="Portefeuille en cuir", weight_grams=200)
     offers = {
         "shirt": OfferFactory(
-            vendor=vendors[0], variant=VariantFactory(product=shirt), price=Decimal("59.90"), stock=5
+            vendor=vendors[0],
+            variant=VariantFactory(product=shirt),
+            price=Decimal("59.90"),
+            stock=5,
         ),
         "wallet": OfferFactory(
-            vendor=vendors[1], variant=VariantFactory(product=wallet), price=Decimal("45.00"), stock=1
+            vendor=vendors[1],
+            variant=VariantFactory(product=wallet),
+            price=Decimal("45.00"),
+            stock=1,
         ),
     }
     customer = UserFactory(email="luc@example.test", first_name="Luc")

@@ -75,7 +75,9 @@ def test_two_vendors_one_payment_an_order_split_by_vendor(client, shop):
     login(client, shop["customer"])
     add(client, shop["offers"]["shirt"], 2)
     add(client, shop["offers"]["wallet"])
-    cart = client.get(reverse("cart:detail"), {"postcode": "20000", "city": "Ajaccio", "country": "FR"})
+    cart = client.get(
+        reverse("cart:detail"), {"postcode": "20000", "city": "Ajaccio", "country": "FR"}
+    )
     text = cart.content.decode()
     assert "Vendu par Maison Verlaine" in text and "Vendu par Atelier Brun" in text
     assert "Corse" in text  # the simulation recognised the zone

@@ -27,7 +27,9 @@ def offer_rows(body: str) -> list[str]:
     """Each offer's text, in page order, tags removed and spaces squeezed."""
     rows = re.findall(r'<li class="offer[^"]*">(.*?)</li>', body, flags=re.S)
     # Each offer's vendor, price and availability (the form and shipping block follow).
-    rows = [re.split(r'<form class="offer-add"|<details class="shipping-block"', r)[0] for r in rows]
+    rows = [
+        re.split(r'<form class="offer-add"|<details class="shipping-block"', r)[0] for r in rows
+    ]
     return [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in rows]
 
 

@@ -16,7 +16,7 @@ def eur(amount) -> str:
 
 @register.filter
 def country_name(code: str) -> str:
-    """"FR" → "France", "BE" → "Belgique", in the active language."""
+    """ "FR" → "France", "BE" → "Belgique", in the active language."""
     from allies.accounts.models import Address
 
     return str(dict(Address.Country.choices).get(code, code))

@@ -36,7 +36,15 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = (
-            [python, manage, "rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
+            [
+                python,
+                manage,
+                "rqworker",
+                "default",
+                "--with-scheduler",
+                "--job-class",
+                "django_tasks_rq.Job",
+            ]
             if settings.REDIS_URL
             else [python, manage, "db_worker", "--interval", "0.5"]
         )
