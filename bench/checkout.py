@@ -60,6 +60,8 @@ def _purchase(client, offer_id: int) -> bool:
 
     client.post(reverse("cart:add"), {"offer": offer_id, "quantity": 1})
     page = client.get(reverse("checkout:delivery"))
+    if page.status_code != 200:
+        raise RuntimeError(f"delivery step answered {page.status_code} {page.get('Location')}")
     quote = page.context["quote"]
     data = {"action": "choose_modes"}
     for vendor_id, mode in quote.cheapest_modes().items():
@@ -91,13 +93,8 @@ def _offers(n: int) -> list[int]:
 
 
 def _buyer(index: int, seconds: float, start_at: float, out) -> None:
-    import django
-
-    django.setup()
-    from django.conf import settings
+    # Forked from main(): Django is set up and the test environment installed already.
     from django.test import Client
-
-    settings.ALLOWED_HOSTS = ["testserver"]
     from allies.accounts.models import User
     from allies.catalog.models import Offer
 
@@ -128,14 +125,13 @@ def main() -> None:
     _setup(args.products, args.buyers)
     print(f"setup: {time.perf_counter() - t0:.1f} s ({args.products} products)")
 
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from allies.accounts.models import User
 
-    settings.ALLOWED_HOSTS = ["testserver"]
+    setup_test_environment()  # the test client's response.context, "testserver" host
     solo = Client()
     solo.force_login(User.objects.get(email=f"buyer{args.buyers}@bench.test"))
     offer = _offers(1)[0]
