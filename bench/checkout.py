@@ -95,6 +95,7 @@ def _offers(n: int) -> list[int]:
 def _buyer(index: int, seconds: float, start_at: float, out) -> None:
     # Forked from main(): Django is set up and the test environment installed already.
     from django.test import Client
+
     from allies.accounts.models import User
     from allies.catalog.models import Offer
 
