@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,15 +77,16 @@ class TrackingEvent:
     carrier: str = ""  # carrier code when the adapter knows it
 
 
-class TrackingAdapter:
+class TrackingAdapter(ABC):
     """Reads one carrier's (or aggregator's) webhook requests."""
 
     code: str = ""
     # Carrier codes whose parcels this adapter may update; None: every carrier.
     carriers: tuple[str, ...] | None = None
 
+    @abstractmethod
     def parse(self, *, body: bytes, headers: Mapping[str, str]) -> list[TrackingEvent]:
-        raise NotImplementedError
+        """The tracking events in one signed request; TrackingPayloadError if unreadable."""
 
 
 def _parse_moment(value) -> datetime:
