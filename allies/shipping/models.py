@@ -27,6 +27,14 @@ from allies.shipping.zones import ZONE_CHOICES
 _ZERO = Decimal("0")
 
 
+def _fee_field(label, **options) -> models.DecimalField:
+    """A non-negative amount in euros TTC."""
+    options.setdefault("default", _ZERO)
+    return models.DecimalField(
+        label, max_digits=8, decimal_places=2, validators=[MinValueValidator(_ZERO)], **options
+    )
+
+
 class ShippingRate(models.Model):
     vendor = models.ForeignKey(
         "vendors.Vendor", on_delete=models.CASCADE, related_name="shipping_rates"
@@ -40,29 +48,11 @@ class ShippingRate(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(_ZERO)],
     )
-    per_extra_item_fee = models.DecimalField(
-        _("par article supplémentaire"),
-        max_digits=8,
-        decimal_places=2,
-        default=_ZERO,
-        validators=[MinValueValidator(_ZERO)],
-    )
+    per_extra_item_fee = _fee_field(_("par article supplémentaire"))
     # Bulky products ship in several parcels (CAT-5): each parcel beyond one per article.
-    per_extra_parcel_fee = models.DecimalField(
-        _("par colis supplémentaire d'un article volumineux"),
-        max_digits=8,
-        decimal_places=2,
-        default=_ZERO,
-        validators=[MinValueValidator(_ZERO)],
-    )
+    per_extra_parcel_fee = _fee_field(_("par colis supplémentaire d'un article volumineux"))
     weight_brackets = models.JSONField(_("tranches de poids"), default=list, blank=True)
-    per_kg_beyond = models.DecimalField(
-        _("par kg au-delà de la dernière tranche"),
-        max_digits=8,
-        decimal_places=2,
-        default=_ZERO,
-        validators=[MinValueValidator(_ZERO)],
-    )
+    per_kg_beyond = _fee_field(_("par kg au-delà de la dernière tranche"))
     # Heaviest parcel the mode accepts (relay points usually take up to 20–30 kg).
     max_parcel_weight_kg = models.DecimalField(
         _("poids maximal d'un colis (kg)"),
