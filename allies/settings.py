@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allies.orders",
     "allies.invoices",
     "allies.payments",
+    "allies.vendor_portal",
+    "allies.vendor_api",
     "allies.demo",
 ]
 

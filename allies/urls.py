@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from allies.storefront import views as storefront_views
+from allies.vendor_api.api import api
 
 urlpatterns = [
     path("robots.txt", storefront_views.robots_txt, name="robots"),
@@ -15,6 +16,7 @@ urlpatterns = [
         name="product_image",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("paiement/", include("allies.payments.urls")),
     path("transporteurs/", include("allies.shipping.urls")),
 ]
@@ -26,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("panier/", include("allies.cart.urls")),
     path("commande/", include("allies.checkout.urls")),
     path("vendeur/releve/", include("allies.payments.ledger_urls")),
+    path("vendeur/", include("allies.vendor_portal.urls")),
     path("", include("allies.storefront.urls")),
     prefix_default_language=False,
 )

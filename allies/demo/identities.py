@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from allies.demo import legal
+from allies.vendors import legal
 
 DEMO_DOMAIN = "demo.allies.test"
 # Shared by every demo login; `DEMO_PASSWORD` in the environment overrides it.

@@ -21,6 +21,15 @@ class Vendor(models.Model):
     postcode = models.CharField(_("code postal"), max_length=10)
     city = models.CharField(_("ville"), max_length=100)
     country = models.CharField(_("pays"), max_length=2, default="FR")
+    # "RCS Paris" / the registry city: printed on invoices after the SIRET (INV-3).
+    rcs_city = models.CharField(_("ville du RCS"), max_length=100, blank=True)
+    # Where customers send returns (the next issues' returns use it); empty = legal address.
+    return_street = models.CharField(_("adresse de retour"), max_length=200, blank=True)
+    return_postcode = models.CharField(_("code postal de retour"), max_length=10, blank=True)
+    return_city = models.CharField(_("ville de retour"), max_length=100, blank=True)
+    return_country = models.CharField(_("pays de retour"), max_length=2, blank=True)
+    # The vendor's wallet at the payment provider (LemonWay), credited by P2P transfers.
+    wallet_id = models.CharField(_("portefeuille de paiement"), max_length=60, blank=True)
     email = models.EmailField(_("email de contact"))
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.15"))
@@ -55,3 +64,35 @@ class VendorMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.vendor_id}"
+
+
+class VendorApiKey(models.Model):
+    """A secret a vendor's program sends as `Authorization: Bearer <key>` to the vendor API.
+
+    Only a SHA-256 digest of the key is stored (keys are 32 random bytes, so a slow hash adds
+    nothing); the key itself is shown once, when created. `prefix` (the first characters) lets
+    the vendor tell its keys apart. A revoked key stays listed and never works again.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("nom"), max_length=80)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("clé d'API")
+        verbose_name_plural = _("clés d'API")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}: {self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -19,7 +19,8 @@ from allies.accounts.models import Address, User
 from allies.cart.models import DiscountCode
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
 from allies.catalog.services import product_summaries_refresh
-from allies.demo import identities, legal, words
+from allies.demo import identities, words
+from allies.vendors import legal
 from allies.demo.generator import products_generate
 from allies.shipping.models import ShippingRate
 from allies.vendors.models import Vendor, VendorMembership

@@ -1,0 +1,121 @@
+"""Writes on vendors: their profile (legal identity, return address) and their API keys.
+
+The acting user's membership is checked by the portal before calling; these functions check
+the data. API keys: `alk_` + 43 URL-safe characters (32 random bytes); only their SHA-256
+digest is stored, the key is returned once by `api_key_create`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from allies.vendors import legal
+from allies.vendors.models import Vendor, VendorApiKey
+
+KEY_PREFIX = "alk_"
+PREFIX_SHOWN = 12  # "alk_" + 8 characters: enough to tell keys apart, useless to guess one
+
+
+def api_key_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_create(*, vendor: Vendor, name: str, actor=None, raw: str | None = None):
+    """A new active key for `vendor`; returns (key row, the key itself — shown once).
+
+    `raw` is only for the demo data's known keys.
+    """
+    raw = raw or KEY_PREFIX + secrets.token_urlsafe(32)
+    key = VendorApiKey.objects.create(
+        vendor=vendor,
+        name=(name or "").strip()[:80] or "API",
+        prefix=raw[:PREFIX_SHOWN],
+        digest=api_key_digest(raw),
+        created_by=actor,
+    )
+    return key, raw
+
+
+def api_key_revoke(*, vendor: Vendor, key_id: int, actor=None) -> VendorApiKey:
+    """Revoke one of `vendor`'s keys (another vendor's key does not exist: DoesNotExist)."""
+    with transaction.atomic():
+        key = VendorApiKey.objects.select_for_update().get(pk=key_id, vendor=vendor)
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+    return key
+
+
+def api_key_authenticate(raw: str) -> VendorApiKey | None:
+    """The active key `raw` is, with its vendor, or None. One query."""
+    if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        return None
+    key = (
+        VendorApiKey.objects.select_related("vendor")
+        .filter(digest=api_key_digest(raw), revoked_at__isnull=True, vendor__is_active=True)
+        .first()
+    )
+    return key
+
+
+def api_key_touch(*, key: VendorApiKey) -> None:
+    """Remember when a key was last used, at most once a minute (one UPDATE)."""
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        VendorApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+PROFILE_FIELDS = (
+    "legal_name", "legal_form", "share_capital", "siret", "rcs_city", "vat_number",
+    "street", "postcode", "city", "country", "email", "phone",
+    "return_street", "return_postcode", "return_city", "return_country",
+)  # fmt: skip
+
+
+class ProfileError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def vendor_profile_errors(data: dict) -> dict[str, str]:
+    """Field → message for what is wrong in a profile (French messages, translated)."""
+    errors: dict[str, str] = {}
+    country = data.get("country") or "FR"
+    error = legal.siret_error(data.get("siret", ""), country=country)
+    if error:
+        errors["siret"] = error
+    error = legal.vat_number_error(
+        data.get("vat_number", ""), country=country, siret=data.get("siret", "")
+    )
+    if error:
+        errors["vat_number"] = error
+    return errors
+
+
+def vendor_profile_update(*, vendor: Vendor, data: dict, actor=None) -> Vendor:
+    """Save the legal identity and return address; numbers are stored compacted.
+
+    Raises ProfileError (nothing saved) when the SIRET or the VAT number is wrong.
+    """
+    errors = vendor_profile_errors(data)
+    if errors:
+        raise ProfileError(errors)
+    changed = []
+    for field in PROFILE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field] if data[field] is not None else ""
+        if field in ("siret", "vat_number"):
+            value = legal.compact(value)
+        if getattr(vendor, field) != value:
+            setattr(vendor, field, value)
+            changed.append(field)
+    if changed:
+        vendor.save(update_fields=changed)
+    return vendor
