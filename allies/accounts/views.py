@@ -171,7 +171,12 @@ def account_home(request):
     return render(
         request,
         "accounts/home.html",
-        {"form": form, "default_delivery": default_delivery, "section": "home"},
+        {
+            "form": form,
+            "default_delivery": default_delivery,
+            "section": "home",
+            "sells": user.vendor_memberships.exists(),
+        },
     )
 
 

@@ -6,4 +6,25 @@ app_name = "vendor_portal"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("choisir/", views.vendor_switch, name="switch"),
+    path("commandes/", views.orders, name="orders"),
+    path("commandes/<int:pk>/", views.order_detail, name="order"),
+    path("commandes/<int:pk>/decision/", views.order_decide, name="order_decide"),
+    path("commandes/<int:pk>/expedition/", views.order_ship, name="order_ship"),
+    path("commandes/<int:pk>/livree/", views.order_delivered, name="order_delivered"),
+    path("commandes/<int:pk>/facture/", views.order_invoice, name="order_invoice"),
+    path("offres/", views.offers, name="offers"),
+    path("offres/<int:pk>/", views.offer_edit, name="offer"),
+    path("offres/<int:pk>/activation/", views.offer_toggle, name="offer_toggle"),
+    path("offres/import/", views.import_list, name="imports"),
+    path("offres/import/modele.csv", views.import_template, name="import_template"),
+    path("offres/import/<int:pk>/", views.import_detail, name="import"),
+    path("livraison/", views.rates, name="rates"),
+    path("livraison/<str:mode>/<str:zone>/", views.rate_edit, name="rate"),
+    path(
+        "livraison/<str:mode>/<str:zone>/desactiver/", views.rate_deactivate, name="rate_deactivate"
+    ),
+    path("profil/", views.profile, name="profile"),
+    path("cles-api/", views.api_keys, name="api_keys"),
+    path("cles-api/<int:pk>/revoquer/", views.api_key_revoke_view, name="api_key_revoke"),
 ]

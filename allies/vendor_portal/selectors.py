@@ -1,0 +1,142 @@
+"""What the vendor portal reads: the dashboard's figures and the order lists by tab.
+
+Everything here is scoped to one vendor (the portal's `request.vendor`) and runs a fixed
+number of queries whatever the vendor's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from allies.catalog.models import Offer
+from allies.catalog.offers import LOW_STOCK
+from allies.invoices.selectors import vendor_invoice_requests_open
+from allies.orders.models import OrderLine, VendorOrder
+from allies.orders.selectors import vendor_orders_for
+
+ZERO = Decimal("0")
+
+# The order tabs of the portal: (slug, filter on the vendor's paid vendor orders).
+TO_ACCEPT = Q(status=VendorOrder.Status.PREPARING, accepted_at__isnull=True)
+TO_SHIP = Q(status=VendorOrder.Status.PREPARING, accepted_at__isnull=False)
+
+
+def late_condition(now: datetime) -> Q:
+    """Late: not answered by the acceptance deadline, or accepted but still not shipped on the
+    first day the vendor promised delivery (its own delay, `delivery_min_date`)."""
+    return (TO_ACCEPT & Q(acceptance_deadline__lt=now)) | (
+        TO_SHIP & Q(delivery_min_date__lt=timezone.localdate(now))
+    )
+
+
+TABS = {
+    "a-accepter": TO_ACCEPT,
+    "a-expedier": TO_SHIP,
+    "en-retard": None,  # depends on the time: see late_condition
+    "expediees": Q(status=VendorOrder.Status.SHIPPED),
+    "livrees": Q(status__in=[VendorOrder.Status.DELIVERED, VendorOrder.Status.CLOSED]),
+    "annulees": Q(status__in=[VendorOrder.Status.REFUSED, VendorOrder.Status.CANCELLED]),
+    "toutes": Q(),
+}
+
+
+def portal_orders(*, vendor, tab: str, now: datetime | None = None) -> QuerySet:
+    condition = TABS.get(tab, Q())
+    if tab == "en-retard":
+        condition = late_condition(now or timezone.now())
+    return vendor_orders_for(vendor=vendor).filter(condition)
+
+
+@dataclass
+class Dashboard:
+    to_accept: int
+    to_ship: int
+    late: int
+    shipped: int
+    month_sales: Decimal
+    month_orders: int
+    low_stock: list
+    low_stock_count: int
+    out_of_stock_count: int
+    invoice_requests: list
+    urgent: list  # the vendor orders to act on first (late first, then oldest)
+
+
+def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    scope = vendor_orders_for(vendor=vendor)
+    base = VendorOrder.objects.filter(pk__in=scope.values("pk"))
+    late = late_condition(now)
+    counts = base.aggregate(
+        to_accept=Count("pk", filter=TO_ACCEPT),
+        to_ship=Count("pk", filter=TO_SHIP),
+        late=Count("pk", filter=late),
+        shipped=Count("pk", filter=Q(status=VendorOrder.Status.SHIPPED)),
+    )
+    month_start = timezone.make_aware(
+        datetime.combine(timezone.localdate(now).replace(day=1), time.min)
+    )
+    sold = (
+        OrderLine.objects.filter(
+            vendor=vendor,
+            vendor_order__order__validated_at__gte=month_start,
+            status__in=[OrderLine.Status.PENDING, OrderLine.Status.ACCEPTED],
+        )
+        .annotate(
+            amount=ExpressionWrapper(
+                F("unit_price") * F("quantity"),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .aggregate(total=Sum("amount"), orders=Count("vendor_order", distinct=True))
+    )
+    offers = Offer.objects.filter(vendor=vendor, is_active=True)
+    stock_counts = offers.aggregate(
+        low=Count("pk", filter=Q(stock__gt=0, stock__lte=LOW_STOCK)),
+        out=Count("pk", filter=Q(stock=0)),
+    )
+    low_stock = list(
+        offers.filter(stock__lte=LOW_STOCK)
+        .select_related("variant__product")
+        .order_by("stock", "variant__product__title", "id")[:6]
+    )
+    urgent = list(
+        scope.filter(TO_ACCEPT | TO_SHIP).order_by(
+            "acceptance_deadline", "delivery_min_date", "id"
+        )[:8]
+    )
+    _mark_late(urgent, now)
+    return Dashboard(
+        to_accept=counts["to_accept"],
+        to_ship=counts["to_ship"],
+        late=counts["late"],
+        shipped=counts["shipped"],
+        month_sales=sold["total"] or ZERO,
+        month_orders=sold["orders"] or 0,
+        low_stock=low_stock,
+        low_stock_count=stock_counts["low"],
+        out_of_stock_count=stock_counts["out"],
+        invoice_requests=list(vendor_invoice_requests_open(vendor=vendor)[:5]),
+        urgent=urgent,
+    )
+
+
+def _mark_late(vendor_orders, now: datetime) -> None:
+    today = timezone.localdate(now)
+    for vo in vendor_orders:
+        if vo.status != VendorOrder.Status.PREPARING:
+            vo.is_late = False
+        elif vo.accepted_at is None:
+            vo.is_late = bool(vo.acceptance_deadline and vo.acceptance_deadline < now)
+        else:
+            vo.is_late = vo.delivery_min_date < today
+
+
+def orders_mark_late(vendor_orders, now: datetime | None = None) -> None:
+    """Set `is_late` on each vendor order of a page (no query)."""
+    _mark_late(vendor_orders, now or timezone.now())

@@ -1,0 +1,205 @@
+"""The vendor's order screens: dashboard, accept/refuse, ship in parcels, deliver, invoice."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from allies.invoices.models import Invoice
+from allies.invoices.services import vendor_invoicing_set
+from allies.orders.fulfilment import vendor_order_lines_decide
+from allies.orders.models import OrderLine, VendorOrder
+from tests.invoices.conftest import minimal_pdf
+from tests.orders.conftest import TRACKING_1, TRACKING_2, buy
+
+
+def _lines(vendor_order):
+    return {line.product_title: line for line in vendor_order.lines.order_by("id")}
+
+
+def test_dashboard_counts_orders_to_accept_ship_and_late(verlaine_client, market, paid):
+    # covers: VEN-1, ORD-8
+    page = verlaine_client.get(reverse("vendor_portal:dashboard")).content.decode()
+    assert 'data-testid="to-accept"><strong>1</strong>' in page
+    assert 'data-testid="to-ship"><strong>0</strong>' in page
+    assert 'data-testid="late"><strong>0</strong>' in page
+    # 2 × 59,90 + 35,00 sold this month by Verlaine (shipping is not a sale).
+    assert "154,80" in page
+    assert paid["order"].reference in page
+    # Three working days later nobody answered: the order is late.
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        page = verlaine_client.get(reverse("vendor_portal:dashboard")).content.decode()
+        assert 'data-testid="late"><strong>1</strong>' in page
+        late = verlaine_client.get(reverse("vendor_portal:orders") + "?onglet=en-retard")
+        assert paid["order"].reference in late.content.decode()
+
+
+def test_dashboard_warns_of_low_stock(verlaine_client, market):
+    # covers: VEN-1, CAT-2
+    market["belt"].stock = 2
+    market["belt"].save()
+    page = verlaine_client.get(reverse("vendor_portal:dashboard")).content.decode()
+    assert "Ceinture en cuir" in page and "2 en stock" in page
+
+
+def test_accept_one_line_refuse_the_other_refunds_and_emails(verlaine_client, paid):
+    # covers: ORD-8, VEN-1
+    vo = paid["verlaine_vo"]
+    lines = _lines(vo)
+    shirt, belt = lines["Chemise Oxford bleue"], lines["Ceinture en cuir"]
+    response = verlaine_client.post(
+        reverse("vendor_portal:order_decide", args=[vo.pk]),
+        {
+            f"line-{shirt.pk}": "accept",
+            f"line-{belt.pk}": "refuse",
+            f"reason-{belt.pk}": "out_of_stock",
+        },  # fmt: skip
+        follow=True,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Le client est remboursé de" in body and "prévenu par email" in body
+    belt.refresh_from_db()
+    shirt.refresh_from_db()
+    assert shirt.status == OrderLine.Status.ACCEPTED
+    assert belt.status == OrderLine.Status.REFUSED and belt.refunded_amount > 0
+    assert any("refusés" in m.subject for m in mail.outbox)
+    vo.refresh_from_db()
+    assert vo.accepted_at is not None  # now "À expédier"
+    assert "Expédier" in body
+
+
+def test_refusing_without_a_reason_is_explained_and_changes_nothing(verlaine_client, paid):
+    # covers: ORD-8
+    vo = paid["verlaine_vo"]
+    belt = _lines(vo)["Ceinture en cuir"]
+    response = verlaine_client.post(
+        reverse("vendor_portal:order_decide", args=[vo.pk]), {f"line-{belt.pk}": "refuse"}
+    )
+    assert response.status_code == 422
+    assert 'role="alert"' in response.content.decode()
+    belt.refresh_from_db()
+    assert belt.status == OrderLine.Status.PENDING and belt.refunded_amount == 0
+
+
+def test_a_decision_without_any_choice_is_refused(verlaine_client, paid):
+    # covers: ORD-8
+    vo = paid["verlaine_vo"]
+    response = verlaine_client.post(reverse("vendor_portal:order_decide", args=[vo.pk]), {})
+    assert response.status_code == 422
+    assert "Accepter" in response.content.decode()
+
+
+def _accept_all(market, vo):
+    vendor_order_lines_decide(
+        vendor_order=vo, vendor=market["verlaine"],
+        decisions={line.pk: "accept" for line in vo.lines.all()},
+    )  # fmt: skip
+
+
+def test_ship_in_two_parcels_then_deliver(verlaine_client, market, paid):
+    # covers: ORD-3, CAT-5
+    vo = paid["verlaine_vo"]
+    _accept_all(market, vo)
+    page = verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk]) + "?colis=2")
+    body = page.content.decode()
+    assert "Colis 1/2" in body and "Colis 2/2" in body
+    response = verlaine_client.post(
+        reverse("vendor_portal:order_ship", args=[vo.pk]),
+        {"carrier": "colissimo", "parcel": [TRACKING_1, TRACKING_2]},
+        follow=True,
+    )
+    assert "Expédition enregistrée" in response.content.decode()
+    vo.refresh_from_db()
+    assert vo.status == VendorOrder.Status.SHIPPED
+    shipment = vo.shipments.get()
+    assert [p.tracking_number for p in shipment.parcels.order_by("index")] == [
+        TRACKING_1,
+        TRACKING_2,
+    ]
+    assert TRACKING_2 in response.content.decode()
+    response = verlaine_client.post(
+        reverse("vendor_portal:order_delivered", args=[vo.pk]), follow=True
+    )
+    vo.refresh_from_db()
+    assert vo.status == VendorOrder.Status.DELIVERED and vo.delivered_at is not None
+
+
+def test_partial_shipment_keeps_the_rest_to_ship(verlaine_client, market, paid):
+    # covers: ORD-3
+    vo = paid["verlaine_vo"]
+    _accept_all(market, vo)
+    lines = _lines(vo)
+    verlaine_client.post(
+        reverse("vendor_portal:order_ship", args=[vo.pk]),
+        {"carrier": "colissimo", "parcel": [TRACKING_1],
+         f"qty-{lines['Chemise Oxford bleue'].pk}": "2", f"qty-{lines['Ceinture en cuir'].pk}": "0"},
+    )  # fmt: skip
+    vo.refresh_from_db()
+    assert vo.status == VendorOrder.Status.PREPARING
+    body = verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk])).content.decode()
+    assert 'name="qty-%s"' % lines["Ceinture en cuir"].pk in body
+    assert 'name="qty-%s"' % lines["Chemise Oxford bleue"].pk not in body
+
+
+def test_a_bad_tracking_number_is_explained_and_ships_nothing(verlaine_client, market, paid):
+    # covers: ORD-3
+    vo = paid["verlaine_vo"]
+    _accept_all(market, vo)
+    response = verlaine_client.post(
+        reverse("vendor_portal:order_ship", args=[vo.pk]),
+        {"carrier": "colissimo", "parcel": ["12"]},
+    )
+    assert response.status_code == 422
+    assert "Colis 1/1" in response.content.decode()
+    assert not vo.shipments.exists()
+
+
+def test_vendor_uploads_its_own_invoice_after_shipment(verlaine_client, market, paid):
+    # covers: INV-1
+    vo = paid["verlaine_vo"]
+    vendor_invoicing_set(vendor=market["verlaine"], mode="uploaded")
+    _accept_all(market, vo)
+    verlaine_client.post(
+        reverse("vendor_portal:order_ship", args=[vo.pk]),
+        {"carrier": "colissimo", "parcel": [TRACKING_1]},
+    )
+    url = reverse("vendor_portal:order_invoice", args=[vo.pk])
+    response = verlaine_client.post(
+        url, {"file": SimpleUploadedFile("facture.txt", b"pas un pdf", "text/plain")}
+    )
+    assert response.status_code == 422
+    assert not Invoice.objects.filter(vendor_order=vo).exists()
+    response = verlaine_client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("facture.pdf", minimal_pdf(), "application/pdf"),
+            "number": "F-2026-0042",
+        },  # fmt: skip
+        follow=True,
+    )
+    assert "Facture déposée" in response.content.decode()
+    assert Invoice.objects.get(vendor_order=vo).number == "F-2026-0042"
+
+
+@pytest.mark.parametrize("orders", [2, 8])
+def test_portal_order_pages_run_a_bounded_number_of_queries(
+    verlaine_client, market, orders, django_assert_max_num_queries
+):
+    # covers: VEN-1
+    for _ in range(orders):
+        buy(market, [(market["shirt"], 1), (market["belt"], 1)])
+    vo = VendorOrder.objects.filter(vendor=market["verlaine"]).first()
+    with django_assert_max_num_queries(14):
+        assert verlaine_client.get(reverse("vendor_portal:dashboard")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert (
+            verlaine_client.get(reverse("vendor_portal:orders") + "?onglet=toutes").status_code
+            == 200
+        )
+    with django_assert_max_num_queries(18):
+        assert verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk])).status_code == 200
