@@ -51,7 +51,8 @@ class ProfileForm(forms.Form):
         if any(parts) and not all(parts):
             raise forms.ValidationError(
                 _(
-                    "Complétez l'adresse de retour (adresse, code postal et ville) ou laissez-la vide."
+                    "Complétez l'adresse de retour (adresse, code postal et ville) "
+                    "ou laissez-la vide."
                 )
             )
         return data
@@ -66,7 +67,10 @@ class OfferForm(forms.Form):
     restock_weeks = forms.IntegerField(
         label=_("Réapprovisionnement : livré sous X semaines"), min_value=1, max_value=52,
         required=False,
-        help_text=_("Quand le stock est à 0 : « En cours de réapprovisionnement - Livré sous X semaines ». Vide : « En rupture de stock »."),
+        help_text=_(
+            "Quand le stock est à 0 : « En cours de réapprovisionnement - Livré sous X "
+            "semaines ». Vide : « En rupture de stock »."
+        ),
     )  # fmt: skip
     is_active = forms.BooleanField(label=_("Offre active (visible sur le site)"), required=False)
 

@@ -134,16 +134,17 @@ def test_partial_shipment_keeps_the_rest_to_ship(verlaine_client, market, paid):
     vo = paid["verlaine_vo"]
     _accept_all(market, vo)
     lines = _lines(vo)
+    shirt, belt = lines["Chemise Oxford bleue"], lines["Ceinture en cuir"]
     verlaine_client.post(
         reverse("vendor_portal:order_ship", args=[vo.pk]),
-        {"carrier": "colissimo", "parcel": [TRACKING_1],
-         f"qty-{lines['Chemise Oxford bleue'].pk}": "2", f"qty-{lines['Ceinture en cuir'].pk}": "0"},
+        {"carrier": "colissimo", "parcel": [TRACKING_1], f"qty-{shirt.pk}": "2",
+         f"qty-{belt.pk}": "0"},
     )  # fmt: skip
     vo.refresh_from_db()
     assert vo.status == VendorOrder.Status.PREPARING
     body = verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk])).content.decode()
-    assert 'name="qty-%s"' % lines["Ceinture en cuir"].pk in body
-    assert 'name="qty-%s"' % lines["Chemise Oxford bleue"].pk not in body
+    assert f'name="qty-{belt.pk}"' in body
+    assert f'name="qty-{shirt.pk}"' not in body
 
 
 def test_a_bad_tracking_number_is_explained_and_ships_nothing(verlaine_client, market, paid):
