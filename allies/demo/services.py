@@ -48,6 +48,7 @@ class DemoReport:
     logins: list[tuple[str, str]] = field(default_factory=list)  # (email, role)
     password: str = ""
     seconds: float = 0.0
+    orders: int = 0
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -80,6 +81,9 @@ def demo_data_load(
         for chunk in _chunks(products_generate(count=products, seed=seed), CHUNK):
             _products_write(chunk, categories=categories, vendors=vendors, now=now, report=report)
     _statistics_refresh()
+    from allies.demo.orders import demo_orders_create
+
+    report.orders = demo_orders_create(vendors=vendors)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -180,6 +184,7 @@ def _vendors_create() -> list[Vendor]:
                 legal_form=v.legal_form,
                 share_capital=v.share_capital,
                 siret=ident.siret,
+                rcs_city=v.city if v.country == "FR" else "",
                 vat_number=ident.vat_number,
                 street=v.street,
                 postcode=v.postcode,

@@ -135,6 +135,7 @@ def _seller_snapshot(vendor) -> dict:
         "city": vendor.city,
         "country": vendor.country,
         "siret": vendor.siret,
+        "rcs_city": vendor.rcs_city,
         "vat_number": vendor.vat_number,
         "email": vendor.email,
         "phone": vendor.phone,

@@ -35,6 +35,7 @@ def vendor_make(**overrides):
         "legal_form": "SAS",
         "share_capital": "50 000 €",
         "siret": "73282932000074",
+        "rcs_city": "Paris",
         "vat_number": "FR44732829320",
         "street": "18 rue du Cherche-Midi",
         "postcode": "75006",

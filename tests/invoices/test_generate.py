@@ -61,7 +61,8 @@ def test_generated_invoice_is_a_valid_pdf_with_every_legal_mention(shipped_on_th
     for mention in [
         # seller identity
         "Verlaine Habillement", "SAS au capital de 50 000 €", "18 rue du Cherche-Midi",
-        "75006 Paris", "SIRET 73282932000074", "N° TVA intracommunautaire FR44732829320",
+        "75006 Paris", "SIRET 73282932000074", "RCS Paris",
+        "N° TVA intracommunautaire FR44732829320",
         "Facture émise par Les Alliés au nom et pour le compte de Verlaine Habillement",
         # buyer (billing address) and the delivery address, which differs
         "Luc Santoni", "3 cours Napoléon", "Bâtiment B", "20000 Ajaccio",

@@ -46,6 +46,7 @@ class Command(BaseCommand):
             "  Offers by availability: "
             + ", ".join(f"{k} {v}" for k, v in sorted(report.offer_availability.items()))
         )
+        w(f"  {report.orders} demo orders of the customer, in every state a vendor meets.")
         w(f"  Logins (password for all: {report.password}, unless the login existed before):")
         for email, role in report.logins:
             w(f"    {email:<52} {role}")
