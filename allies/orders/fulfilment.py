@@ -590,6 +590,19 @@ def vendor_order_flag_overdue(*, vendor_order: VendorOrder | int, now: datetime 
         locked.overdue_flagged_at = now
         _save(locked, "overdue_flagged_at")
         _event(locked, Kind.ACCEPTANCE_OVERDUE, deadline=locked.acceptance_deadline.isoformat())
+    from allies.notifications.services import notification_send
+
+    validated_at = locked.order.validated_at or locked.created_at
+    notification_send(
+        template="vendor_order_overdue",
+        to_email=locked.vendor.email,
+        language=settings.LANGUAGE_CODE,
+        context={
+            "order": locked.order,
+            "vendor_order": locked,
+            "cancel_at": auto_cancel_limit_for(validated_at),
+        },
+    )
     return locked
 
 

@@ -1,5 +1,6 @@
 """Writes on orders. Each state change checks the transition and writes an `OrderEvent`."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -115,7 +116,31 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
     for vendor_order in VendorOrder.objects.filter(order=order):
         ledger_record_sale(vendor_order=vendor_order)
     order_confirmation_send(order=order)
+    transaction.on_commit(lambda: vendor_orders_new_notify(order_id=order.pk))
     return order
+
+
+def vendor_orders_new_notify(*, order_id: int) -> None:
+    """Tell each vendor of a validated order what it has to accept, and by when (ORD-8).
+
+    Sent after the payment is committed, to the vendor's contact address, in French."""
+    from allies.notifications.services import notification_send
+
+    for vendor_order in (
+        VendorOrder.objects.filter(order_id=order_id)
+        .select_related("order", "vendor")
+        .prefetch_related("lines")
+    ):
+        notification_send(
+            template="vendor_order_new",
+            to_email=vendor_order.vendor.email,
+            language=settings.LANGUAGE_CODE,
+            context={
+                "order": vendor_order.order,
+                "vendor_order": vendor_order,
+                "lines": list(vendor_order.lines.all()),
+            },
+        )
 
 
 def _acceptance_checks_schedule(*, validated_at) -> None:

@@ -207,3 +207,24 @@ def test_order_flows_from_payment_to_delivery_with_both_invoices(
         path = download.value.path()
         with open(path, "rb") as pdf:
             assert pdf.read(5) == b"%PDF-"
+
+
+def test_portal_pages_are_accessible_and_fit_a_phone(browser, live_server, market, phone_page):
+    # covers: VEN-1
+    from tests.browser.conftest import axe_serious_violations
+
+    seller = _vendor_page(browser, live_server, "marc@verlaine.test")
+    for path in ("/vendeur/", "/vendeur/commandes/", "/vendeur/offres/", "/vendeur/offres/import/",
+                 "/vendeur/livraison/", "/vendeur/profil/", "/vendeur/cles-api/"):  # fmt: skip
+        seller.goto(live_server.url + path)
+        assert axe_serious_violations(seller) == [], path
+    seller.context.close()
+    phone_page.goto(live_server.url + "/compte/connexion/")
+    phone_page.get_by_label("Adresse email").fill("marc@verlaine.test")
+    phone_page.get_by_label("Mot de passe").fill(PASSWORD)
+    phone_page.get_by_role("button", name="Se connecter").click()
+    phone_page.wait_for_url("**/compte/")
+    for path in ("/vendeur/", "/vendeur/offres/", "/vendeur/livraison/", "/vendeur/profil/"):
+        phone_page.goto(live_server.url + path)
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)

@@ -149,3 +149,28 @@ def test_a_shipped_vendor_order_cannot_be_cancelled(order, market):
     )  # fmt: skip
     with pytest.raises(FulfilmentError):
         vendor_order_cancel(vendor_order=vendor_order, reason="operator")
+
+
+def test_each_vendor_is_told_of_its_overdue_order_once(order, market):
+    # covers: ORD-8
+    with at(3, 11):
+        run()
+        run()
+    overdue = [m for m in mail.outbox if "En retard" in m.subject]
+    assert sorted(m.to[0] for m in overdue) == sorted(
+        [market["verlaine"].email, market["brun"].email]
+    )
+    assert order.reference in overdue[0].subject
+    assert "mardi 8 décembre 2026 à 10:00" in overdue[0].body  # when it will be cancelled
+    assert "/vendeur/commandes/" in overdue[0].body
+
+
+def test_each_vendor_is_told_of_a_new_paid_order(market, django_capture_on_commit_callbacks):
+    # covers: ORD-8
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = buy(market, [(market["shirt"], 2), (market["wallet"], 1)])
+    new = {m.to[0]: m for m in mail.outbox if "à accepter" in m.subject}
+    assert set(new) == {market["verlaine"].email, market["brun"].email}
+    body = new[market["verlaine"].email].body
+    assert paid.reference in body and "Chemise Oxford bleue" in body
+    assert "Portefeuille" not in body  # Brun's line is not Verlaine's business
