@@ -19,7 +19,8 @@ from allies.invoices.selectors import (
 from allies.invoices.services import InvoiceError, invoice_generate, invoice_request
 
 
-def _pdf_response(invoice):
+def invoice_pdf_response(invoice):
+    """The document as a private PDF download (customers and vendors)."""
     if invoice.kind == invoice.Kind.CREDIT_NOTE:
         stem = _("avoir")
     else:
@@ -41,9 +42,9 @@ def download(request, vendor_order_id):
     vendor_order = customer_vendor_order_get(customer=request.user, vendor_order_id=vendor_order_id)
     state = invoice_state(vendor_order=vendor_order)
     if state.state == "available":
-        return _pdf_response(state.invoice)
+        return invoice_pdf_response(state.invoice)
     if state.state == "generate":
-        return _pdf_response(invoice_generate(vendor_order=vendor_order))
+        return invoice_pdf_response(invoice_generate(vendor_order=vendor_order))
     if state.state == "requestable" and request.method == "POST":
         try:
             invoice_request(vendor_order=vendor_order, customer=request.user)
@@ -65,4 +66,4 @@ def download(request, vendor_order_id):
 
 @login_required
 def document(request, invoice_id):
-    return _pdf_response(customer_document_get(customer=request.user, invoice_id=invoice_id))
+    return invoice_pdf_response(customer_document_get(customer=request.user, invoice_id=invoice_id))

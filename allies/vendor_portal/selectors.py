@@ -7,7 +7,7 @@ number of queries whatever the vendor's size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -52,6 +52,55 @@ def portal_orders(*, vendor, tab: str, now: datetime | None = None) -> QuerySet:
     return vendor_orders_for(vendor=vendor).filter(condition)
 
 
+RECORD_DAYS = 90
+
+
+@dataclass
+class ResponseRecord:
+    """How the vendor kept its delays over the last RECORD_DAYS days (VEN-1)."""
+
+    decided: int  # vendor orders accepted or refused
+    on_time: int  # of which before the acceptance deadline
+    average_hours: float | None  # from payment to the decision
+    shipped: int
+    shipped_on_time: int  # shipped by the first promised delivery day
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.decided) if self.decided else None
+
+    @property
+    def shipped_on_time_percent(self) -> int | None:
+        return round(100 * self.shipped_on_time / self.shipped) if self.shipped else None
+
+
+def vendor_response_record(*, vendor, now: datetime | None = None) -> ResponseRecord:
+    """Acceptance and shipping punctuality of the vendor's recent orders. Two queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=RECORD_DAYS)
+    recent = VendorOrder.objects.filter(vendor=vendor, order__validated_at__gte=since)
+    decided = recent.filter(accepted_at__isnull=False)
+    counts = decided.aggregate(
+        decided=Count("pk"),
+        on_time=Count("pk", filter=Q(accepted_at__lte=F("acceptance_deadline"))),
+        shipped=Count("pk", filter=Q(shipped_at__isnull=False)),
+        shipped_on_time=Count(
+            "pk", filter=Q(shipped_at__isnull=False, shipped_at__date__lte=F("delivery_min_date"))
+        ),
+    )
+    delays = [
+        (accepted - validated).total_seconds() / 3600
+        for accepted, validated in decided.values_list("accepted_at", "order__validated_at")[:5000]
+    ]
+    return ResponseRecord(
+        decided=counts["decided"],
+        on_time=counts["on_time"],
+        average_hours=round(sum(delays) / len(delays), 1) if delays else None,
+        shipped=counts["shipped"],
+        shipped_on_time=counts["shipped_on_time"],
+    )
+
+
 @dataclass
 class Dashboard:
     to_accept: int
@@ -64,6 +113,7 @@ class Dashboard:
     low_stock_count: int
     out_of_stock_count: int
     invoice_requests: list
+    record: ResponseRecord
     urgent: list  # the vendor orders to act on first (late first, then oldest)
 
 
@@ -106,9 +156,9 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
         .order_by("stock", "variant__product__title", "id")[:6]
     )
     urgent = list(
-        scope.filter(TO_ACCEPT | TO_SHIP).order_by(
-            "acceptance_deadline", "delivery_min_date", "id"
-        )[:8]
+        scope.prefetch_related(None)
+        .filter(TO_ACCEPT | TO_SHIP)
+        .order_by("acceptance_deadline", "delivery_min_date", "id")[:8]
     )
     _mark_late(urgent, now)
     return Dashboard(
@@ -122,6 +172,7 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
         low_stock_count=stock_counts["low"],
         out_of_stock_count=stock_counts["out"],
         invoice_requests=list(vendor_invoice_requests_open(vendor=vendor)[:5]),
+        record=vendor_response_record(vendor=vendor, now=now),
         urgent=urgent,
     )
 

@@ -24,9 +24,14 @@ from django.views.decorators.http import require_POST
 from allies.catalog import imports
 from allies.catalog.models import Offer
 from allies.catalog.offers import OfferError, offer_update, vendor_offers
-from allies.invoices.models import InvoiceRequest, VendorInvoicing
-from allies.invoices.selectors import invoice_state
+from allies.invoices.models import Invoice, InvoiceRequest, VendorInvoicing
+from allies.invoices.selectors import (
+    invoice_state,
+    vendor_invoice_requests_open,
+    vendor_invoices,
+)
 from allies.invoices.services import InvoiceError, invoice_upload, vendor_invoicing_set
+from allies.invoices.views import invoice_pdf_response
 from allies.orders.fulfilment import (
     FulfilmentError,
     vendor_order_lines_decide,
@@ -320,6 +325,38 @@ def order_invoice(request, pk: int):
         return _order_error(request, vendor_order, str(exc), invoice_form=form)
     messages.success(request, _("Facture déposée : le client peut la télécharger."))
     return redirect("vendor_portal:order", pk=vendor_order.pk)
+
+
+# --- invoices ----------------------------------------------------------------------------
+
+INVOICES_PER_PAGE = 50
+
+
+@vendor_member_required
+def invoices(request):
+    kind = request.GET.get("type") or ""
+    if kind not in ("", Invoice.Kind.INVOICE, Invoice.Kind.CREDIT_NOTE):
+        kind = ""
+    page = _page(request, vendor_invoices(vendor=request.vendor, kind=kind), INVOICES_PER_PAGE)
+    return _render(
+        request,
+        "invoices.html",
+        {
+            "page": page,
+            "kind": kind,
+            "query": _query_without_page(request),
+            "requests": list(vendor_invoice_requests_open(vendor=request.vendor)[:50]),
+        },  # fmt: skip
+        section="invoices",
+    )
+
+
+@vendor_member_required
+def invoice_pdf(request, pk: int):
+    document = vendor_invoices(vendor=request.vendor).filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return invoice_pdf_response(document)
 
 
 # --- offers and stock --------------------------------------------------------------------

@@ -16,6 +16,7 @@ PAGES = [
     ("vendor_portal:rates", {}),
     ("vendor_portal:profile", {}),
     ("vendor_portal:api_keys", {}),
+    ("vendor_portal:invoices", {}),
     ("vendor_portal:rate", {"mode": "home", "zone": "FR"}),
 ]
 

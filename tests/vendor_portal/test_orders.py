@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from allies.invoices.models import Invoice
 from allies.invoices.services import vendor_invoicing_set
-from allies.orders.fulfilment import vendor_order_lines_decide
+from allies.orders.fulfilment import vendor_order_lines_decide, vendor_order_ship
 from allies.orders.models import OrderLine, VendorOrder
 from tests.invoices.conftest import minimal_pdf
 from tests.orders.conftest import TRACKING_1, TRACKING_2, buy
@@ -204,3 +204,32 @@ def test_portal_order_pages_run_a_bounded_number_of_queries(
         )
     with django_assert_max_num_queries(18):
         assert verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk])).status_code == 200
+
+
+def test_invoices_page_lists_my_documents_and_serves_only_mine(client, market, paid):
+    # covers: VEN-2, INV-1
+    for vendor, key in ((market["verlaine"], "verlaine_vo"), (market["brun"], "brun_vo")):
+        vo = paid[key]
+        vendor_order_lines_decide(
+            vendor_order=vo, vendor=vendor, decisions={ln.pk: "accept" for ln in vo.lines.all()}
+        )
+        vendor_order_ship(
+            vendor_order=vo, vendor=vendor, carrier="colissimo",
+            parcels=[TRACKING_1 if vendor == market["verlaine"] else TRACKING_2],
+        )  # fmt: skip
+    mine = Invoice.objects.get(vendor_order=paid["verlaine_vo"])
+    theirs = Invoice.objects.get(vendor_order=paid["brun_vo"])
+    client.force_login(market["verlaine_user"])
+    body = client.get(reverse("vendor_portal:invoices")).content.decode()
+    assert mine.number in body and theirs.number not in body
+    response = client.get(reverse("vendor_portal:invoice_pdf", args=[mine.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:5] == b"%PDF-"
+    assert client.get(reverse("vendor_portal:invoice_pdf", args=[theirs.pk])).status_code == 404
+
+
+def test_dashboard_shows_the_response_record(verlaine_client, market, paid):
+    # covers: VEN-1
+    _accept_all(market, paid["verlaine_vo"])
+    body = verlaine_client.get(reverse("vendor_portal:dashboard")).content.decode()
+    record = body.split('data-testid="record"')[1].split("</section>")[0]
+    assert "100 %" in record and "Sur 1 commande des 90 derniers jours" in record
