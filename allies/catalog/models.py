@@ -179,3 +179,75 @@ class Offer(models.Model):
         if self.restock_weeks:
             return Availability.RESTOCKING
         return Availability.OUT_OF_STOCK
+
+
+class OfferImport(models.Model):
+    """A vendor's CSV file of offers and stock, processed in the background (VEN-3).
+
+    Written by `catalog.imports` only: `offer_import_start` stores the checked file and
+    queues the task; `offer_import_run` applies it a chunk at a time, committing each chunk
+    together with the counters below, so the portal's progress bar can poll `percent` and a
+    run interrupted midway resumes after the last committed chunk.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    # Errors kept for the report; `rejected` still counts every one.
+    MAX_ERRORS = 1000
+
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="offer_imports"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("importé par"),
+    )
+    file = models.FileField(_("fichier"), upload_to="imports/offres/%Y/%m/", max_length=255)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    # The language of the person who sent the file: the report's messages are written in it.
+    language = models.CharField(max_length=10, default="fr")
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("lignes"), default=0)
+    processed_rows = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    created = models.PositiveIntegerField(_("offres créées"), default=0)
+    updated = models.PositiveIntegerField(_("offres modifiées"), default=0)
+    unchanged = models.PositiveIntegerField(_("offres inchangées"), default=0)
+    rejected = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+    # [{"line": spreadsheet row (header = 1), "sku", "code", "reason"}], first MAX_ERRORS.
+    errors = models.JSONField(default=list, blank=True)
+    # Why the run stopped (status failed), for the vendor.
+    failure = models.TextField(_("message d'échec"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}:{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """Progress for the portal's bar, 0–100 (100 only once finished)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
