@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from allies.catalog import imports
 from allies.catalog.models import Offer
-from allies.catalog.offers import OfferError, offer_update, vendor_offers
+from allies.catalog.offers import STATUS_CHOICES, OfferError, offer_update, vendor_offers
 from allies.invoices.models import Invoice, InvoiceRequest, VendorInvoicing
 from allies.invoices.selectors import (
     invoice_state,
@@ -361,19 +361,11 @@ def invoice_pdf(request, pk: int):
 
 # --- offers and stock --------------------------------------------------------------------
 
-OFFER_FILTERS = {
-    "": gettext_lazy("Toutes"),
-    "active": gettext_lazy("Actives"),
-    "inactive": gettext_lazy("Désactivées"),
-    "low_stock": gettext_lazy("Stock faible"),
-    "out_of_stock": gettext_lazy("En rupture"),
-}
-
 
 @vendor_member_required
 def offers(request):
     status = request.GET.get("etat") or ""
-    if status not in OFFER_FILTERS:
+    if status not in dict(STATUS_CHOICES):
         status = ""
     q = (request.GET.get("q") or "").strip()[:100]
     page = _page(request, vendor_offers(vendor=request.vendor, q=q, status=status), OFFERS_PER_PAGE)
@@ -385,7 +377,7 @@ def offers(request):
             "q": q,
             "status": status,
             "query": _query_without_page(request),
-            "filters": list(OFFER_FILTERS.items()),
+            "filters": STATUS_CHOICES,
         },  # fmt: skip
         section="offers",
     )
