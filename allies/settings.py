@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "allies.core",
     "allies.accounts",
     "allies.vendors",
@@ -280,3 +281,7 @@ CARRIER_WEBHOOK_SECRETS = dict(
 
 # Invoices uploaded by vendors who issue their own (PDF only).
 INVOICE_UPLOAD_MAX_BYTES = int(os.environ.get("INVOICE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+
+# Vendors: the largest offers CSV accepted, and the vendor API's calls per key per minute.
+OFFER_IMPORT_MAX_BYTES = int(os.environ.get("OFFER_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+VENDOR_API_RATE_LIMIT = int(os.environ.get("VENDOR_API_RATE_LIMIT", "600"))

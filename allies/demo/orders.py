@@ -16,6 +16,7 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+
 def _offers_for(vendor, count: int):
     from allies.catalog.models import Offer
 

@@ -29,6 +29,7 @@ from allies.catalog.models import Availability, Category, Offer, Product, Varian
 from allies.catalog.services import OfferFacts, product_search_fields, product_summary
 from allies.demo import identities, words
 from allies.demo.generator import ProductSpec, products_generate
+from allies.vendor_api.demo import demo_api_keys_create
 from allies.vendors.models import Vendor, VendorMembership
 
 CHUNK = 1000  # products generated and written at a time
@@ -77,6 +78,7 @@ def demo_data_load(
         report.vendors, report.categories = len(vendors), len(categories)
         report.logins = _users_create(vendors=vendors, password=password, now=now)
         _shipping_rates_create(vendors)
+        demo_api_keys_create(vendors)  # known keys, listed in the README (demo only)
         _discount_codes_create(vendors=vendors, categories=categories, now=now)
         for chunk in _chunks(products_generate(count=products, seed=seed), CHUNK):
             _products_write(chunk, categories=categories, vendors=vendors, now=now, report=report)

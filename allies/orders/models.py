@@ -122,6 +122,8 @@ class VendorOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["vendor", "status", "-created_at"]),
+            # The vendor's order list (portal and API), newest first, paginated.
+            models.Index(fields=["vendor", "-created_at", "-id"], name="orders_vo_vendor_newest"),
             models.Index(fields=["vendor", "updated_at"]),
             models.Index(
                 fields=["acceptance_deadline"],

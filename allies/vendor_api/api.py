@@ -57,9 +57,7 @@ for child in (orders.router, offers.router):
 fallback = Router()
 
 
-@fallback.api_operation(
-    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False
-)
+@fallback.api_operation(list(METHODS), "/{path:rest}", include_in_schema=False)
 def unknown_route(request, rest: str):
     """Any other /api/v1/vendor/… URL: the JSON 404 rather than the storefront's page."""
     raise ApiError(404, "not_found", _("Ressource introuvable."))

@@ -20,9 +20,9 @@ from allies.cart.models import DiscountCode
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
 from allies.catalog.services import product_summaries_refresh
 from allies.demo import identities, words
-from allies.vendors import legal
 from allies.demo.generator import products_generate
 from allies.shipping.models import ShippingRate
+from allies.vendors import legal
 from allies.vendors.models import Vendor, VendorMembership
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_data")]
