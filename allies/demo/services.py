@@ -63,7 +63,11 @@ def _cents(cents: int) -> Decimal:
 
 
 def demo_data_load(
-    *, products: int = 600, seed: int = 1, password: str = identities.DEFAULT_PASSWORD
+    *,
+    products: int = 600,
+    seed: int = 1,
+    password: str = identities.DEFAULT_PASSWORD,
+    orders: bool = True,
 ) -> DemoReport | None:
     """Fill an empty catalogue with demo data; return None (changing nothing) if the
     catalogue already has products."""
@@ -85,7 +89,7 @@ def demo_data_load(
     _statistics_refresh()
     from allies.demo.orders import demo_orders_create
 
-    report.orders = demo_orders_create(vendors=vendors)
+    report.orders = demo_orders_create(vendors=vendors) if orders else 0
     report.seconds = time.perf_counter() - started
     return report
 

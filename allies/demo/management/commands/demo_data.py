@@ -20,14 +20,21 @@ class Command(BaseCommand):
             "--products", type=int, default=600, help="Number of products (default 600)."
         )
         parser.add_argument(
+            "--without-orders",
+            action="store_true",
+            help="Do not place the demo customer's orders (the catalogue only).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=1, help="Random seed: same seed, same data (default 1)."
         )
 
-    def handle(self, *args, products: int, seed: int, **options):
+    def handle(self, *args, products: int, seed: int, without_orders: bool, **options):
         if products < 1:
             raise CommandError("--products must be at least 1.")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
-        report = demo_data_load(products=products, seed=seed, password=password)
+        report = demo_data_load(
+            products=products, seed=seed, password=password, orders=not without_orders
+        )
         if report is None:
             self.stdout.write("The catalogue already has products: demo data not loaded.")
             return
