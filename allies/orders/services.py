@@ -1,5 +1,7 @@
 """Writes on orders. Each state change checks the transition and writes an `OrderEvent`."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -26,7 +28,19 @@ def order_reference_next(*, year: int) -> str:
     return f"AL-{year}-{seq.last_value:06d}"
 
 
+@dataclass(frozen=True)
+class ApiClient:
+    """An actor that is a vendor's program calling the vendor API with one of its keys, not a
+    person: events it causes record the key (`data["api_key"]`) instead of a user."""
+
+    key_id: int
+    label: str  # the key's name and visible prefix, e.g. "ERP (alk_Ab12Cd34…)"
+
+
 def order_event_add(*, order: Order, kind: str, actor=None, vendor_order=None, **data) -> None:
+    if isinstance(actor, ApiClient):
+        data["api_key"] = {"id": actor.key_id, "label": actor.label}
+        actor = None
     OrderEvent.objects.create(
         order=order, vendor_order=vendor_order, actor=actor, kind=kind, data=data
     )

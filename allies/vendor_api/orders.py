@@ -26,6 +26,7 @@ from allies.orders.fulfilment import (
 )
 from allies.orders.models import VendorOrder
 from allies.orders.selectors import MIRAKL_FILTERS, vendor_order_get
+from allies.orders.services import ApiClient
 from allies.vendor_api.auth import vendor_key_auth
 from allies.vendor_api.errors import ApiError
 from allies.vendor_api.idempotency import idempotent
@@ -119,6 +120,12 @@ def _unique_line_ids(ids: list[int]) -> None:
         )
 
 
+def _client(request) -> ApiClient:
+    """Who acts, for the order timeline's audit: the calling key (never a person)."""
+    key = request.auth
+    return ApiClient(key_id=key.pk, label=f"{key.name} ({key.prefix}…)")
+
+
 @router.get(
     "/orders",
     response={200: OrderListOut, **READ_ERRORS},
@@ -173,7 +180,9 @@ def order_accept(request, order_id: int, payload: AcceptIn):
         for line in payload.order_lines
     }
     vendor = request.auth.vendor
-    vendor_order_lines_decide(vendor_order=order_id, vendor=vendor, decisions=decisions)
+    vendor_order_lines_decide(
+        vendor_order=order_id, vendor=vendor, decisions=decisions, actor=_client(request)
+    )
     return order_dict(_order(vendor, order_id))
 
 
@@ -201,6 +210,7 @@ def order_ship(request, order_id: int, payload: ShipmentIn):
         parcels=payload.parcels,
         lines=lines,
         estimated_delivery_date=payload.estimated_delivery_date,
+        actor=_client(request),
     )
     row = _order(request.auth.vendor, shipment.vendor_order_id)
     return Status(201, order_shipment_dict(row, shipment.pk))
@@ -223,6 +233,7 @@ def order_delivered(request, order_id: int, payload: DeliveredIn | None = None):
         vendor_order=order_id,
         vendor=vendor,
         at=_aware(payload.delivered_at) if payload else None,
+        actor=_client(request),
     )
     return order_dict(_order(vendor, order_id))
 

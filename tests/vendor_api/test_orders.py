@@ -206,6 +206,9 @@ def test_accept_and_refuse_lines(market, bought, verlaine_api):
     assert lines[belt.pk]["status"] == "refused"
     assert lines[belt.pk]["refusal_reason"] == "out_of_stock"
     assert Refund.objects.count() == 1  # the refused belts went back to the customer
+    # The audit log says which key acted (a program, not a person).
+    event = OrderEvent.objects.get(vendor_order=vo, kind="accepted")
+    assert event.actor is None and event.data["api_key"]["label"].startswith("ERP")
 
 
 def test_a_refusal_without_reason_or_a_duplicate_line_changes_nothing(bought, verlaine_api):
