@@ -86,6 +86,15 @@ class ApiKeyForm(forms.Form):
     )  # fmt: skip
 
 
+class MemberForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email de la personne"),
+        help_text=_(
+            "Elle reçoit un email ; sans compte Les Alliés, elle choisit son mot de passe."
+        ),
+    )
+
+
 class InvoiceUploadForm(forms.Form):
     file = forms.FileField(label=_("Facture (PDF)"))
     number = forms.CharField(label=_("Numéro de facture"), max_length=40, required=False)

@@ -27,6 +27,8 @@ urlpatterns = [
         "livraison/<str:mode>/<str:zone>/desactiver/", views.rate_deactivate, name="rate_deactivate"
     ),
     path("profil/", views.profile, name="profile"),
+    path("equipe/", views.team, name="team"),
+    path("equipe/<int:pk>/retirer/", views.team_remove, name="team_remove"),
     path("cles-api/", views.api_keys, name="api_keys"),
     path("cles-api/<int:pk>/revoquer/", views.api_key_revoke_view, name="api_key_revoke"),
 ]

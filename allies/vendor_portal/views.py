@@ -52,16 +52,21 @@ from allies.vendor_portal.forms import (
     ApiKeyForm,
     ImportForm,
     InvoiceUploadForm,
+    MemberForm,
     OfferForm,
     ProfileForm,
     RateForm,
 )
-from allies.vendors.models import VendorApiKey
+from allies.vendors.models import VendorApiKey, VendorMembership
 from allies.vendors.services import (
     PROFILE_FIELDS,
+    MemberError,
     ProfileError,
     api_key_create,
     api_key_revoke,
+    vendor_member_add,
+    vendor_member_remove,
+    vendor_members,
     vendor_profile_update,
 )
 
@@ -644,3 +649,49 @@ def api_key_revoke_view(request, pk: int):
         request, _("Clé « %(name)s » révoquée : elle ne fonctionne plus.") % {"name": key.name}
     )
     return redirect("vendor_portal:api_keys")
+
+
+# --- team --------------------------------------------------------------------------------
+
+
+@vendor_member_required
+def team(request):
+    form = MemberForm()
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                added = vendor_member_add(
+                    vendor=request.vendor, email=form.cleaned_data["email"], actor=request.user
+                )
+            except MemberError as exc:
+                form.add_error("email", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s a maintenant accès à votre espace vendeur ; un email le lui dit.")
+                    % {"email": added.user.email},
+                )
+                return redirect("vendor_portal:team")
+    return _render(
+        request, "team.html",
+        {"form": form, "members": vendor_members(vendor=request.vendor)},
+        section="team", status=422 if form.errors else 200,
+    )  # fmt: skip
+
+
+@vendor_member_required
+@require_POST
+def team_remove(request, pk: int):
+    try:
+        removed = vendor_member_remove(vendor=request.vendor, membership_id=pk, actor=request.user)
+    except VendorMembership.DoesNotExist as exc:
+        raise Http404 from exc
+    except MemberError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(email)s n'a plus accès à votre espace vendeur.") % {"email": removed.user.email},
+        )
+    return redirect("vendor_portal:team")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allies.vendors import legal
-from allies.vendors.models import Vendor, VendorApiKey
+from allies.vendors.models import Vendor, VendorApiKey, VendorMembership
 
 KEY_PREFIX = "alk_"
 PREFIX_SHOWN = 12  # "alk_" + 8 characters: enough to tell keys apart, useless to guess one
@@ -119,3 +121,86 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor=None) -> Vendor:
     if changed:
         vendor.save(update_fields=changed)
     return vendor
+
+
+# --- the vendor's team -------------------------------------------------------------------
+
+
+class MemberError(Exception):
+    """A team change is refused; `str(exc)` says why (French source, translated)."""
+
+
+def vendor_members(*, vendor) -> list[VendorMembership]:
+    return list(
+        VendorMembership.objects.filter(vendor=vendor)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+@transaction.atomic
+def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMembership:
+    """Give someone access to the vendor's portal (one vendor can have several users).
+
+    An existing account (any case of the address) is added as it is. An unknown address gets
+    an account with a random password nobody knows, and the email carries a link to choose
+    one (the password-reset link: single use, PASSWORD_RESET_TIMEOUT; afterwards "Mot de
+    passe oublié" works as for anyone). Either way the person is emailed.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from allies.accounts.models import User, normalize_email
+    from allies.notifications.services import notification_send
+
+    address = normalize_email(email or "")
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise MemberError(_("Indiquez une adresse email valide.")) from exc
+    user = User.objects.filter(email=address).first()
+    if user is not None and not user.is_active:
+        raise MemberError(
+            _("Ce compte est désactivé : demandez au service client de le réactiver.")
+        )
+    set_password_url = ""
+    if user is None:
+        user = User.objects.create_user(address, password=secrets.token_urlsafe(32))
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        set_password_url = settings.SITE_URL + reverse(
+            "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+        )
+    membership, created = VendorMembership.objects.get_or_create(vendor=vendor, user=user)
+    if not created:
+        raise MemberError(_("%(email)s a déjà accès à cet espace vendeur.") % {"email": address})
+    notification_send(
+        template="vendor_member_added",
+        user=user,
+        context={
+            "vendor": vendor,
+            "added_by": actor,
+            "set_password_url": set_password_url,
+            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def vendor_member_remove(*, vendor: Vendor, membership_id: int, actor) -> VendorMembership:
+    """Take someone's access away (their account stays). Another vendor's membership does not
+    exist (DoesNotExist); nobody removes themselves, so a vendor always keeps a member."""
+    membership = (
+        VendorMembership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=membership_id, vendor=vendor)
+    )
+    if actor is not None and membership.user_id == actor.pk:
+        raise MemberError(_("Vous ne pouvez pas retirer votre propre accès."))
+    membership.delete()
+    return membership

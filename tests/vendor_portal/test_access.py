@@ -17,6 +17,7 @@ PAGES = [
     ("vendor_portal:profile", {}),
     ("vendor_portal:api_keys", {}),
     ("vendor_portal:invoices", {}),
+    ("vendor_portal:team", {}),
     ("vendor_portal:rate", {"mode": "home", "zone": "FR"}),
 ]
 
