@@ -173,6 +173,16 @@ def user_set_password(*, user: User, password: str) -> User:
     return user
 
 
+def password_set_url(*, user: User) -> str:
+    """The single-use, expiring link where `user` chooses a new password (ACC-3; also sent to
+    someone given access to a vendor's portal without an account yet)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    with translation.override(user.language):
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return settings.SITE_URL + path
+
+
 def password_reset_request(*, email: str) -> int:
     """Email a single-use, expiring reset link if an open account has this address (ACC-3).
 
@@ -185,15 +195,11 @@ def password_reset_request(*, email: str) -> int:
     if not throttling.password_reset_allowed(email=user.email):
         logger.warning("password reset emails for user %s: hourly allowance spent", user.pk)
         return 0
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    with translation.override(user.language):
-        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     sent = _notify(
         template="account_password_reset",
         user=user,
         context={
-            "reset_url": settings.SITE_URL + path,
+            "reset_url": password_set_url(user=user),
             "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
     )

@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allies.payments.gateways.sandbox import MASTERCARD, VISA, card_brand, luhn_ok
+from allies.core.checksums import luhn_valid
+from allies.payments.gateways.sandbox import MASTERCARD, VISA, card_brand
 
 EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2})\s*$")
 
@@ -50,7 +51,7 @@ class SandboxCardForm(forms.Form):
 
     def clean_card_number(self) -> str:
         number = re.sub(r"[\s-]", "", self.cleaned_data["card_number"])
-        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
+        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
             raise forms.ValidationError(
                 _("Ce numéro de carte n'est pas valide : vérifiez les chiffres saisis.")
             )

@@ -120,9 +120,8 @@ class Dashboard:
 def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     scope = vendor_orders_for(vendor=vendor)
-    base = VendorOrder.objects.filter(pk__in=scope.values("pk"))
     late = late_condition(now)
-    counts = base.aggregate(
+    counts = scope.prefetch_related(None).order_by().aggregate(
         to_accept=Count("pk", filter=TO_ACCEPT),
         to_ship=Count("pk", filter=TO_SHIP),
         late=Count("pk", filter=late),

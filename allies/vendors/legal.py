@@ -12,27 +12,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-
-def luhn_valid(digits: str) -> bool:
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def luhn_complete(digits: str) -> str:
-    """`digits` followed by the one check digit that makes the whole pass the Luhn check."""
-    for check in "0123456789":
-        if luhn_valid(digits + check):
-            return digits + check
-    raise AssertionError("unreachable: one Luhn digit always exists")
+from allies.core.checksums import luhn_complete, luhn_valid
 
 
 def siren_make(rng: random.Random) -> str:

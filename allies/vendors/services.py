@@ -147,14 +147,11 @@ def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMember
     one (the password-reset link: single use, PASSWORD_RESET_TIMEOUT; afterwards "Mot de
     passe oublié" works as for anyone). Either way the person is emailed.
     """
-    from django.contrib.auth.tokens import default_token_generator
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
 
     from allies.accounts.models import User, normalize_email
+    from allies.accounts.services import password_set_url
     from allies.notifications.services import notification_send
 
     address = normalize_email(email or "")
@@ -170,11 +167,7 @@ def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMember
     set_password_url = ""
     if user is None:
         user = User.objects.create_user(address, password=secrets.token_urlsafe(32))
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        set_password_url = settings.SITE_URL + reverse(
-            "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-        )
+        set_password_url = password_set_url(user=user)
     membership, created = VendorMembership.objects.get_or_create(vendor=vendor, user=user)
     if not created:
         raise MemberError(_("%(email)s a déjà accès à cet espace vendeur.") % {"email": address})

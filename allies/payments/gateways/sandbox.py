@@ -77,18 +77,6 @@ MASTERCARD = "MasterCard"
 AMEX = "American Express"
 
 
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(number)):
-        digit = int(char)
-        if i % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def card_brand(number: str) -> str:
     if number.startswith("4") and len(number) in (13, 16, 19):
         return VISA
