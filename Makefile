@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint messages bench
+.PHONY: run test lint typecheck contracts check messages bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs over allies/ (config and per-module strictness in pyproject.toml).
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
+
+# The layers of ARCHITECTURE.md, as import-linter contracts in pyproject.toml.
+contracts: $(VENV)/.installed-dev
+	$(VENV)/bin/lint-imports
+
+# Everything CI checks before the tests.
+check: lint contracts typecheck
 
 # Re-extract and compile translations (needs GNU gettext; the compiled .mo files are committed).
 messages: $(VENV)/.installed

@@ -6,6 +6,8 @@ tasks in the database). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and 
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +39,11 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
 PORT = int(os.environ.get("PORT", "8000"))
+# `manage.py serve` (make run): the address gunicorn binds to and its number of processes.
+HOST = os.environ.get("HOST", "127.0.0.1")
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "3"))
+# Overrides the documented demo password (allies.demo.identities.DEFAULT_PASSWORD) when set.
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
@@ -79,13 +86,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allies.core.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "allies.urls"
 WSGI_APPLICATION = "allies.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "allies" / "templates"],
@@ -96,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "allies.core.context_processors.site",
+                "allies.storefront.context_processors.shop",
             ],
             "builtins": ["allies.core.templatetags.allies"],
         },
@@ -138,6 +147,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 # Cache: shared between web processes. Redis when available, else the database.
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -189,14 +199,14 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "60"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Internationalisation: French first, English complete.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "allies" / "locale"]
 USE_I18N = True
+# Dates are printed through named formats per language (allies/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["allies.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 
@@ -235,9 +245,55 @@ CUSTOMER_SERVICE_EMAIL = os.environ.get("CUSTOMER_SERVICE_EMAIL", "contact@allie
 # Anonymous storefront pages are cached this long (seconds); 0 disables.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+# --- Security: TLS, cookies, framing, Content-Security-Policy (README "Settings") --------
+# A site whose SITE_URL is https is served over TLS: cookies are sent over TLS only and, once
+# DEBUG is off, plain http is redirected and browsers are told to use https for a year (HSTS).
+# Each can still be set from the environment.
+SERVED_OVER_TLS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SERVED_OVER_TLS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SERVED_OVER_TLS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SERVED_OVER_TLS and not DEBUG)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SERVED_OVER_TLS and not DEBUG else "0")
+)
+# HSTS is sent by the host SITE_URL names, so includeSubDomains only covers names under it.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Joining the browsers' preload list is a commitment for the whole registrable domain, taken
+# by its owner, not by this application: off unless asked, and Django's reminder silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a proxy that terminates TLS, name the header it sets on every request to say the
+# client used https (e.g. X-Forwarded-Proto); never set it when clients can reach gunicorn
+# directly, since they could then write that header themselves.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# A refused CSRF token gets a page in the site's layout and language (allies/core/views.py).
+CSRF_FAILURE_VIEW = "allies.core.views.csrf_failure"
+# Pages that cannot be forged: see allies/core/csp.py. Scripts and styles come only from our
+# own static files; images also from data: URIs (CSS icons, Swagger UI's). Forms may post
+# to the payment provider's pages (its card form), nowhere else.
+_webkit = urlsplit(os.environ.get("LEMONWAY_WEBKIT_URL", ""))
+_PAYMENT_PAGES = [f"{_webkit.scheme}://{_webkit.netloc}"] if _webkit.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", *_PAYMENT_PAGES],
+}
+# The Django admin writes one inline <style> on some lists: styles only, never scripts.
+CONTENT_SECURITY_POLICY_OVERRIDES = {"/admin/": {"style-src": ["'self'", "'unsafe-inline'"]}}
 
 LOGGING = {
     "version": 1,
@@ -247,8 +303,8 @@ LOGGING = {
 }
 
 # Relay-point directory used by "Point relais" (a dotted class path; see shipping/relay.py).
-RELAY_POINT_PROVIDER = os.environ.get(
-    "RELAY_POINT_PROVIDER", "allies.shipping.relay.LocalRelayDirectory"
+RELAY_POINT_PROVIDER = (
+    os.environ.get("RELAY_POINT_PROVIDER") or "allies.shipping.relay.LocalRelayDirectory"
 )
 
 # Payments: "sandbox" (the in-process test bank with its 3-D Secure page, the default) or
@@ -267,17 +323,23 @@ LEMONWAY_PSU_IP = os.environ.get("LEMONWAY_PSU_IP", "127.0.0.1")
 # many an unanswered vendor order is cancelled and refunded.
 ORDER_ACCEPTANCE_WORKING_DAYS = int(os.environ.get("ORDER_ACCEPTANCE_WORKING_DAYS", "2"))
 ORDER_AUTO_CANCEL_WORKING_DAYS = int(os.environ.get("ORDER_AUTO_CANCEL_WORKING_DAYS", "5"))
+# Checkout: the most units of one offer a customer may hold in a cart and its unpaid order
+# (so one customer cannot block a vendor's whole stock for the 15 minutes of a payment).
+CHECKOUT_MAX_UNITS_PER_OFFER = int(os.environ.get("CHECKOUT_MAX_UNITS_PER_OFFER", "10"))
 # Carriers: the simulated carrier delivers shipments after a few working days (demo);
 # webhook secrets per carrier, "simulated=…,colissimo=…".
 CARRIER_SIMULATION = env_bool("CARRIER_SIMULATION", True)
 CARRIER_SIMULATED_DELIVERY_WORKING_DAYS = int(
     os.environ.get("CARRIER_SIMULATED_DELIVERY_WORKING_DAYS", "2")
 )
-CARRIER_WEBHOOK_SECRETS = dict(
-    pair.split("=", 1)
-    for pair in os.environ.get("CARRIER_WEBHOOK_SECRETS", "").split(",")
-    if "=" in pair
-)
+# "simulated=s3cret,colissimo=other" -> {"simulated": "s3cret", "colissimo": "other"}.
+CARRIER_WEBHOOK_SECRETS = {
+    code.strip().lower(): secret.strip()
+    for code, _sep, secret in (
+        pair.partition("=") for pair in os.environ.get("CARRIER_WEBHOOK_SECRETS", "").split(",")
+    )
+    if code.strip() and secret.strip()
+}
 
 # Invoices uploaded by vendors who issue their own (PDF only).
 INVOICE_UPLOAD_MAX_BYTES = int(os.environ.get("INVOICE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))

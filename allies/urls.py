@@ -18,7 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("paiement/", include("allies.payments.urls")),
-    path("transporteurs/", include("allies.shipping.urls")),
+    path("transporteurs/", include("allies.orders.carrier_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -27,11 +27,11 @@ urlpatterns += i18n_patterns(
     path("compte/", include("allies.accounts.urls")),
     path("panier/", include("allies.cart.urls")),
     path("commande/", include("allies.checkout.urls")),
-    path("vendeur/releve/", include("allies.payments.ledger_urls")),
     path("vendeur/", include("allies.vendor_portal.urls")),
     path("", include("allies.storefront.urls")),
     prefix_default_language=False,
 )
 
+handler400 = "allies.core.views.bad_request"
 handler404 = "allies.storefront.views.page_not_found"
 handler500 = "allies.storefront.views.server_error"

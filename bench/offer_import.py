@@ -12,12 +12,18 @@ For each database (SQLite file in a throwaway VAR_DIR, PostgreSQL database
 3. runs `catalog.imports.offer_import_start` (checks, stores, counts the file) and
    `offer_import_run` (the background task's body) in-process, and times both;
 4. imports the same file again (everything must come back unchanged) and times it;
-5. checks the reports' counters and prints seconds and rows per second.
+5. checks the reports' counters and prints seconds and rows per second;
+6. memory: pads the file to the largest one a vendor may send (OFFER_IMPORT_MAX_BYTES,
+   20 MB) with lines of unknown SKUs, and imports it in a fresh process of its own, whose
+   peak resident memory (VmHWM) is printed next to what that process holds once Django
+   is loaded: the import streams the file, so the difference stays a few MB whatever the
+   file's size (it was 262 MB for a 5 MB file when the file was read whole).
 
     .venv/bin/python bench/offer_import.py [--rows 100000] [--products 17000]
-        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db]
+        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db] [--no-memory]
 
-Goal: each import of 100,000 rows in under 60 s, on SQLite and on PostgreSQL.
+Goal: each import of 100,000 rows in under 60 s, on SQLite and on PostgreSQL; the 20 MB
+import under 100 MB above the process's baseline.
 """
 
 import argparse
@@ -37,6 +43,7 @@ PYTHON = sys.executable
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "allies_bench_import"
 GOAL_SECONDS = 60.0
+GOAL_MEMORY_MB = 100.0
 SEED = 7
 
 
@@ -73,6 +80,7 @@ def run_child(db: str, args) -> dict:
     cmd = [
         PYTHON, __file__, "--child", db, "--rows", str(args.rows),
         "--products", str(args.products), "--bad", str(args.bad),
+        *(["--no-memory"] if args.no_memory else []),
     ]  # fmt: skip
     process = subprocess.Popen(
         cmd, cwd=ROOT, env=child_env(db, var_dir), stdout=subprocess.PIPE, text=True
@@ -98,7 +106,7 @@ def pg_drop() -> None:
 # --- the child: seed, write the file, import it twice --------------------------------------
 
 
-def child(db: str, *, rows: int, products: int, bad: int) -> None:
+def child(db: str, *, rows: int, products: int, bad: int, memory: bool) -> None:
     if db == "postgres":
         import psycopg
 
@@ -127,6 +135,8 @@ def child(db: str, *, rows: int, products: int, bad: int) -> None:
     second = import_once(vendor, path)
     log(f"[{db}] second import: {second['seconds']:.1f} s")
 
+    peak = measure_memory(db, vendor, path) if memory else None
+
     expected_first = (mix["new"], mix["update"], mix["same"], mix["bad"])
     expected_second = (0, 0, mix["new"] + mix["update"] + mix["same"], mix["bad"])
     checks = {
@@ -145,10 +155,74 @@ def child(db: str, *, rows: int, products: int, bad: int) -> None:
                 "expected_first": expected_first,
                 "expected_second": expected_second,
                 "checks": checks,
+                "memory": peak,
             }  # fmt: skip
         ),
         flush=True,
     )
+
+
+def measure_memory(db: str, vendor, path: Path) -> dict:
+    """Pad the file to the size limit and import it in a fresh process (`--child-import`)."""
+    from django.conf import settings
+
+    limit = int(getattr(settings, "OFFER_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    big = path.with_name("offres-max.csv")
+    with path.open("rb") as src, big.open("wb") as out:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            out.write(block)
+        written, i = out.tell(), 0
+        while True:
+            line = b"INCONNU-PAD-%08d;10,00;1;;oui\r\n" % i
+            if written + len(line) > limit:
+                break
+            out.write(line)
+            written += len(line)
+            i += 1
+    process = subprocess.run(
+        [PYTHON, __file__, "--child-import", str(vendor.pk), str(big)],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    result = json.loads(process.stdout.strip().splitlines()[-1])
+    log(
+        f"[{db}] {big.stat().st_size / 1e6:.1f} MB file ({result['rows']} lines) imported in "
+        f"{result['seconds']:.1f} s by a fresh process: peak {result['peak_mb']:.0f} MB "
+        f"resident, {result['peak_mb'] - result['baseline_mb']:.0f} MB above its "
+        f"{result['baseline_mb']:.0f} MB once Django is loaded"
+    )
+    return result
+
+
+def child_import(vendor_id: int, path: Path) -> None:
+    """One import in this process, reporting its peak resident memory."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from allies.catalog.models import OfferImport  # noqa: F401  (models loaded: baseline)
+    from allies.vendors.models import Vendor
+
+    vendor = Vendor.objects.get(pk=vendor_id)
+    # ru_maxrss survives fork+exec (it would report the seeding parent's peak): read the
+    # kernel's high-water mark instead, reset once Django is loaded (Linux).
+    Path("/proc/self/clear_refs").write_text("5")
+    baseline = _status_mb("VmRSS")
+    run = import_once(vendor, path)
+    peak = _status_mb("VmHWM")
+    print(
+        json.dumps({**run, "baseline_mb": baseline, "peak_mb": peak, "bytes": path.stat().st_size})
+    )
+
+
+def _status_mb(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{key} not in /proc/self/status")
 
 
 def write_csv(var_dir: Path, *, rows: int, bad: int):
@@ -250,10 +324,23 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-import"))
     parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the 20 MB file's memory measure"
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, rows=args.rows, products=args.products, bad=args.bad)
+        child(
+            args.child,
+            rows=args.rows,
+            products=args.products,
+            bad=args.bad,
+            memory=not args.no_memory,
+        )
+        return 0
+    if args.child_import:
+        child_import(int(args.child_import[0]), Path(args.child_import[1]))
         return 0
 
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -289,8 +376,19 @@ def main() -> int:
                 f"{run['rows'] / run['seconds']:>8.0f}  {counts}"
                 f"  (checks {run['start_seconds']:.1f} s){note}"
             )
+    for r in results:
+        if r["memory"]:
+            m = r["memory"]
+            above = m["peak_mb"] - m["baseline_mb"]
+            ok &= above < GOAL_MEMORY_MB
+            print(
+                f"{r['db']:<10} {m['bytes'] / 1e6:.1f} MB file, {m['rows']} lines: "
+                f"{m['seconds']:.1f} s, peak {m['peak_mb']:.0f} MB resident "
+                f"({above:.0f} MB above the {m['baseline_mb']:.0f} MB of Django alone)"
+            )
     print(
-        f"\nGoal: each import under {GOAL_SECONDS:.0f} s: "
+        f"\nGoal: each import under {GOAL_SECONDS:.0f} s and the 20 MB file under "
+        f"{GOAL_MEMORY_MB:.0f} MB above Django's baseline: "
         + ("met." if ok else "NOT met (or the counts were wrong).")
     )
     return 0

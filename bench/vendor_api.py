@@ -211,8 +211,8 @@ def seed(orders: int) -> None:
                         order=order,
                         vendor=vendor,
                         status={
-                            "waiting": "preparing",
-                            "to_ship": "preparing",
+                            "waiting": "waiting_acceptance",
+                            "to_ship": "to_ship",
                             "shipped": "shipped",
                             "delivered": "delivered",
                             "refused": "refused",

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from allies.accounts import selectors, services
+from allies.accounts import services
 from allies.accounts.models import Address, User
 
 PASSWORD_HELP = _(
@@ -18,7 +18,6 @@ PASSWORD_HELP = _(
     "des symboles."
 )
 PASSWORD_MISMATCH = _("Les deux mots de passe ne sont pas identiques.")
-PASSWORD_INCORRECT = _("Ce mot de passe n'est pas le bon. Saisissez votre mot de passe actuel.")
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 .\-()]{5,24}$",
@@ -49,15 +48,19 @@ def _password_field(label, *, autocomplete: str, help_text=None, **attrs) -> for
 
 
 class CurrentPasswordMixin:
-    """A "current password" field checked against the signed-in customer."""
+    """A "current password" field checked against the signed-in customer, under the login
+    throttle (`services.user_current_password_check`)."""
 
     user: User
+    request = None
+
+    def _check_current_password(self, password: str) -> str:
+        services.user_current_password_check(request=self.request, user=self.user,
+                                             password=password)  # fmt: skip
+        return password
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(PASSWORD_INCORRECT, code="password_incorrect")
-        return password
+        return self._check_current_password(self.cleaned_data["password"])
 
 
 class SignUpForm(forms.Form):
@@ -71,10 +74,14 @@ class SignUpForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
     def clean_email(self) -> str:
         # Checked again by the service; asked here too so every error shows at once.
         email = self.cleaned_data["email"]
-        if selectors.user_email_taken(email=email):
+        if services.email_account_lookup(request=self.request, email=email, refuse_if=True):
             raise ValidationError(services.EMAIL_TAKEN, code="email_taken")
         return email
 
@@ -112,6 +119,16 @@ class LoginForm(AuthenticationForm):
 class PasswordResetRequestForm(forms.Form):
     email = _email_field(_("Adresse email"), autofocus=True)
 
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if not services.email_account_lookup(request=self.request, email=email, refuse_if=False):
+            raise ValidationError(services.NO_ACCOUNT, code="no_account")
+        return email
+
 
 class NewPasswordMixin:
     def _french_labels(self, *, first: str):
@@ -137,15 +154,18 @@ class SetNewPasswordForm(NewPasswordMixin, SetPasswordForm):
         )
 
 
-class ChangePasswordForm(NewPasswordMixin, PasswordChangeForm):
+class ChangePasswordForm(NewPasswordMixin, CurrentPasswordMixin, PasswordChangeForm):
     """Change the password from "Paramètres de compte" (ACC-4)."""
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
         super().__init__(user, *args, **kwargs)
         self._french_labels(first=_("Nouveau mot de passe"))
         self.fields["old_password"].label = _("Mot de passe actuel")
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
-        self.error_messages = {**self.error_messages, "password_incorrect": PASSWORD_INCORRECT}
+
+    def clean_old_password(self) -> str:
+        return self._check_current_password(self.cleaned_data["old_password"])
 
 
 class ChangeEmailForm(CurrentPasswordMixin, forms.Form):
@@ -156,8 +176,9 @@ class ChangeEmailForm(CurrentPasswordMixin, forms.Form):
         _("Saisissez votre mot de passe actuel"), autocomplete="current-password"
     )
 
-    def __init__(self, user: User, *args, **kwargs):
+    def __init__(self, user: User, *args, request=None, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
 
@@ -200,8 +221,9 @@ class DeactivateForm(CurrentPasswordMixin, forms.Form):
         _("Saisissez votre mot de passe actuel"), autocomplete="current-password"
     )
 
-    def __init__(self, user: User, *args, **kwargs):
+    def __init__(self, user: User, *args, request=None, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
 

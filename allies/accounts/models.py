@@ -1,5 +1,7 @@
 """Customer accounts: the user (identified by email), the address book, newsletters."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -7,13 +9,16 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.countries import Country
+from allies.core.text import normalize_email
 
-def normalize_email(email: str) -> str:
-    """One account per email whatever its case: addresses are stored lower-cased."""
-    return (email or "").strip().lower()
+if TYPE_CHECKING:  # the stubs' manager is generic; Django's class is not subscriptable
+    _UserManagerBase = BaseUserManager["User"]
+else:
+    _UserManagerBase = BaseUserManager
 
 
-class UserManager(BaseUserManager):
+class UserManager(_UserManagerBase):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
@@ -55,7 +60,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("client")
@@ -80,7 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         # a deactivation stay dead after a reactivation. Accounts never deactivated keep
         # Django's own hash.
         if self.deactivated_at is None and self.reactivated_at is None and self.is_active:
-            return super()._get_session_auth_hash(secret=secret)
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         material = f"{self.password}|{self.is_active}|{self.deactivated_at}|{self.reactivated_at}"
         return salted_hmac(
             "allies.accounts.User.session_auth_hash", material, secret=secret, algorithm="sha256"
@@ -94,9 +99,7 @@ class Address(models.Model):
         DELIVERY = "delivery", _("Livraison")
         BILLING = "billing", _("Facturation")
 
-    class Country(models.TextChoices):
-        FRANCE = "FR", _("France")
-        BELGIUM = "BE", _("Belgique")
+    Country = Country
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)

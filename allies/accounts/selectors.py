@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from allies.accounts.models import Address, User, normalize_email
+from allies.core.numbers import NumberError, ascii_digits, integer_bounds, parse_int
 
 _UNSUBSCRIBE_SALT = "allies.accounts.newsletter-unsubscribe"
 
@@ -62,9 +63,14 @@ def newsletter_unsubscribe_user(*, token: str) -> User | None:
     """The customer a token was made for, or None if it is forged, altered or out of date
     (made for an address the account no longer has)."""
     pk, sep, _signature = (token or "").partition(signing.Signer().sep)
-    if not sep or not pk.isdigit():
+    # ASCII digits within the id column's range: "²" or 30 digits are a forged token, not a 500.
+    if not sep or not ascii_digits(pk):
         return None
-    user = User.objects.filter(pk=int(pk)).first()
+    try:
+        user_id = parse_int(pk, **integer_bounds(User, "id"))
+    except NumberError:
+        return None
+    user = User.objects.filter(pk=user_id).first()
     if user is None:
         return None
     try:

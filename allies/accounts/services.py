@@ -9,12 +9,14 @@ one, with a message the customer can act on.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -35,13 +37,22 @@ from allies.shipping.zones import DELIVERED_COUNTRIES, Zone, normalize_postcode,
 
 logger = logging.getLogger(__name__)
 
+# Account enumeration (issue 9 §13), decided: the pages SAY whether an address has an
+# account. Sign-up must tell a returning customer "you already have an account, log in"
+# (the alternative, a confirmation email before any account opens, costs every new customer
+# a round trip to their inbox, and most shops accept the trade); once sign-up says it, a
+# vague login or reset page protects nothing and only confuses the customer who mistyped.
+# So the three pages say it plainly, and what protects the customers instead is the
+# throttle: each such answer counts against the client address's login allowance
+# (`email_account_lookup`), and password guessing stays throttled per account and address.
+NO_ACCOUNT = _("Aucun compte n'utilise cette adresse email. Vérifiez-la, ou créez un compte.")
 EMAIL_TAKEN = _(
     "Un compte existe déjà avec cette adresse email. Connectez-vous, ou utilisez "
     "« Mot de passe oublié ? » si vous ne vous en souvenez plus."
 )
 
 
-def _notify(*, template: str, user: User, context: dict | None = None, **kwargs) -> bool:
+def _notify(*, template: str, user: User, context: dict | None = None, **kwargs: Any) -> bool:
     """notification_send, with what every account email shows (customer service address)."""
     context = {"customer_service_email": settings.CUSTOMER_SERVICE_EMAIL, **(context or {})}
     return notification_send(template=template, user=user, context=context, **kwargs)
@@ -103,7 +114,7 @@ def _throttled_error(lockout: throttling.Lockout) -> ValidationError:
     )
 
 
-def user_authenticate(*, request, email: str, password: str) -> User:
+def user_authenticate(*, request: HttpRequest | None, email: str, password: str) -> User:
     """Check a login attempt under the throttling and deactivation rules (ACC-2, ACC-7).
 
     Returns the user to log in, or raises ValidationError with code "throttled" (wait
@@ -114,6 +125,8 @@ def user_authenticate(*, request, email: str, password: str) -> User:
     lockout = throttling.login_lockout(email=email, ip=ip)
     if lockout is not None:
         raise _throttled_error(lockout)
+    if not email_account_lookup(request=request, email=email, refuse_if=False):
+        raise ValidationError(NO_ACCOUNT, code="no_account")
     user = authenticate(request, username=normalize_email(email), password=password)
     if user is None:
         lockout = throttling.login_failure_record(email=email, ip=ip)
@@ -137,6 +150,46 @@ def user_authenticate(*, request, email: str, password: str) -> User:
         )
     throttling.login_success_record(email=user.email)
     return user
+
+
+def email_account_lookup(*, request: HttpRequest | None, email: str, refuse_if: bool) -> bool:
+    """Whether an account uses `email`, for the sign-up, login and reset pages (module note
+    on enumeration). When the page refuses because of the answer (`refuse_if`: True for
+    sign-up, False for login and reset), the answer counts against the client address's
+    login allowance; once it is spent, ValidationError "throttled" and no answer at all.
+    """
+    ip = throttling.client_ip(request)
+    lockout = throttling.address_lookup_lockout(ip=ip)
+    if lockout is not None:
+        raise _throttled_error(lockout)
+    exists = selectors.user_email_taken(email=email)
+    if exists == refuse_if:
+        lockout = throttling.address_lookup_record(ip=ip)
+        if lockout is not None:
+            raise _throttled_error(lockout)
+    return exists
+
+
+PASSWORD_INCORRECT = _("Ce mot de passe n'est pas le bon. Saisissez votre mot de passe actuel.")
+
+
+def user_current_password_check(*, request: HttpRequest | None, user: User, password: str) -> None:
+    """The "current password" asked before changing the email or the password, or before
+    deactivating (ACC-4, ACC-5, ACC-7), under the login throttle (issue 9 §10).
+
+    Whoever holds a signed-in session could otherwise guess the password there, freely; so
+    each wrong password counts as a failed login of this account and address, and a locked
+    account is refused here as at the login page, even with the right password.
+    """
+    ip = throttling.client_ip(request)
+    lockout = throttling.login_lockout(email=user.email, ip=ip)
+    if lockout is not None:
+        raise _throttled_error(lockout)
+    if not user.check_password(password):
+        lockout = throttling.login_failure_record(email=user.email, ip=ip)
+        if lockout is not None:
+            raise _throttled_error(lockout)
+        raise ValidationError(PASSWORD_INCORRECT, code="password_incorrect")
 
 
 # --- Profile, password, email (ACC-3, ACC-4, ACC-5, ACC-8) ------------------------------
@@ -186,8 +239,9 @@ def password_set_url(*, user: User) -> str:
 def password_reset_request(*, email: str) -> int:
     """Email a single-use, expiring reset link if an open account has this address (ACC-3).
 
-    Says nothing about whether the account exists (the caller shows the same page either
-    way). Deactivated accounts get nothing (ACC-7). Returns the number of emails queued.
+    The page has already told a visitor whether the address has an account
+    (`email_account_lookup`). Deactivated accounts get nothing (ACC-7). Returns the number
+    of emails queued.
     """
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is None or not user.has_usable_password():

@@ -132,3 +132,21 @@ def password_reset_allowed(*, email: str) -> bool:
         return True
     cache.touch(key, RESET_WINDOW_SECONDS)
     return sent <= RESET_EMAILS_ALLOWED
+
+
+# Answers that tell whether an address has an account (sign-up: "already an account"; login
+# and reset: "no account") count against the client address's login allowance, so no one
+# lists the customers' addresses in bulk (see services.email_account_lookup).
+def address_lookup_lockout(*, ip: str | None) -> Lockout | None:
+    if not ip:
+        return None
+    until = cache.get(_key("lock", "ip:" + ip))
+    now = time.time()
+    return Lockout(wait_seconds=max(1, math.ceil(until - now))) if until and until > now else None
+
+
+def address_lookup_record(*, ip: str | None) -> Lockout | None:
+    if not ip:
+        return None
+    _count_failure("ip:" + ip)
+    return address_lookup_lockout(ip=ip)

@@ -3,7 +3,6 @@
 from django.urls import path
 
 from allies.accounts import views
-from allies.orders import views as orders_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -19,8 +18,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("mot-de-passe/modifie/", views.password_reset_complete, name="password_reset_complete"),
-    # "Mes achats" lists the customer's orders: the orders app owns that page (ACC-8).
-    path("achats/", orders_views.purchases, name="purchases"),
+    # "Mes achats" (compte/achats/) is the orders app's page: `orders:purchases`.
     path("parametres/", views.account_settings, name="settings"),
     path("abonnements/", views.newsletter_subscription, name="newsletter"),
     path(

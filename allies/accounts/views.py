@@ -1,7 +1,9 @@
 """Pages of the customer account ("COMPTE"): they parse, call one service or selector, render.
 
 Django's auth views are used where they fit (login, logout, the reset-link machinery), with
-our forms and templates; everything they write goes through services.
+our forms and templates; everything they write goes through services. Every page of the
+personal space is `never_cache` ("Cache-Control: private, no-store…"): personal data is
+never kept by a browser's history cache or a shared proxy (issue 9 §12).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from allies.accounts import forms, selectors, services
 from allies.accounts.models import Address
-from allies.cart.services import cart_merge
+from allies.core.hooks import hook_call
 from allies.shipping.zones import zone_for
 
 
@@ -60,7 +63,7 @@ def _apply(form, call):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("accounts:home")
-    form = forms.SignUpForm(_data(request))
+    form = forms.SignUpForm(_data(request), request=request)
     if request.method == "POST" and form.is_valid():
         user = _apply(
             form,
@@ -74,7 +77,7 @@ def sign_up(request):
         if user is not None:
             guest_key = request.session.session_key
             login(request, user)
-            cart_merge(guest_session_key=guest_key, customer=user)
+            hook_call("customer_signed_in", customer=user, guest_session_key=guest_key)
             messages.success(request, _("Bienvenue chez Les Alliés ! Votre compte est créé."))
             return redirect(_safe_next(request) or reverse("accounts:home"))
     return render(
@@ -91,7 +94,7 @@ class LoginView(auth_views.LoginView):
         # The guest's cart lives under the session key that login replaces: keep it.
         guest_key = self.request.session.session_key
         response = super().form_valid(form)
-        cart_merge(guest_session_key=guest_key, customer=form.get_user())
+        hook_call("customer_signed_in", customer=form.get_user(), guest_session_key=guest_key)
         return response
 
 
@@ -109,10 +112,9 @@ class LogoutView(auth_views.LogoutView):
 
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
-    form = forms.PasswordResetRequestForm(_data(request))
+    form = forms.PasswordResetRequestForm(_data(request), request=request)
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(email=form.cleaned_data["email"])
-        # Same page whether or not the address has an account.
         return redirect("accounts:password_reset_done")
     return render(request, "accounts/password_reset.html", {"form": form})
 
@@ -149,6 +151,7 @@ def password_reset_complete(request):
 # --- The personal space (ACC-4, ACC-5, ACC-6, ACC-8) ------------------------------------
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_home(request):
@@ -181,6 +184,7 @@ def account_home(request):
 
 
 @sensitive_post_parameters()
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request):
@@ -188,10 +192,10 @@ def account_settings(request):
     user = request.user
     action = request.POST.get("action") if request.method == "POST" else None
     password_form = forms.ChangePasswordForm(
-        user, request.POST if action == "password" else None, prefix="password"
+        user, request.POST if action == "password" else None, prefix="password", request=request
     )
     email_form = forms.ChangeEmailForm(
-        user, request.POST if action == "email" else None, prefix="email"
+        user, request.POST if action == "email" else None, prefix="email", request=request
     )
     if action == "password" and password_form.is_valid():
         password = password_form.cleaned_data["new_password1"]
@@ -218,6 +222,7 @@ def account_settings(request):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def newsletter_subscription(request):
@@ -266,6 +271,7 @@ def _zone_label(address: Address) -> str:
         return ""
 
 
+@never_cache
 @login_required
 def address_list(request):
     addresses = selectors.address_list(user=request.user)
@@ -319,6 +325,7 @@ def _address_form_page(request, *, kind: str, address: Address | None):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_add(request, kind: str):
@@ -332,6 +339,7 @@ def address_add(request, kind: str):
     return _address_form_page(request, kind=kind_value, address=None)
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_edit(request, pk: int):
@@ -339,6 +347,7 @@ def address_edit(request, pk: int):
     return _address_form_page(request, kind=address.kind, address=address)
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_delete(request, pk: int):
@@ -354,6 +363,7 @@ def address_delete(request, pk: int):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def address_set_default(request, pk: int):
@@ -371,10 +381,11 @@ def address_set_default(request, pk: int):
 
 
 @sensitive_post_parameters("password")
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def deactivate(request):
-    form = forms.DeactivateForm(request.user, _data(request))
+    form = forms.DeactivateForm(request.user, _data(request), request=request)
     if request.method == "POST" and form.is_valid():
         services.user_deactivate(user=request.user)
         logout(request)

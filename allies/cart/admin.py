@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from allies.cart.models import DiscountCode
+from allies.core.admin import ReadableAutocompleteMixin
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(admin.ModelAdmin):
+class DiscountCodeAdmin(ReadableAutocompleteMixin, admin.ModelAdmin):
     list_display = (
         "code", "kind", "value", "valid_from", "valid_until", "minimum_amount", "max_uses",
         "max_uses_per_customer", "vendor", "category", "funded_by", "is_active",

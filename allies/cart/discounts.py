@@ -2,15 +2,21 @@
 
 A code applies to the lines of the cart (never to shipping), optionally only to one vendor's
 or one category's lines. Its amount is split between the vendor orders in proportion to their
-eligible lines, so each vendor's account knows its share and who funds it.
-Usage limits count the orders that carry the code and are paid or awaiting payment.
+eligible lines, so each vendor's account knows its share and who funds it, then each vendor's
+share over its eligible lines (`discount_line_split`): every order line records what it was
+charged less, and a refund gives back exactly what was paid for it.
+Usage limits count the orders that carry the code and are paid or awaiting payment, except
+the customer's own unpaid order: the checkout resumes or replaces it (one unpaid order per
+customer, `checkout.services.order_place`), so paying it again is not a second use. The
+checkout re-evaluates the code while holding a lock on its row, so two orders placed at the
+same moment cannot both take the last use (issue 9 §5).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -46,13 +52,17 @@ def normalize_code(code: str) -> str:
     return "".join((code or "").split()).upper()
 
 
-def _uses(code: DiscountCode, customer=None) -> int:
+def _uses(code: DiscountCode, *, customer=None, by_customer_only: bool = False) -> int:
+    """Orders that used `code` (paid or awaiting payment), not counting `customer`'s unpaid
+    order; with `by_customer_only`, only `customer`'s orders."""
     from allies.orders.models import Order
 
-    live = Q(status__in=[Order.Status.AWAITING_PAYMENT, Order.Status.VALIDATED])
-    qs = Order.objects.filter(live, discount_code=code)
+    awaiting, validated = Order.Status.AWAITING_PAYMENT, Order.Status.VALIDATED
+    qs = Order.objects.filter(discount_code=code, status__in=[awaiting, validated])
     if customer is not None:
-        qs = qs.filter(customer=customer)
+        qs = qs.exclude(customer=customer, status=awaiting)
+        if by_customer_only:
+            qs = qs.filter(customer=customer)
     return qs.count()
 
 
@@ -69,8 +79,35 @@ def split_proportionally(total: Decimal, weights: dict[int, Decimal]) -> dict[in
     return shares
 
 
+def discount_applies(*, code: DiscountCode, line: DiscountLine) -> bool:
+    """Whether `code` takes something off this line (its vendor and category scope)."""
+    return (code.vendor_id is None or line.vendor_id == code.vendor_id) and (
+        code.category_id is None or line.category_id == code.category_id
+    )
+
+
+def discount_line_split(
+    *, code: DiscountCode, share: Decimal, lines: Sequence[DiscountLine]
+) -> list[Decimal]:
+    """One vendor's share of the code split over that vendor's lines, in their order.
+
+    The lines the code applies to carry it, in proportion to their totals, to the cent; the
+    parts add up exactly to `share`. This is what each line is charged less at placement
+    (`OrderLine.discount_amount`), hence what a refund of the line keeps back: a line the
+    code does not apply to carries nothing. (Should no line be in scope any more, every
+    line carries it, so the share is never lost.)
+    """
+    eligible = {i: ln.amount for i, ln in enumerate(lines) if discount_applies(code=code, line=ln)}
+    parts = split_proportionally(share, eligible or {i: ln.amount for i, ln in enumerate(lines)})
+    return [parts.get(i, ZERO) for i in range(len(lines))]
+
+
 def discount_evaluate(
-    *, code: str, lines: list[DiscountLine], customer, now: datetime
+    *,
+    code: str,
+    lines: list[DiscountLine],
+    customer,
+    now: datetime,
 ) -> DiscountResult:
     """What `code` takes off these lines for this customer now, or DiscountRefused."""
     normalized = normalize_code(code)
@@ -83,12 +120,7 @@ def discount_evaluate(
         )
     if obj.valid_until and now > obj.valid_until:
         raise DiscountRefused(_("Ce code de réduction a expiré."), code="expired")
-    eligible = [
-        ln
-        for ln in lines
-        if (obj.vendor_id is None or ln.vendor_id == obj.vendor_id)
-        and (obj.category_id is None or ln.category_id == obj.category_id)
-    ]
+    eligible = [ln for ln in lines if discount_applies(code=obj, line=ln)]
     if not eligible:
         raise DiscountRefused(
             _("Ce code de réduction ne s'applique à aucun article de votre panier."),
@@ -101,12 +133,12 @@ def discount_evaluate(
             % {"amount": format_eur(obj.minimum_amount, language=get_language() or "fr")},
             code="minimum_not_reached",
         )
-    if obj.max_uses is not None and _uses(obj) >= obj.max_uses:
+    if obj.max_uses is not None and _uses(obj, customer=customer) >= obj.max_uses:
         raise DiscountRefused(_("Ce code de réduction n'est plus disponible."), code="exhausted")
     if (
         customer is not None
         and obj.max_uses_per_customer is not None
-        and _uses(obj, customer) >= obj.max_uses_per_customer
+        and _uses(obj, customer=customer, by_customer_only=True) >= obj.max_uses_per_customer
     ):
         raise DiscountRefused(
             _("Vous avez déjà utilisé ce code de réduction."), code="already_used"

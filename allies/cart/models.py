@@ -16,6 +16,10 @@ class Cart(models.Model):
     discount_code = models.ForeignKey(
         "DiscountCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Until when the customer's unpaid order holds the units in `CartLine.held_quantity`
+    # (written by the checkout when it places or resumes that order): the cart counts them
+    # as available to this customer, not as gone.
+    held_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -29,6 +33,8 @@ class CartLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     # The price when the item was added: a later change is shown to the customer.
     price_when_added = models.DecimalField(max_digits=10, decimal_places=2)
+    # Units taken from the offer's stock for the customer's unpaid order (see Cart.held_until).
+    held_quantity = models.PositiveIntegerField(default=0)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,9 +3,41 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
+
 from allies.cart.models import Cart, CartLine
 
 ZERO = Decimal("0.00")
+
+
+def units_for_sale(offer, *, held: int = 0) -> int:
+    """How many units of `offer` one customer may put in the cart and order now.
+
+    In stock: the stock, plus the `held` units the customer's own unpaid order took from it.
+    Out of stock but being restocked ("En cours de réapprovisionnement - Livré sous X
+    semaines", CAT-2): sold on restock, without taking stock, delivered later. Either way at
+    most CHECKOUT_MAX_UNITS_PER_OFFER, so one customer's unpaid order cannot hold a vendor's
+    whole stock (issue 9 §6). Needs `offer.vendor` loaded.
+    """
+    if not (offer.is_active and offer.vendor.is_active):
+        return 0
+    cap = settings.CHECKOUT_MAX_UNITS_PER_OFFER
+    if offer.stock + held > 0:
+        return min(offer.stock + held, cap)
+    return cap if offer.restock_weeks else 0
+
+
+def restock_weeks_of(offer, *, held: int = 0) -> int:
+    """Weeks before a restocking offer ships (0 when it is in stock or not restocking)."""
+    return (offer.restock_weeks or 0) if offer.stock + held == 0 else 0
+
+
+def held_units(cart: Cart, line: CartLine) -> int:
+    """Units of `line` the customer's unpaid order holds, while its hold lasts."""
+    if cart.held_until is None or cart.held_until <= timezone.now():
+        return 0
+    return line.held_quantity
 
 
 @dataclass
@@ -16,6 +48,7 @@ class CartLineView:
     available: int
     price_changed: bool
     old_price: Decimal
+    held: int = 0  # units held for this customer by their unpaid order
 
     @property
     def total(self) -> Decimal:
@@ -36,6 +69,11 @@ class CartLineView:
     @property
     def offer(self):
         return self.line.offer
+
+    @property
+    def restock_weeks(self) -> int:
+        """Sold on restock: "Livré sous X semaines" (0 when in stock)."""
+        return restock_weeks_of(self.line.offer, held=self.held)
 
 
 @dataclass
@@ -90,14 +128,15 @@ def cart_view(cart: Cart | None) -> CartView:
     groups: dict[int, VendorGroup] = {}
     for line in rows:
         offer = line.offer
-        available = offer.stock if offer.is_active and offer.vendor.is_active else 0
+        held = held_units(cart, line)
         view = CartLineView(
             line=line,
             unit_price=offer.price,
             quantity=line.quantity,
-            available=available,
+            available=units_for_sale(offer, held=held),
             price_changed=line.price_when_added != offer.price,
             old_price=line.price_when_added,
+            held=held,
         )
         groups.setdefault(offer.vendor_id, VendorGroup(vendor=offer.vendor)).lines.append(view)
     return CartView(cart=cart, groups=list(groups.values()))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from allies.cart.discounts import DiscountLine, DiscountRefused, discount_evaluate
 from allies.cart.models import Cart, CartLine
+from allies.cart.selectors import held_units, units_for_sale
 from allies.catalog.models import Offer
 
 
@@ -30,22 +31,20 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
     return Cart.objects.filter(session_key=key).first()
 
 
-def _available(offer: Offer) -> int:
-    return offer.stock if offer.is_active and offer.vendor.is_active else 0
-
-
 @transaction.atomic
 def cart_add(*, cart: Cart, offer_id: int, quantity: int = 1) -> tuple[CartLine, bool]:
     """Add units of an offer; returns the line and whether the quantity had to be limited."""
     if quantity < 1:
         raise CartError(_("La quantité doit être d'au moins 1."))
     offer = Offer.objects.select_related("vendor").filter(pk=offer_id).first()
-    if offer is None or _available(offer) == 0:
+    line = CartLine.objects.filter(cart=cart, offer=offer).first() if offer else None
+    held = held_units(cart, line) if line else 0
+    available = units_for_sale(offer, held=held) if offer is not None else 0
+    if available == 0:
         raise CartError(_("Cet article n'est plus disponible chez ce vendeur."))
-    line = CartLine.objects.filter(cart=cart, offer=offer).first()
     wanted = quantity + (line.quantity if line else 0)
-    limited = wanted > offer.stock
-    wanted = min(wanted, offer.stock)
+    limited = wanted > available
+    wanted = min(wanted, available)
     if line is None:
         line = CartLine.objects.create(
             cart=cart, offer=offer, quantity=wanted, price_when_added=offer.price
@@ -66,7 +65,7 @@ def cart_line_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> bool:
     if quantity <= 0:
         line.delete()
         return False
-    available = _available(line.offer)
+    available = units_for_sale(line.offer, held=held_units(cart, line))
     limited = quantity > available
     line.quantity = max(1, min(quantity, available)) if available else quantity
     line.save(update_fields=["quantity"])
@@ -95,14 +94,15 @@ def cart_merge(*, guest_session_key: str | None, customer) -> Cart | None:
     if guest is None:
         return None
     cart = Cart.objects.get_or_create(customer=customer)[0]
-    for line in guest.lines.select_related("offer"):
+    for line in guest.lines.select_related("offer__vendor"):
         mine = CartLine.objects.filter(cart=cart, offer=line.offer).first()
+        limit = max(units_for_sale(line.offer), 1)
         if mine is None:
             line.cart = cart
-            line.quantity = min(line.quantity, max(line.offer.stock, 1))
+            line.quantity = min(line.quantity, limit)
             line.save(update_fields=["cart", "quantity"])
         else:
-            mine.quantity = min(mine.quantity + line.quantity, max(line.offer.stock, 1))
+            mine.quantity = min(mine.quantity + line.quantity, limit)
             mine.save(update_fields=["quantity"])
     if guest.discount_code_id and not cart.discount_code_id:
         cart.discount_code_id = guest.discount_code_id

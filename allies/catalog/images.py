@@ -81,7 +81,8 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 def mix(a: str, b: str, t: float) -> str:
     """`a` moved a fraction `t` of the way to `b`."""
     ra, rb = _rgb(a), _rgb(b)
-    return _hex(tuple(x + (y - x) * t for x, y in zip(ra, rb, strict=True)))
+    red, green, blue = (x + (y - x) * t for x, y in zip(ra, rb, strict=True))
+    return _hex((red, green, blue))
 
 
 def _luminance(hex_colour: str) -> float:

@@ -185,9 +185,12 @@ class OfferImport(models.Model):
     """A vendor's CSV file of offers and stock, processed in the background (VEN-3).
 
     Written by `catalog.imports` only: `offer_import_start` stores the checked file and
-    queues the task; `offer_import_run` applies it a chunk at a time, committing each chunk
-    together with the counters below, so the portal's progress bar can poll `percent` and a
-    run interrupted midway resumes after the last committed chunk.
+    queues the task; `offer_import_run` streams it a chunk at a time, committing each chunk
+    together with the counters below and the place in the file where the next chunk starts
+    (`resume_offset`, `resume_line`), so the portal's progress bar can poll `percent` and a
+    run interrupted midway (worker killed) resumes after the last committed chunk, counting
+    every line once. `heartbeat_at` moves with each chunk: a RUNNING import whose heartbeat
+    is old lost its worker (`imports.offer_imports_resume_stale`).
     """
 
     class Status(models.TextChoices):
@@ -231,10 +234,18 @@ class OfferImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Where the first line not yet committed starts: byte offset in the stored file, and the
+    # spreadsheet line number just before it (0: not started, the header comes first).
+    resume_offset = models.PositiveBigIntegerField(default=0)
+    resume_line = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["vendor", "-created_at"])]
+        indexes = [
+            models.Index(fields=["vendor", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.vendor_id}:{self.filename} ({self.status})"
@@ -251,3 +262,20 @@ class OfferImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class OfferImportSku(models.Model):
+    """A SKU an unfinished import has met, with its first line: the later lines with the same
+    SKU are rejected as duplicates, whichever chunk they fall in, without holding every SKU
+    of the file in memory. Written with each chunk (so a resumed run knows them), deleted
+    when the import finishes."""
+
+    offer_import = models.ForeignKey(OfferImport, on_delete=models.CASCADE, related_name="+")
+    # The SKU as cleaned, or "sha256:<hex>" of a longer one (no variant has such a SKU).
+    sku = models.CharField(max_length=80)
+    line = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer_import", "sku"], name="offer_import_sku_once")
+        ]

@@ -36,7 +36,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -47,11 +47,19 @@ from django.utils.translation import gettext_lazy
 
 from allies.catalog.models import Offer, Product, Variant
 from allies.catalog.services import OfferFacts, product_summaries_refresh, product_summary
+from allies.core.numbers import NumberError, parse_decimal, parse_int
 
 # "Stock faible" in the portal: active offers with 1 to LOW_STOCK units left.
 LOW_STOCK = 3
 MAX_PRICE = Decimal("100000")
 CENT = Decimal("0.01")
+# Offer.price holds 10 digits, 2 of them decimals; the business bound is far lower.
+PRICE_BOUNDS = {
+    "max_digits": 10,
+    "decimal_places": 2,
+    "min_value": CENT,
+    "max_value": MAX_PRICE,
+}
 MAX_STOCK = 1_000_000
 MAX_RESTOCK_WEEKS = 52
 VENDOR_SKU_MAX = 64
@@ -141,61 +149,41 @@ def _price_invalid(value: object) -> _Invalid:
 
 def price_parse(value: object) -> Decimal:
     """Euros TTC: > 0, at most 2 decimals, at most MAX_PRICE. Strings may use a French
-    decimal comma ("49,90"), spaces as thousands separators and a trailing "€"."""
-    if isinstance(value, Decimal):
-        price = value
-    elif isinstance(value, bool):
-        raise _price_invalid(value)
-    elif isinstance(value, int):
-        price = Decimal(value)
-    elif isinstance(value, float):
-        price = Decimal(repr(value))
-    elif isinstance(value, str):
-        text = "".join(value.split()).removesuffix("€")
-        if "," in text and "." in text:
-            raise _price_invalid(value)  # "1.299,90" or "1,299.90": ambiguous, better ask
-        try:
-            price = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            raise _price_invalid(value) from None
-    else:
-        raise _price_invalid(value)
-    if not price.is_finite():
-        raise _price_invalid(value)
-    if price <= 0:
-        raise _Invalid("invalid_price", _("Le prix doit être supérieur à 0 €."))
-    if price > MAX_PRICE:
-        raise _Invalid(
-            "invalid_price",
-            _("Le prix ne peut pas dépasser %(max)s €.")
-            % {"max": f"{MAX_PRICE:,}".replace(",", " ")},
-        )
-    cents = price.quantize(CENT)
-    if price != cents:
-        raise _Invalid("invalid_price", _("Le prix a au plus deux décimales (centimes)."))
-    return cents
-
-
-def _whole_number(value: object) -> int | None:
-    """An integer from an int, an integral Decimal/float or a string ("12", "12,0")."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        value = "".join(value.split()).replace(",", ".")
+    decimal comma ("49,90"), spaces as thousands separators and a trailing "€". The text is
+    checked before any conversion (`core.numbers`): "1e999990" is refused at once."""
+    text = value.strip().removesuffix("€") if isinstance(value, str) else value
+    if isinstance(text, str) and "," in text and "." in text:
+        raise _price_invalid(value)  # "1.299,90" or "1,299.90": ambiguous, better ask
     try:
-        number = Decimal(value if isinstance(value, (str, Decimal)) else repr(value))
-    except (InvalidOperation, TypeError, ValueError):
+        return parse_decimal(text, **PRICE_BOUNDS)
+    except NumberError as problem:
+        if problem.code == "too_small":
+            raise _Invalid("invalid_price", _("Le prix doit être supérieur à 0 €.")) from None
+        if problem.code == "too_large":
+            raise _Invalid(
+                "invalid_price",
+                _("Le prix ne peut pas dépasser %(max)s €.")
+                % {"max": f"{MAX_PRICE:,}".replace(",", " ")},
+            ) from None
+        if problem.code == "too_many_decimals":
+            raise _Invalid(
+                "invalid_price", _("Le prix a au plus deux décimales (centimes).")
+            ) from None
+        raise _price_invalid(value) from None
+
+
+def _whole_number(value: object, *, maximum: int) -> int | None:
+    """An integer from 0 to `maximum` from an int, an integral Decimal/float or a string
+    ("12", "12,0", "1 000"); None for anything else, without converting what is too long."""
+    try:
+        return parse_int(value, min_value=0, max_value=maximum)
+    except NumberError:
         return None
-    if not number.is_finite() or number != number.to_integral_value():
-        return None
-    return int(number)
 
 
 def stock_parse(value: object) -> int:
-    number = _whole_number(value)
-    if number is None or not 0 <= number <= MAX_STOCK:
+    number = _whole_number(value, maximum=MAX_STOCK)
+    if number is None:
         raise _Invalid(
             "invalid_stock",
             _("Stock invalide : « %(value)s ». Indiquez un nombre entier de 0 à %(max)s.")
@@ -208,10 +196,10 @@ def restock_weeks_parse(value: object) -> int | None:
     """Weeks until restocked ("Livré sous X semaines"): 1 to 52; empty or 0 = no delay."""
     if _blank(value):
         return None
-    number = _whole_number(value)
+    number = _whole_number(value, maximum=MAX_RESTOCK_WEEKS)
     if number == 0:
         return None
-    if number is None or not 1 <= number <= MAX_RESTOCK_WEEKS:
+    if number is None:
         raise _Invalid(
             "invalid_restock",
             _(

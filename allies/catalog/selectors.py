@@ -128,7 +128,7 @@ def vendor_options(*, category_id: int | None) -> list[dict]:
         products = listed_products()
         if category_id:
             products = products.filter(category_id=category_id)
-        ids = set()
+        ids: set[int] = set()
         for text in products.order_by().values_list("facets", flat=True).iterator(2000):
             ids.update(int(t[1:]) for t in text.split() if t[1:].isdigit() and t[0] == "v")
         rows = sorted(

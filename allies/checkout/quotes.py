@@ -22,6 +22,7 @@ def cart_items_by_vendor(view: CartView) -> dict[int, list[QuoteItem]]:
                     unit_price=line.unit_price,
                     weight_grams=product.weight_grams,
                     parcel_count=product.parcel_count,
+                    restock_weeks=line.restock_weeks,
                 )
             )
     return items

@@ -6,12 +6,37 @@ one `VendorOrder` per vendor, copies the addresses onto it, and holds the stock 
 discount from the same rules as the cart, re-computed here under lock so what is paid is what
 was shown. Stock is taken with a conditional UPDATE (`stock >= quantity`), which is atomic on
 SQLite and PostgreSQL alike: two buyers can never take the same last unit (CHK-8).
+
+One unpaid order per customer (issue 9 §6). Every "Payer" goes through `order_place`, which
+first locks the customer's cart row, so two presses of the same customer run one after the
+other (PostgreSQL row lock; SQLite's IMMEDIATE transactions serialise every write anyway).
+An order still awaiting payment is then either
+
+- resumed, when it is exactly what the cart and choices would order now (same lines, prices,
+  addresses, modes, code and total) and its hold has not lapsed: the customer pays the same
+  order, with a new payment attempt if the last one failed (so "Mes achats" shows one order
+  with its payment history, never one order per attempt), or
+- replaced, otherwise: it is cancelled, its stock released, and the new one placed. Resuming
+  something other than the cart would charge for what the customer no longer sees.
+
+Each unpaid order holds at most `CHECKOUT_MAX_UNITS_PER_OFFER` units of one offer, and being
+the customer's only unpaid order, that is what one customer can hold.
+
+Discount limits ("once per customer", total uses) hold under concurrency: the code's row is
+locked before its uses are counted, so the second of two simultaneous orders counts the
+first (issue 9 §5).
+
+An offer out of stock but being restocked ("En cours de réapprovisionnement - Livré sous X
+semaines", CAT-2) is sold without taking stock; its vendor's delivery dates move by the
+restock delay (`shipping.engine`), and the line is listed in the order's "created" event
+(`restock_lines`) so that releasing the order gives back no stock it never took.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -19,19 +44,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allies.accounts.models import Address
-from allies.cart.discounts import DiscountRefused, discount_evaluate
-from allies.cart.models import Cart, CartLine
+from allies.cart.discounts import (
+    DiscountLine,
+    DiscountRefused,
+    DiscountResult,
+    discount_evaluate,
+    discount_line_split,
+)
+from allies.cart.models import Cart, CartLine, DiscountCode
+from allies.cart.selectors import restock_weeks_of
 from allies.cart.services import cart_discount_lines
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
+from allies.orders.events import Actor, EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
-from allies.orders.services import order_event_add, order_reference_next
-from allies.shipping.engine import QuoteItem, quote_cart, select_modes
+from allies.orders.services import order_cancel_unpaid, order_reference_next
+from allies.payments.models import Payment
+from allies.shipping.engine import QuoteItem, Selection, quote_cart, select_modes
 from allies.shipping.relay import relay_point_validate
 from allies.shipping.selectors import rate_rules_for_vendors
 from allies.shipping.zones import zone_for
 
 RESERVATION_MINUTES = 15
+# Failed card attempts on one order before "Payer" stops extending its hold: the customer
+# may still cancel it, or wait for the hold to end and start again.
+MAX_PAYMENT_ATTEMPTS = 5
 ADDRESS_FIELDS = (
     "recipient", "company", "street", "street_extra", "postcode", "city", "country", "phone",
     "instructions",
@@ -45,9 +82,13 @@ class CheckoutError(Exception):
 @dataclass
 class CheckoutChoices:
     delivery_address_id: int
-    billing_address_id: int | None = None  # None: bill to the delivery address
+    # None: the billing address of the customer's address book (ACC-9), if there is one,
+    # else the delivery address. `bill_to_delivery`: the customer ticked "Identique à
+    # l'adresse de livraison".
+    billing_address_id: int | None = None
     modes: dict[int, str] = field(default_factory=dict)  # vendor id → home/express/relay
     relay_points: dict[int, str] = field(default_factory=dict)  # vendor id → relay point id
+    bill_to_delivery: bool = False
 
 
 def address_snapshot(address: Address) -> dict:
@@ -61,50 +102,36 @@ def _address(customer, address_id: int | None, kind: str) -> Address:
     return address
 
 
-@transaction.atomic
-def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime | None = None):
-    """Create the order awaiting payment and reserve its stock; CheckoutError otherwise."""
-    now = now or timezone.now()
-    delivery = _address(customer, choices.delivery_address_id, Address.Kind.DELIVERY)
-    billing = (
-        _address(customer, choices.billing_address_id, Address.Kind.BILLING)
-        if choices.billing_address_id
-        else delivery
-    )
-    try:
-        zone_for(delivery.country, delivery.postcode)
-    except ValidationError as exc:
-        raise CheckoutError(exc.messages[0]) from exc
+def billing_address_for(*, customer, choices: CheckoutChoices, delivery: Address) -> Address:
+    """The address the order is billed to (CHK-6): the one chosen, else the address book's
+    billing address, else the delivery address."""
+    if choices.bill_to_delivery:
+        return delivery
+    if choices.billing_address_id:
+        return _address(customer, choices.billing_address_id, Address.Kind.BILLING)
+    saved = Address.objects.filter(user=customer, kind=Address.Kind.BILLING).first()
+    return saved or delivery
 
-    lines = list(
+
+@dataclass
+class _Priced:
+    selection: Selection
+    discount: DiscountResult | None
+    relays: dict[int, dict]
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    return list(
         CartLine.objects.filter(cart=cart)
         .select_related("offer__vendor", "offer__variant__product")
         .order_by("offer__vendor_id", "id")
     )
-    if not lines:
-        raise CheckoutError(_("Votre panier est vide."))
-    for line in lines:
-        offer = line.offer
-        if not (offer.is_active and offer.vendor.is_active) or offer.stock == 0:
-            raise CheckoutError(
-                _("« %(title)s » n'est plus disponible chez %(vendor)s.")
-                % {"title": offer.variant.product.title, "vendor": offer.vendor.name}
-            )
-        if line.quantity > offer.stock:
-            raise CheckoutError(
-                _("Il ne reste que %(stock)s « %(title)s » chez %(vendor)s : modifiez la quantité.")
-                % {
-                    "stock": offer.stock,
-                    "title": offer.variant.product.title,
-                    "vendor": offer.vendor.name,
-                }
-            )
-        if line.price_when_added != offer.price:
-            raise CheckoutError(
-                _("Le prix de « %(title)s » a changé : vérifiez votre panier.")
-                % {"title": offer.variant.product.title}
-            )
 
+
+def _price(
+    *, customer, cart: Cart, lines: list[CartLine], delivery: Address, choices, now
+) -> _Priced:
+    """Fees, discount and totals of the cart for these choices, as the review page showed."""
     items: dict[int, list[QuoteItem]] = {}
     for line in lines:
         product = line.offer.variant.product
@@ -115,6 +142,7 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
                 unit_price=line.offer.price,
                 weight_grams=product.weight_grams,
                 parcel_count=product.parcel_count,
+                restock_weeks=restock_weeks_of(line.offer),
             )
         )
     quote = quote_cart(
@@ -124,6 +152,9 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
 
     discount = None
     if cart.discount_code_id:
+        # Lock the code's row before counting its uses: a concurrent order with the same
+        # code waits here until this one is committed, then counts it.
+        DiscountCode.objects.select_for_update().filter(pk=cart.discount_code_id).first()
         try:
             discount = discount_evaluate(
                 code=cart.discount_code.code,
@@ -153,13 +184,182 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
         except ValidationError as exc:
             raise CheckoutError(exc.messages[0]) from exc
         relays[chosen.vendor_id] = point.as_order_data()
+    return _Priced(selection=selection, discount=discount, relays=relays)
 
+
+def _same_purchase(
+    order: Order, *, lines: list[CartLine], delivery: dict, billing: dict, priced: _Priced
+) -> bool:
+    """Whether the unpaid `order` is exactly what the cart and choices would order now."""
+    ordered = sorted(
+        (ln.offer_id, ln.quantity, ln.unit_price)
+        for vo in order.vendor_orders.all()
+        for ln in vo.lines.all()
+    )
+    wanted = sorted((ln.offer_id, ln.quantity, ln.offer.price) for ln in lines)
+    modes = {
+        vo.vendor_id: (vo.shipping_mode, (vo.relay_point or {}).get("id"))
+        for vo in order.vendor_orders.all()
+    }
+    chosen = {
+        s.vendor_id: (s.mode, priced.relays.get(s.vendor_id, {}).get("id"))
+        for s in priced.selection.vendors
+    }
+    code_id = priced.discount.code.pk if priced.discount else None
+    return (
+        ordered == wanted
+        and modes == chosen
+        and order.delivery_address == delivery
+        and order.billing_address == billing
+        and order.discount_code_id == code_id
+        and order.total == priced.selection.total
+    )
+
+
+def _resume(*, order: Order, cart: Cart, now: datetime) -> Order:
+    """Pay `order` again: a new attempt gets a fresh hold, within MAX_PAYMENT_ATTEMPTS."""
+    payments = list(Payment.objects.filter(order=order).values_list("status", flat=True))
+    if Payment.Status.PENDING in payments or Payment.Status.SUCCEEDED in payments:
+        return order  # the attempt under way goes on: payment_start gives its page again
+    if len(payments) >= MAX_PAYMENT_ATTEMPTS:
+        raise CheckoutError(
+            _(
+                "Trop de tentatives de paiement ont échoué pour la commande %(ref)s. "
+                "Annulez-la depuis « Mes achats » ou réessayez dans %(minutes)s minutes."
+            )
+            % {"ref": order.reference, "minutes": RESERVATION_MINUTES}
+        )
+    # Only the hold moves, never the status: the order is still awaiting payment.
+    order.reserved_until = now + timedelta(minutes=RESERVATION_MINUTES)
+    Order.objects.filter(pk=order.pk).update(reserved_until=order.reserved_until)
+    Cart.objects.filter(pk=cart.pk).update(held_until=order.reserved_until)
+    return order
+
+
+def _cart_hold(*, cart: Cart, lines: list[CartLine], order: Order, restock: set[int]) -> None:
+    """Tell the cart which of its units the new order holds, and until when, so the cart and
+    checkout pages count them as this customer's, not as sold (`cart.selectors`)."""
+    for line in lines:
+        line.held_quantity = 0 if line.offer_id in restock else line.quantity
+    CartLine.objects.bulk_update(lines, ["held_quantity"])
+    Cart.objects.filter(pk=cart.pk).update(held_until=order.reserved_until)
+
+
+def _check_stock(lines: list[CartLine]) -> None:
+    cap = settings.CHECKOUT_MAX_UNITS_PER_OFFER
+    for line in lines:
+        offer = line.offer
+        title, vendor = offer.variant.product.title, offer.vendor.name
+        if line.quantity > cap:
+            raise CheckoutError(
+                _(
+                    "Vous pouvez commander au plus %(max)s « %(title)s » à la fois : "
+                    "modifiez la quantité."
+                )
+                % {"max": cap, "title": title}
+            )
+        if restock_weeks_of(offer):
+            continue  # sold on restock: no stock to take (CAT-2)
+        if offer.stock == 0:
+            raise CheckoutError(
+                _("« %(title)s » n'est plus disponible chez %(vendor)s.")
+                % {"title": title, "vendor": vendor}
+            )
+        if line.quantity > offer.stock:
+            raise CheckoutError(
+                _("Il ne reste que %(stock)s « %(title)s » chez %(vendor)s : modifiez la quantité.")
+                % {"stock": offer.stock, "title": title, "vendor": vendor}
+            )
+
+
+@transaction.atomic
+def order_place(
+    *, customer, cart: Cart, choices: CheckoutChoices, now: datetime | None = None
+) -> Order:
+    """The customer's order awaiting payment for this cart: resumed, or placed (replacing a
+    different unpaid one), with its stock held; CheckoutError otherwise."""
+    now = now or timezone.now()
+    # One checkout at a time per customer: concurrent "Payer" wait here (see module doc).
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    delivery = _address(customer, choices.delivery_address_id, Address.Kind.DELIVERY)
+    billing = billing_address_for(customer=customer, choices=choices, delivery=delivery)
+    try:
+        zone_for(delivery.country, delivery.postcode)
+    except ValidationError as exc:
+        raise CheckoutError(exc.messages[0]) from exc
+
+    lines = _cart_lines(cart)
+    if not lines:
+        raise CheckoutError(_("Votre panier est vide."))
+    for line in lines:
+        offer = line.offer
+        if not (offer.is_active and offer.vendor.is_active):
+            raise CheckoutError(
+                _("« %(title)s » n'est plus disponible chez %(vendor)s.")
+                % {"title": offer.variant.product.title, "vendor": offer.vendor.name}
+            )
+        if line.price_when_added != offer.price:
+            raise CheckoutError(
+                _("Le prix de « %(title)s » a changé : vérifiez votre panier.")
+                % {"title": offer.variant.product.title}
+            )
+
+    priced = _price(
+        customer=customer, cart=cart, lines=lines, delivery=delivery, choices=choices, now=now
+    )
+    delivery_copy, billing_copy = address_snapshot(delivery), address_snapshot(billing)
+    pending = list(
+        Order.objects.select_for_update()
+        .filter(customer=customer, status=Order.Status.AWAITING_PAYMENT)
+        .prefetch_related("vendor_orders__lines")
+        .order_by("-created_at", "-id")
+    )
+    resumed, replaced = None, False
+    for order in pending:
+        if (
+            resumed is None
+            and order.reserved_until is not None
+            and order.reserved_until > now
+            and _same_purchase(
+                order, lines=lines, delivery=delivery_copy, billing=billing_copy, priced=priced
+            )
+        ):
+            resumed = order
+            continue
+        order_cancel_unpaid(order=order, actor=Actor.customer(customer), reason="replaced")
+        replaced = True
+    if resumed is not None:
+        return _resume(order=resumed, cart=cart, now=now)
+    if replaced:
+        # The replaced orders gave their stock back: read it again, and what it implies.
+        lines = _cart_lines(cart)
+        priced = _price(
+            customer=customer, cart=cart, lines=lines, delivery=delivery, choices=choices, now=now
+        )
+    _check_stock(lines)
+    order = _order_create(
+        customer=customer,
+        lines=lines,
+        priced=priced,
+        delivery=delivery_copy,
+        billing=billing_copy,
+        now=now,
+    )
+    restock = {ln.offer_id for ln in lines if restock_weeks_of(ln.offer)}
+    _cart_hold(cart=cart, lines=lines, order=order, restock=restock)
+    return order
+
+
+def _order_create(
+    *, customer, lines: list[CartLine], priced: _Priced, delivery: dict, billing: dict, now
+) -> Order:
+    selection, discount, relays = priced.selection, priced.discount, priced.relays
     order = Order.objects.create(
         reference=order_reference_next(year=timezone.localdate(now).year),
         customer=customer,
         language=getattr(customer, "language", "fr") or "fr",
-        delivery_address=address_snapshot(delivery),
-        billing_address=address_snapshot(billing),
+        delivery_address=delivery,
+        billing_address=billing,
         lines_total=selection.lines_total,
         shipping_total=selection.shipping_total,
         discount_total=selection.discount_total,
@@ -171,19 +371,41 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
     by_vendor_lines: dict[int, list[CartLine]] = {}
     for line in lines:
         by_vendor_lines.setdefault(line.offer.vendor_id, []).append(line)
+    restock_lines: dict[str, int] = {}
     for chosen in selection.vendors:
         vendor_order = VendorOrder.objects.create(
             order=order,
             vendor_id=chosen.vendor_id,
             relay_point=relays.get(chosen.vendor_id),
             discount_share=shares.get(chosen.vendor_id, Decimal("0")),
-            delivery_min_days=chosen.option.min_days,
-            delivery_max_days=chosen.option.max_days,
+            # The restock wait is part of the delay: the dates given again when the order
+            # is validated keep it (orders.services.order_payment_succeeded).
+            delivery_min_days=chosen.option.min_days + chosen.option.restock_days,
+            delivery_max_days=chosen.option.max_days + chosen.option.restock_days,
             **chosen.order_fields(),
         )
-        for line in by_vendor_lines[chosen.vendor_id]:
+        vendor_lines = by_vendor_lines[chosen.vendor_id]
+        # Each line's part of the vendor's discount share, fixed now: a refund of the line
+        # gives back exactly what was paid for it (allies.orders.refunds).
+        line_discounts = (
+            discount_line_split(
+                code=discount.code,
+                share=vendor_order.discount_share,
+                lines=[
+                    DiscountLine(
+                        vendor_id=ln.offer.vendor_id,
+                        category_id=ln.offer.variant.product.category_id,
+                        amount=ln.offer.price * ln.quantity,
+                    )
+                    for ln in vendor_lines
+                ],
+            )
+            if discount and vendor_order.discount_share
+            else [Decimal("0")] * len(vendor_lines)
+        )
+        for line, line_discount in zip(vendor_lines, line_discounts, strict=True):
             offer, product = line.offer, line.offer.variant.product
-            OrderLine.objects.create(
+            order_line = OrderLine.objects.create(
                 vendor_order=vendor_order,
                 vendor_id=offer.vendor_id,
                 offer=offer,
@@ -195,7 +417,12 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
                 quantity=line.quantity,
                 parcel_count=product.parcel_count,
                 weight_grams=product.weight_grams,
+                discount_amount=line_discount,
             )
+            weeks = restock_weeks_of(offer)
+            if weeks:
+                restock_lines[str(order_line.pk)] = weeks
+                continue
             taken = Offer.objects.filter(pk=offer.pk, stock__gte=line.quantity).update(
                 stock=F("stock") - line.quantity
             )
@@ -206,5 +433,12 @@ def order_place(*, customer, cart: Cart, choices: CheckoutChoices, now: datetime
                     % {"title": product.title, "vendor": offer.vendor.name}
                 )
     product_summaries_refresh(product_ids={ln.offer.variant.product_id for ln in lines})
-    order_event_add(order=order, kind="created", actor=customer, total=str(order.total))
+    extra = {"restock_lines": restock_lines} if restock_lines else {}
+    order_event_add(
+        order=order,
+        kind=EventKind.CREATED,
+        actor=Actor.customer(customer),
+        total=str(order.total),
+        **extra,
+    )
     return order

@@ -18,7 +18,12 @@ from allies.cart.selectors import cart_view
 from allies.cart.services import cart_discount_lines, cart_for_request
 from allies.checkout.forms import BillingSameForm, address_form_save
 from allies.checkout.quotes import cart_quote
-from allies.checkout.services import CheckoutChoices, CheckoutError, order_place
+from allies.checkout.services import (
+    CheckoutChoices,
+    CheckoutError,
+    billing_address_for,
+    order_place,
+)
 from allies.orders.models import Order, VendorOrder
 from allies.orders.selectors import customer_order_get
 from allies.orders.services import order_payment_succeeded
@@ -169,7 +174,9 @@ def delivery(request):
 
 @login_required
 def billing(request):
-    """Billing address: the delivery address, or a different one (CHK-6)."""
+    """Billing address (CHK-6): the address book's billing address is preselected when the
+    customer has one (ACC-9), else "Identique à l'adresse de livraison"; either can be
+    changed here. The order keeps a copy: later edits of the address book do not touch it."""
     view, bounce = _cart_or_redirect(request)
     if bounce:
         return bounce
@@ -177,9 +184,8 @@ def billing(request):
     if not state.get("address") or not state.get("modes"):
         return redirect("checkout:delivery")
     existing = Address.objects.filter(user=request.user, kind=Address.Kind.BILLING).first()
-    same_form = BillingSameForm(
-        request.POST or None, initial={"same": state.get("billing") in (None, "same")}
-    )
+    same = state["billing"] == "same" if "billing" in state else existing is None
+    same_form = BillingSameForm(request.POST or None, initial={"same": same})
     initial = (
         {f: getattr(existing, f) for f in AddressForm.base_fields if hasattr(existing, f)}
         if existing
@@ -212,6 +218,7 @@ def _choices(request) -> CheckoutChoices | None:
     return CheckoutChoices(
         delivery_address_id=state["address"],
         billing_address_id=None if billing_id in (None, "same") else billing_id,
+        bill_to_delivery=billing_id == "same",
         modes={int(k): v for k, v in state["modes"].items()},
         relay_points={int(k): v for k, v in (state.get("relays") or {}).items()},
     )
@@ -231,11 +238,12 @@ def review(request):
     ).first()
     if delivery_address is None:
         return redirect("checkout:delivery")
-    billing_address = (
-        Address.objects.filter(user=request.user, pk=choices.billing_address_id).first()
-        if choices.billing_address_id
-        else delivery_address
-    )
+    try:
+        billing_address = billing_address_for(
+            customer=request.user, choices=choices, delivery=delivery_address
+        )
+    except CheckoutError:
+        return redirect("checkout:billing")
     quote, quote_error = cart_quote(
         view, postcode=delivery_address.postcode, country=delivery_address.country
     )
@@ -301,9 +309,9 @@ def pay(request):
             cancel_url=urls.cancel_url,
         )
     except PaymentError as exc:
-        from allies.orders.services import order_payment_failed
-
-        order_payment_failed(order=order, reason="payment_start_failed")
+        # The provider could not open its page, another "Payer" of this order is opening it
+        # at this very moment, or the order was closed meanwhile. The order keeps its hold:
+        # the next "Payer" resumes it (a new attempt, or the page of the one under way).
         messages.error(request, str(exc))
         return redirect("checkout:review")
     return redirect(started.redirect_url)

@@ -4,7 +4,7 @@
 
 def luhn_valid(digits: str) -> bool:
     """Whether a string of digits passes the Luhn check (False for anything but digits)."""
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # "²".isdigit() is True; int("²") fails
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):

@@ -1,4 +1,4 @@
-"""Text normalisation for French search: no accents, no case, no plural endings."""
+"""Text normalisation: email addresses, and French search (no accents, no case, no plurals)."""
 
 import re
 import unicodedata
@@ -8,6 +8,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 STOP_WORDS = frozenset(
     "a au aux avec d de des du en et l la le les pour sur un une the for with and of".split()
 )
+
+
+def normalize_email(email: str) -> str:
+    """One account per email whatever its case: addresses are stored lower-cased."""
+    return (email or "").strip().lower()
 
 
 def fold(text: str) -> str:

@@ -75,14 +75,11 @@ def demo_orders_create(*, vendors) -> int:
     """Four orders across the first vendors; returns how many were made (0 if not sandbox)."""
     from allies.accounts.models import Address, User
     from allies.demo import identities
-    from allies.orders.fulfilment import (
-        vendor_order_lines_decide,
-        vendor_order_mark_delivered,
-        vendor_order_ship,
-    )
+    from allies.orders.acceptance import vendor_order_lines_decide
     from allies.orders.models import Order, VendorOrder
+    from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 
-    if getattr(settings, "PAYMENT_GATEWAY", "sandbox") != "sandbox":
+    if settings.PAYMENT_GATEWAY != "sandbox":
         return 0
     customer = User.objects.get(email=identities.CUSTOMER_EMAIL)
     address = Address.objects.filter(user=customer).order_by("id").first()

@@ -15,6 +15,7 @@ since) are reused as they are: a second load never duplicates nor modifies them.
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -68,9 +69,14 @@ def demo_data_load(
     seed: int = 1,
     password: str = identities.DEFAULT_PASSWORD,
     orders: bool = True,
+    send_emails: bool = False,
 ) -> DemoReport | None:
     """Fill an empty catalogue with demo data; return None (changing nothing) if the
-    catalogue already has products."""
+    catalogue already has products.
+
+    The demo orders go through the real services, which email the customer and the vendors;
+    unless `send_emails`, those emails are not even written (`notifications_muted`): with
+    EMAIL_HOST set they would reach a real server."""
     started = time.perf_counter()
     if Product.objects.exists():
         return None
@@ -88,8 +94,10 @@ def demo_data_load(
             _products_write(chunk, categories=categories, vendors=vendors, now=now, report=report)
     _statistics_refresh()
     from allies.demo.orders import demo_orders_create
+    from allies.notifications.services import notifications_muted
 
-    report.orders = demo_orders_create(vendors=vendors) if orders else 0
+    with nullcontext() if send_emails else notifications_muted():
+        report.orders = demo_orders_create(vendors=vendors) if orders else 0
     report.seconds = time.perf_counter() - started
     return report
 

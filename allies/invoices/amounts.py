@@ -13,11 +13,13 @@ The rules, in this order:
    So HT + TVA = TTC exactly, per rate and in total, and TTC is what the customer paid.
 3. Rows shown: each goods line's total HT is its TTC total / (1 + r) rounded; the shipping and
    discount rows likewise. The cent or two that these separate roundings may miss against HT_r
-   goes to the largest goods line of that rate (preferring lines of several units; a
-   single-unit row that takes it shows it in its unit price too), so the rows always add up
-   to the total HT.
-   The unit price HT shown is the TTC unit price / (1 + r) rounded; a line's total HT comes
-   from its TTC total, not from unit HT × quantity (which could be a cent off what was paid).
+   goes to the largest goods line of that rate, so the rows always add up to the total HT.
+4. The unit price HT printed on a row is derived from the row, never the other way round:
+   unit HT = line total HT / quantity, written with the fewest decimals (at least two) for
+   which quantity × unit HT, rounded to the cent, gives back the line total HT
+   (`unit_price_derive`). "2 × 49,915 € = 99,83 €" adds up; the rounded "2 × 49,92 € =
+   99,83 €" did not. The line total comes from the TTC the customer paid, which is the truth
+   of the document; the template says so under the table.
 
 Everything here is pure (no database), so the rounding is tested directly.
 """
@@ -26,12 +28,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from allies.core.money import CENT, to_cents
 
 ZERO = Decimal("0.00")
 DEFAULT_RATE = Decimal("0.200")
+HALF_CENT = Decimal("0.005")
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,20 @@ def ht_from_ttc(amount: Decimal, rate: Decimal) -> Decimal:
     return to_cents(Decimal(amount) / (1 + Decimal(rate)))
 
 
+def unit_price_derive(total_ht: Decimal, quantity: int) -> Decimal:
+    """The unit price HT printed for a row (rule 4): total ÷ quantity, as few decimals as
+    possible (at least two) such that quantity × unit price rounds back to the total."""
+    total_ht = to_cents(total_ht)
+    if quantity <= 1:
+        return total_ht
+    places = 2
+    while True:  # ends: at 2 + len(str(quantity)) places the error is below half a cent
+        unit = (total_ht / quantity).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if abs(unit * quantity - total_ht) < HALF_CENT:  # rounds back whatever the rule
+            return unit
+        places += 1
+
+
 def allocate(amount: Decimal, weights: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
     """Split `amount` (cents) pro rata of `weights`; the parts add up to `amount` exactly."""
     amount = to_cents(amount)
@@ -180,7 +197,6 @@ def breakdown_compute(
                 variant=g.variant,
                 sku=g.sku,
                 quantity=g.quantity,
-                unit_ht=ht_from_ttc(g.unit_ttc, rate),
                 vat_rate=rate,
                 total_ht=ht_from_ttc(g.total_ttc, rate),
                 total_ttc=g.total_ttc,
@@ -192,24 +208,19 @@ def breakdown_compute(
         if ship_ttc or (show_free_shipping and not shipping and rate == max(weights)):
             ship_ht = ht_from_ttc(ship_ttc, rate)
             extra.append(
-                Row(kind="shipping", vat_rate=rate, unit_ht=ship_ht, total_ht=ship_ht,
-                    total_ttc=ship_ttc)
+                Row(kind="shipping", vat_rate=rate, total_ht=ship_ht, total_ttc=ship_ttc)
             )  # fmt: skip
         if disc_ttc:
             disc_ht = ht_from_ttc(disc_ttc, rate)
             extra.append(
-                Row(kind="discount", vat_rate=rate, unit_ht=-disc_ht, total_ht=-disc_ht,
-                    total_ttc=-disc_ttc)
+                Row(kind="discount", vat_rate=rate, total_ht=-disc_ht, total_ttc=-disc_ttc)
             )  # fmt: skip
         residual = base - sum((r.total_ht for r in rows + extra), ZERO)
         if residual:
-            # Prefer a line of several units (its unit HT × quantity is not its total anyway);
-            # a single-unit row that absorbs the cent shows that cent in its unit price too.
-            candidates = [r for r in rows if r.quantity > 1] or rows or extra
-            absorber = max(candidates, key=lambda r: abs(r.total_ttc))
+            absorber = max(rows or extra, key=lambda r: abs(r.total_ttc))
             absorber.total_ht += residual
-            if absorber.quantity == 1:
-                absorber.unit_ht = absorber.total_ht
+        for row in rows + extra:
+            row.unit_ht = unit_price_derive(row.total_ht, row.quantity)
         result.rows.extend(rows)
         result.rows.extend(extra)
         result.rates.append(RateTotal(vat_rate=rate, base_ht=base, vat=ttc - base, total_ttc=ttc))

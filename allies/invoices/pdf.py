@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from allies.core.money import format_eur
+
 # WeasyPrint (Pango, fontconfig) is not documented as thread-safe: one render at a time per
 # process. Renders take a fraction of a second; processes, not threads, give the parallelism.
 _RENDER_LOCK = threading.Lock()
@@ -28,6 +30,13 @@ def vat_rate_label(rate, *, language: str) -> str:
     return f"{text.replace('.', ',')}\u00a0%"
 
 
+def unit_price_label(amount: Decimal, *, language: str) -> str:
+    """A unit price HT with all the decimals it was derived with (`amounts.unit_price_derive`,
+    at least two): "49,915 €" so that quantity × unit price gives the line's total."""
+    places = max(2, -amount.as_tuple().exponent)
+    return format_eur(amount, language=language, places=places)
+
+
 def _context(invoice) -> dict:
     data = invoice.data
     language = invoice.language
@@ -39,6 +48,7 @@ def _context(invoice) -> dict:
         {
             **row,
             "unit_ht": money(row["unit_ht"]),
+            "unit_ht_label": unit_price_label(money(row["unit_ht"]), language=language),
             "total_ht": money(row["total_ht"]),
             "total_ttc": money(row["total_ttc"]),
             "rate_label": vat_rate_label(row["vat_rate"], language=language),

@@ -16,6 +16,7 @@ is printed inside the document.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,7 +36,9 @@ from allies.invoices.models import (
     VendorInvoicing,
 )
 from allies.invoices.pdf import invoice_pdf_render, pdf_looks_valid
+from allies.orders.events import Actor, order_event_add
 from allies.orders.models import OrderLine, VendorOrder
+from allies.payments.models import Refund
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ INVOICEABLE_STATUSES = frozenset(
 NEVER_INVOICED_STATUSES = frozenset(
     {
         VendorOrder.Status.AWAITING_PAYMENT,
+        VendorOrder.Status.CANCELLED_UNPAID,
         VendorOrder.Status.CANCELLED,
         VendorOrder.Status.REFUSED,
     }
@@ -188,7 +192,7 @@ def _billed(vendor_order: VendorOrder) -> _Billed:
     """What the invoice bills: the lines kept, and the shipping and discount they carry.
 
     Lines refused by the vendor or cancelled before shipping were refunded with their share of
-    shipping and of the discount (`orders.fulfilment`); the invoice leaves them out, so its
+    shipping and of the discount (`orders.refunds`); the invoice leaves them out, so its
     total is exactly what the customer paid and kept: vendor order total − those refunds.
     """
     goods, refunded_shipping, refunded_discount = [], Decimal("0"), Decimal("0")
@@ -228,8 +232,10 @@ def _pdf_store(invoice: Invoice, content: bytes, filename: str) -> None:
 
 
 def _event(*, vendor_order: VendorOrder, kind: str, actor=None, **data) -> None:
-    from allies.orders.services import order_event_add
-
+    """`actor`: an orders `Actor`, a vendor's user (the portal passes its user), or None for
+    the system."""
+    if actor is not None and not isinstance(actor, Actor):
+        actor = Actor.vendor_user(actor)
     order_event_add(
         order=vendor_order.order, vendor_order=vendor_order, kind=kind, actor=actor, **data
     )
@@ -302,7 +308,8 @@ def invoice_generate(*, vendor_order: VendorOrder, shipped_at=None, actor=None) 
     _pdf_store(invoice, invoice_pdf_render(invoice), f"{allocated.number}.pdf")
     invoice.save()
     _event(vendor_order=vo, kind="invoice_issued", actor=actor, number=invoice.number)
-    _requests_fulfil(vendor_order=vo, invoice=invoice)
+    requested = _requests_fulfil(vendor_order=vo, invoice=invoice)
+    _customer_send_after_commit(invoice, requested=requested)
     return invoice
 
 
@@ -334,6 +341,12 @@ def invoice_on_shipment(*, vendor_order: VendorOrder, shipped_at=None) -> Invoic
     except Exception:
         logger.exception("invoice for vendor order %s could not be generated", vendor_order.pk)
         return None
+
+
+def invoice_on_vendor_order_shipped(*, vendor_order: VendorOrder, shipment) -> Invoice | None:
+    """Receiver of the orders' `vendor_order_shipped` hook (every shipment, in its
+    transaction): the invoice is issued once the vendor order is "Expédiée" (INV-1)."""
+    return invoice_on_shipment(vendor_order=vendor_order, shipped_at=shipment.shipped_at)
 
 
 # --- credit notes ----------------------------------------------------------------------------
@@ -464,6 +477,35 @@ def credit_note_issue(
     return note
 
 
+def credit_note_on_refund_recorded(
+    *, refund: Refund, vendor_order: VendorOrder, lines: Sequence[OrderLine]
+) -> None:
+    """Receiver of the `refund_recorded` hook (registered in `invoices.apps`): a refund of
+    lines of an invoiced vendor order issues its credit note (INV-1), in the refund's
+    transaction, listing the refunded lines; the refund's key makes a retry harmless.
+
+    Nothing when the vendor order has no invoice yet (the invoice will bill what is left) or
+    only the vendor's own uploaded one. The money goes back whatever happens here: a credit
+    note that cannot be made is logged and undone (savepoint), the refund goes on.
+    """
+    if not Invoice.objects.filter(
+        vendor_order_id=vendor_order.pk,
+        kind=Invoice.Kind.INVOICE,
+        source=Invoice.Source.GENERATED,
+    ).exists():
+        return
+    try:
+        credit_note_issue(
+            vendor_order=vendor_order,
+            amount=refund.amount,
+            reason=refund.reason,
+            lines=[(line, line.quantity) for line in lines],
+            refund_reference=refund.idempotency_key[:64],
+        )
+    except Exception:  # noqa: BLE001 — see docstring
+        logger.exception("credit note of refund %s could not be issued", refund.pk)
+
+
 # --- uploaded invoices -----------------------------------------------------------------------
 
 
@@ -536,7 +578,8 @@ def invoice_upload(
     invoice.pdf.save(f"{vo.order.reference}-{vo.pk}.pdf", ContentFile(content), save=False)
     invoice.save()
     _event(vendor_order=vo, kind="invoice_uploaded", actor=actor, number=number)
-    _requests_fulfil(vendor_order=vo, invoice=invoice)
+    requested = _requests_fulfil(vendor_order=vo, invoice=invoice)
+    _customer_send_after_commit(invoice, requested=requested)
     return invoice
 
 
@@ -574,34 +617,63 @@ def invoice_request(*, vendor_order: VendorOrder, customer) -> tuple[InvoiceRequ
             )
     except IntegrityError:  # a concurrent click won (databases without row locks)
         return InvoiceRequest.objects.get(vendor_order=vo), False
-    _event(vendor_order=vo, kind="invoice_requested", actor=customer)
-    from allies.notifications.services import notification_send
+    _event(vendor_order=vo, kind="invoice_requested", actor=Actor.customer(customer))
+    from allies.vendors.emails import vendor_email_send
 
-    notification_send(
-        template="invoice_requested_vendor",
-        to_email=vo.vendor.email,
-        language=settings.LANGUAGE_CODE,
-        context={"vendor_order": vo, "order": vo.order, "vendor": vo.vendor, "request": request},
+    transaction.on_commit(
+        lambda: vendor_email_send(
+            vendor=vo.vendor,
+            template="invoice_requested_vendor",
+            context={"vendor_order": vo, "order": vo.order, "request": request},
+        )
     )
     return request, True
 
 
-def _requests_fulfil(*, vendor_order: VendorOrder, invoice: Invoice) -> None:
-    """The invoice exists: close the customer's pending request and tell them."""
+def _requests_fulfil(*, vendor_order: VendorOrder, invoice: Invoice) -> bool:
+    """The invoice exists: close the customer's pending request. True if there was one."""
     request = (
         InvoiceRequest.objects.select_for_update()
         .filter(vendor_order=vendor_order, fulfilled_at=None)
         .first()
     )
     if request is None:
-        return
+        return False
     request.fulfilled_at = timezone.now()
     request.invoice = invoice
     request.save(update_fields=["fulfilled_at", "invoice"])
+    return True
+
+
+# --- the customer receives each invoice (INV-1 "éditée et envoyée") ---------------------------
+
+
+def _customer_send_after_commit(invoice: Invoice, *, requested: bool) -> None:
+    # After commit: an invoice rolled back with its shipment (savepoint) is never announced.
+    transaction.on_commit(lambda: invoice_customer_send(invoice_id=invoice.pk, requested=requested))
+
+
+def invoice_customer_send(*, invoice_id: int, requested: bool = False) -> bool:
+    """Email the customer the invoice just issued, generated or uploaded (INV-1).
+
+    The email links to "Ma facture" (the PDF, behind the customer's login) rather than
+    attaching it: the document stays where the customer can download it again any time, and
+    no PDF of personal data travels in mailboxes. `requested`: it answers a "Ma facture" click.
+    """
     from allies.notifications.services import notification_send
 
-    notification_send(
-        template="invoice_available",
+    invoice = Invoice.objects.select_related(
+        "vendor_order__order__customer", "vendor_order__vendor"
+    ).get(pk=invoice_id)
+    vendor_order = invoice.vendor_order
+    return notification_send(
+        template="invoice_issued",
         user=vendor_order.order.customer,
-        context={"vendor_order": vendor_order, "order": vendor_order.order, "invoice": invoice},
+        context={
+            "invoice": invoice,
+            "vendor_order": vendor_order,
+            "order": vendor_order.order,
+            "vendor": vendor_order.vendor,
+            "requested": requested,
+        },
     )

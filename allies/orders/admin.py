@@ -1,6 +1,7 @@
 """Staff see every order; changes go through the services, so the admin only reads."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from allies.orders.models import Order, OrderEvent, OrderLine, Parcel, Shipment, VendorOrder
 
@@ -10,17 +11,23 @@ class VendorOrderInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = (
-        "vendor", "status", "shipping_mode", "shipping_fee", "lines_total", "discount_share",
+        "vendor", "stage", "shipping_mode", "shipping_fee", "lines_total", "discount_share",
         "acceptance_deadline", "accepted_at", "overdue_flagged_at", "shipped_at", "delivered_at",
+        "closed_at", "cancelled_at",
     )  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description=_("Étape"))
+    def stage(self, obj: VendorOrder) -> str:
+        # Staff read the vendor's word ("À accepter", "À expédier"…), finer than the customer's.
+        return obj.vendor_status_label
 
 
 class EventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "actor", "vendor_order", "data")
+    fields = ("created_at", "kind", "actor_kind", "actor", "api_key", "vendor_order", "data")
     readonly_fields = fields
 
 

@@ -1,7 +1,7 @@
 """Orders. An `Order` is what the customer paid at once; it holds one `VendorOrder` per vendor.
 
 Lines, shipping fee, shipments, invoice, threads and returns hang on the `VendorOrder`, whose
-status follows Mirakl's model (see `VendorOrder.Status` and `VendorOrder.mirakl_state`).
+status follows Mirakl's model: stages, moves and labels are in `allies.orders.states`.
 Addresses are copied onto the order when payment starts and never change afterwards (CHK-6,
 INV-4). Every state change is written as an `OrderEvent` by the service that makes it: that
 list is both the customer's timeline and the audit log.
@@ -9,7 +9,7 @@ list is both the customer's timeline and the audit log.
 The vendor side (ORD-8, CAT-5): each `OrderLine` is accepted or refused by its vendor
 (Mirakl OR21); a `Shipment` carries some accepted units (`ShipmentLine`) with one carrier,
 in one or more `Parcel`s, each with its tracking number ("Colis 1/3"). The writes are in
-`allies.orders.fulfilment`.
+`allies.orders.acceptance` and `allies.orders.shipments`.
 """
 
 from decimal import Decimal
@@ -19,16 +19,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from allies.orders.events import ActorKind, EventKind
+from allies.orders.states import (
+    IN_PREPARATION,
+    VENDOR_ORDER_STAGES,
+    OrderStatus,
+    VendorOrderStatus,
+)
 from allies.shipping.carriers import carrier_name, tracking_url
 from allies.shipping.modes import ShippingMode
 
 
 class Order(models.Model):
-    class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", _("En attente de paiement")
-        VALIDATED = "validated", _("Validée")
-        PAYMENT_FAILED = "payment_failed", _("Paiement refusé")
-        CANCELLED = "cancelled", _("Annulée")
+    Status = OrderStatus  # stages and moves: allies.orders.states
 
     reference = models.CharField(max_length=20, unique=True)  # AL-2026-000123
     customer = models.ForeignKey(
@@ -68,15 +71,7 @@ class Order(models.Model):
 
 
 class VendorOrder(models.Model):
-    class Status(models.TextChoices):
-        # Mirakl: WAITING_DEBIT while the order is unpaid; SHIPPING once paid.
-        AWAITING_PAYMENT = "awaiting_payment", _("En attente de paiement")
-        PREPARING = "preparing", _("En préparation")
-        SHIPPED = "shipped", _("Expédiée")
-        DELIVERED = "delivered", _("Livrée")
-        CLOSED = "closed", _("Clôturée")
-        REFUSED = "refused", _("Refusée par le vendeur")
-        CANCELLED = "cancelled", _("Annulée")
+    Status = VendorOrderStatus  # stages, moves and labels: allies.orders.states
 
     ShippingMode = ShippingMode  # one list of modes, owned by the shipping engine
 
@@ -103,13 +98,14 @@ class VendorOrder(models.Model):
     # (ORDER_ACCEPTANCE_WORKING_DAYS after validation); past it the vendor order is flagged,
     # and past the operator's longer limit it is cancelled and refunded.
     acceptance_deadline = models.DateTimeField(null=True, blank=True)
-    # Every line decided and at least one accepted: the vendor order can ship (SHIPPING).
-    accepted_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
-    # Every accepted unit has shipped ("Expédiée"), then every shipment is delivered
-    # ("Livrée": the withdrawal window starts from `delivered_at`).
+    # When each stage was reached (set by allies.orders.states): accepted (to ship), every
+    # accepted unit shipped ("Expédiée"), every shipment delivered ("Livrée": the withdrawal
+    # window starts from `delivered_at`), closed once that window passed, cancelled.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,7 +123,7 @@ class VendorOrder(models.Model):
             models.Index(fields=["vendor", "updated_at"]),
             models.Index(
                 fields=["acceptance_deadline"],
-                condition=Q(status="preparing", accepted_at__isnull=True),
+                condition=Q(status="waiting_acceptance"),
                 name="orders_vo_awaiting_acceptance",
             ),
         ]
@@ -142,18 +138,22 @@ class VendorOrder(models.Model):
     @property
     def awaiting_acceptance(self) -> bool:
         """Paid, and some line still waits for the vendor's decision (WAITING_ACCEPTANCE)."""
-        return self.status == self.Status.PREPARING and self.accepted_at is None
+        return self.status == VendorOrderStatus.WAITING_ACCEPTANCE
+
+    @property
+    def in_preparation(self) -> bool:
+        """Paid and not fully shipped: "En préparation" for the customer."""
+        return self.status in IN_PREPARATION
+
+    @property
+    def vendor_status_label(self) -> str:
+        """The stage as vendors and staff name it ("À accepter", "À expédier"…)."""
+        return str(VENDOR_ORDER_STAGES[self.status].vendor_label)
 
     @property
     def mirakl_state(self) -> str:
-        """The Mirakl order state vendors know (OR11), for the vendor API.
-
-        "En préparation" is WAITING_ACCEPTANCE until every line is decided, then SHIPPING;
-        "Expédiée" is SHIPPED, "Livrée" RECEIVED. Unpaid is WAITING_DEBIT_PAYMENT.
-        """
-        if self.status == self.Status.PREPARING:
-            return "WAITING_ACCEPTANCE" if self.accepted_at is None else "SHIPPING"
-        return MIRAKL_STATES[self.status]
+        """The Mirakl order state vendors know (OR11), for the vendor API."""
+        return VENDOR_ORDER_STAGES[self.status].mirakl
 
     @property
     def delivery_postcode(self) -> str:
@@ -162,16 +162,6 @@ class VendorOrder(models.Model):
         if self.relay_point and self.relay_point.get("postcode"):
             return str(self.relay_point["postcode"])
         return str((self.order.delivery_address or {}).get("postcode", ""))
-
-
-MIRAKL_STATES = {
-    VendorOrder.Status.AWAITING_PAYMENT: "WAITING_DEBIT_PAYMENT",
-    VendorOrder.Status.SHIPPED: "SHIPPED",
-    VendorOrder.Status.DELIVERED: "RECEIVED",
-    VendorOrder.Status.CLOSED: "CLOSED",
-    VendorOrder.Status.REFUSED: "REFUSED",
-    VendorOrder.Status.CANCELLED: "CANCELED",
-}
 
 
 class OrderLine(models.Model):
@@ -198,6 +188,10 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     parcel_count = models.PositiveSmallIntegerField(default=1)
     weight_grams = models.PositiveIntegerField(default=0)
+    # This line's part of the vendor order's `discount_share`, fixed when the order is placed
+    # (the lines' parts add up to the share, to the cent): what the customer did not pay for
+    # this line. A refund gives back `total − discount_amount` (allies.orders.refunds).
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     # The vendor's decision (Mirakl OR21).
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
@@ -209,6 +203,12 @@ class OrderLine(models.Model):
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     refunded_shipping = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     refunded_discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # When the line was refunded (allies.orders.refunds), and the refund that carried its
+    # money (none when nothing was left to pay back, e.g. a line fully paid by a code).
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund = models.ForeignKey(
+        "payments.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -232,10 +232,21 @@ class OrderEvent(models.Model):
     vendor_order = models.ForeignKey(
         VendorOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
+    # Who acted (events.Actor): its kind, and the user or the vendor's API key behind it.
+    actor_kind = models.CharField(
+        max_length=12, choices=ActorKind.choices, default=ActorKind.SYSTEM
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    api_key = models.ForeignKey(
+        "vendors.VendorApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,7 +4,7 @@ vendor orders (and only once paid)."""
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from allies.orders.models import (
@@ -16,6 +16,7 @@ from allies.orders.models import (
     ShipmentLine,
     VendorOrder,
 )
+from allies.orders.states import MIRAKL_STATES, vendor_order_statuses_for_mirakl
 from allies.orders.timeline import vendor_order_timeline
 
 
@@ -53,14 +54,31 @@ def _with_fulfilment(qs: QuerySet) -> QuerySet:
                 Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
                 _shipments_prefetch(),
                 Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+                # Its invoice and credit notes (invoices app, reached by the reverse relation
+                # only: that app sits above orders), listed under "Ma facture" (INV-1).
+                "invoices",
             ),
         )
     )
 
 
 def customer_orders(*, customer) -> QuerySet:
-    """Every order of the customer that went as far as payment, newest first."""
-    return _with_details(Order.objects.filter(customer=customer).order_by("-created_at", "-id"))
+    """ "Mes achats": what the customer bought, newest first (issue 8 §5).
+
+    That is every order validated at some point, the unpaid order still open (to pay or
+    cancel) and any order the bank charged (a late payment refunded in full). An order
+    never paid and closed (every attempt refused until its hold ended, or cancelled before
+    payment) bought nothing: it is left out; its page stays reachable by its reference.
+    Failed attempts of a bought order are on its page, in its payment history.
+    """
+    from allies.payments.models import Payment  # payments sits below orders
+
+    charged = Payment.objects.filter(order=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
+    open_or_bought = [Order.Status.AWAITING_PAYMENT, Order.Status.VALIDATED]
+    shown = Q(status__in=open_or_bought) | Q(validated_at__isnull=False) | Q(Exists(charged))
+    return _with_details(
+        Order.objects.filter(shown, customer=customer).order_by("-created_at", "-id")
+    )
 
 
 def customer_order_get(*, customer, reference: str) -> Order:
@@ -68,14 +86,22 @@ def customer_order_get(*, customer, reference: str) -> Order:
 
     Each vendor order carries `timeline` (timeline.TimelineEntry list, oldest first) and
     `refunded` (what its refused or cancelled lines gave back); the order, `refunded` too.
+    Each also carries `credit_notes` (shown under "Ma facture"); the order carries
+    `payment_attempts` (its payment history).
     """
     order = _with_fulfilment(Order.objects.filter(customer=customer, reference=reference)).first()
     if order is None:
         raise Http404
+    # Its payment history: every card attempt, oldest first (refused ones included).
+    order.payment_attempts = list(order.payments.order_by("created_at", "id"))
     order.refunded = Decimal("0")
     for vendor_order in order.vendor_orders.all():
         vendor_order.order = order  # the timeline reads validated_at without a query
         vendor_order.timeline = vendor_order_timeline(vendor_order)
+        vendor_order.credit_notes = sorted(
+            (doc for doc in vendor_order.invoices.all() if doc.kind == "credit_note"),
+            key=lambda doc: (doc.issued_at, doc.pk),
+        )
         vendor_order.refunded = sum(
             (line.refunded_amount for line in vendor_order.lines.all() if line.is_refunded),
             start=Decimal("0"),
@@ -86,15 +112,12 @@ def customer_order_get(*, customer, reference: str) -> Order:
 
 # --- vendor side --------------------------------------------------------------------------
 
-# Mirakl states (VendorOrder.mirakl_state) as filters, for the vendor API's OR11-like list.
+# Mirakl states (VendorOrder.mirakl_state) as filters, for the vendor API's OR11-like list:
+# the stages behind each state, read from the one table (allies.orders.states).
 MIRAKL_FILTERS = {
-    "WAITING_ACCEPTANCE": {"status": VendorOrder.Status.PREPARING, "accepted_at__isnull": True},
-    "SHIPPING": {"status": VendorOrder.Status.PREPARING, "accepted_at__isnull": False},
-    "SHIPPED": {"status": VendorOrder.Status.SHIPPED},
-    "RECEIVED": {"status": VendorOrder.Status.DELIVERED},
-    "CLOSED": {"status": VendorOrder.Status.CLOSED},
-    "REFUSED": {"status": VendorOrder.Status.REFUSED},
-    "CANCELED": {"status": VendorOrder.Status.CANCELLED},
+    state: {"status__in": vendor_order_statuses_for_mirakl(state)}
+    for state in MIRAKL_STATES
+    if state != "WAITING_DEBIT_PAYMENT"  # unpaid orders never reach a vendor
 }
 
 
@@ -120,7 +143,7 @@ def vendor_orders_for(
 ) -> QuerySet:
     """The vendor's paid vendor orders, newest first, with lines and shipments prefetched.
 
-    `status`: our status values ("preparing", "shipped"…) or Mirakl states
+    `status`: our status values ("to_ship", "shipped"…) or Mirakl states
     ("WAITING_ACCEPTANCE", "SHIPPING", "SHIPPED", "RECEIVED"…), one or a list. An unknown
     value matches nothing. `updated_since`: changed at or after that moment (every change of a
     vendor order moves its `updated_at`).

@@ -1,8 +1,5 @@
 """Writes on orders. Each state change checks the transition and writes an `OrderEvent`."""
 
-from dataclasses import dataclass
-
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -11,7 +8,16 @@ from allies.cart.models import Cart, CartLine
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
 from allies.core.deadlines import add_working_days
-from allies.orders.models import Order, OrderEvent, OrderLine, OrderSequence, VendorOrder
+from allies.orders.events import SYSTEM, Actor
+from allies.orders.events import order_event_add as order_event_add  # the writers' entry point
+from allies.orders.models import Order, OrderLine, OrderSequence, VendorOrder
+from allies.orders.states import (
+    OrderAction,
+    VendorOrderAction,
+    VendorOrderStatus,
+    order_transition,
+    vendor_order_transition,
+)
 
 
 class OrderTransitionError(Exception):
@@ -28,27 +34,26 @@ def order_reference_next(*, year: int) -> str:
     return f"AL-{year}-{seq.last_value:06d}"
 
 
-@dataclass(frozen=True)
-class ApiClient:
-    """An actor that is a vendor's program calling the vendor API with one of its keys, not a
-    person: events it causes record the key (`data["api_key"]`) instead of a user."""
+def _stock_lines(*, order: Order) -> list[dict]:
+    """The order's lines whose units come from stock (offer_id, quantity).
 
-    key_id: int
-    label: str  # the key's name and visible prefix, e.g. "ERP (alk_Ab12Cd34…)"
-
-
-def order_event_add(*, order: Order, kind: str, actor=None, vendor_order=None, **data) -> None:
-    if isinstance(actor, ApiClient):
-        data["api_key"] = {"id": actor.key_id, "label": actor.label}
-        actor = None
-    OrderEvent.objects.create(
-        order=order, vendor_order=vendor_order, actor=actor, kind=kind, data=data
+    Lines sold on restock ("En cours de réapprovisionnement", CAT-2) took no stock: the
+    checkout lists them in the order's "created" event (`restock_lines`, line id → weeks).
+    TODO(orders migration): an `OrderLine.restock_weeks` field would say it on the line.
+    """
+    restock: set[int] = set()
+    for data in order.events.filter(kind="created").values_list("data", flat=True):
+        restock.update(int(pk) for pk in (data or {}).get("restock_lines", {}))
+    return list(
+        OrderLine.objects.filter(vendor_order__order=order)
+        .exclude(pk__in=restock)
+        .values("offer_id", "quantity")
     )
 
 
 def _stock_release(*, order: Order) -> None:
     """Give back the units held by an unpaid order."""
-    lines = list(OrderLine.objects.filter(vendor_order__order=order).values("offer_id", "quantity"))
+    lines = _stock_lines(order=order)
     for line in lines:
         Offer.objects.filter(id=line["offer_id"]).update(stock=F("stock") + line["quantity"])
     product_ids = Offer.objects.filter(id__in=[ln["offer_id"] for ln in lines]).values_list(
@@ -59,7 +64,7 @@ def _stock_release(*, order: Order) -> None:
 
 def _stock_retake(*, order: Order) -> bool:
     """Take the units again for an order whose hold had lapsed; False if some are gone."""
-    lines = list(OrderLine.objects.filter(vendor_order__order=order).values("offer_id", "quantity"))
+    lines = _stock_lines(order=order)
     for line in lines:
         taken = Offer.objects.filter(id=line["offer_id"], stock__gte=line["quantity"]).update(
             stock=F("stock") - line["quantity"]
@@ -93,30 +98,28 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
     elif order.status != Order.Status.AWAITING_PAYMENT:
         raise OrderTransitionError(f"order {order.reference} is {order.status}")
     now = timezone.now()
-    order.status = Order.Status.VALIDATED
-    order.validated_at = now
-    order.cancelled_at = None
-    order.reserved_until = None
-    order.save(update_fields=["status", "validated_at", "cancelled_at", "reserved_until"])
+    order_transition(
+        order=order, action=OrderAction.PAY, actor=SYSTEM, now=now, payment=payment_reference
+    )
     # Delivery delays start now that the order is validated, and so does each vendor's time
-    # to accept or refuse its lines (allies.orders.fulfilment).
-    from allies.orders.fulfilment import acceptance_deadline_for
+    # to accept or refuse its lines (allies.orders.acceptance).
+    from allies.orders.acceptance import acceptance_deadline_for
 
     today = timezone.localdate(now)
     deadline = acceptance_deadline_for(now)
-    vendor_orders = list(VendorOrder.objects.filter(order=order))
-    for vendor_order in vendor_orders:
-        vendor_order.status = VendorOrder.Status.PREPARING
-        vendor_order.delivery_min_date = add_working_days(today, vendor_order.delivery_min_days)
-        vendor_order.delivery_max_date = add_working_days(today, vendor_order.delivery_max_days)
-        vendor_order.acceptance_deadline = deadline
-        vendor_order.save(
-            update_fields=[
-                "status", "delivery_min_date", "delivery_max_date", "acceptance_deadline",
-                "updated_at",
-            ]
-        )  # fmt: skip
-    order_event_add(order=order, kind="payment_succeeded", payment=payment_reference)
+    for vendor_order in VendorOrder.objects.filter(order=order).order_by("id"):
+        vendor_order.order = order
+        vendor_order_transition(
+            vendor_order=vendor_order,
+            action=VendorOrderAction.PAY,
+            actor=SYSTEM,
+            now=now,
+            changes={
+                "delivery_min_date": add_working_days(today, vendor_order.delivery_min_days),
+                "delivery_max_date": add_working_days(today, vendor_order.delivery_max_days),
+                "acceptance_deadline": deadline,
+            },
+        )
     transaction.on_commit(lambda: _acceptance_checks_schedule(validated_at=now))
     CartLine.objects.filter(
         cart__customer_id=order.customer_id,
@@ -137,22 +140,26 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
 def vendor_orders_new_notify(*, order_id: int) -> None:
     """Tell each vendor of a validated order what it has to accept, and by when (ORD-8).
 
-    Sent after the payment is committed, to the vendor's contact address, in French."""
-    from allies.notifications.services import notification_send
+    Sent after the payment is committed, to the addresses and in the language the vendor
+    chose (`vendors.emails`). It states both real limits: the acceptance deadline, after which
+    the order is only flagged late, and the automatic cancellation, later."""
+    from allies.orders.acceptance import auto_cancel_limit_for  # acceptance imports this module
+    from allies.vendors.emails import vendor_email_send
 
     for vendor_order in (
         VendorOrder.objects.filter(order_id=order_id)
         .select_related("order", "vendor")
         .prefetch_related("lines")
     ):
-        notification_send(
+        validated_at = vendor_order.order.validated_at or vendor_order.created_at
+        vendor_email_send(
+            vendor=vendor_order.vendor,
             template="vendor_order_new",
-            to_email=vendor_order.vendor.email,
-            language=settings.LANGUAGE_CODE,
             context={
                 "order": vendor_order.order,
                 "vendor_order": vendor_order,
                 "lines": list(vendor_order.lines.all()),
+                "cancel_at": auto_cancel_limit_for(validated_at),
             },
         )
 
@@ -182,26 +189,29 @@ def order_payment_failed(*, order: Order, reason: str) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.AWAITING_PAYMENT:
         return order
-    order.status = Order.Status.PAYMENT_FAILED
-    order.reserved_until = None
-    order.save(update_fields=["status", "reserved_until"])
-    VendorOrder.objects.filter(order=order).update(status=VendorOrder.Status.CANCELLED)
+    order_transition(order=order, action=OrderAction.FAIL_PAYMENT, actor=SYSTEM, reason=reason)
+    _vendor_orders_cancel_unpaid(order=order)
     _stock_release(order=order)
-    order_event_add(order=order, kind="payment_failed", reason=reason)
     return order
 
 
 @transaction.atomic
-def order_cancel_unpaid(*, order: Order, actor=None, reason: str = "customer") -> Order:
+def order_cancel_unpaid(*, order: Order, actor: Actor, reason: str = "customer") -> Order:
     """A not-yet-validated order can be cancelled (ORD-4): its stock goes back on sale."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise OrderTransitionError(f"order {order.reference} is {order.status}")
-    order.status = Order.Status.CANCELLED
-    order.cancelled_at = timezone.now()
-    order.reserved_until = None
-    order.save(update_fields=["status", "cancelled_at", "reserved_until"])
-    VendorOrder.objects.filter(order=order).update(status=VendorOrder.Status.CANCELLED)
+    order_transition(order=order, action=OrderAction.CANCEL, actor=actor, reason=reason)
+    _vendor_orders_cancel_unpaid(order=order)
     _stock_release(order=order)
-    order_event_add(order=order, kind="cancelled", actor=actor, reason=reason)
     return order
+
+
+def _vendor_orders_cancel_unpaid(*, order: Order) -> None:
+    for vendor_order in VendorOrder.objects.filter(
+        order=order, status=VendorOrderStatus.AWAITING_PAYMENT
+    ).order_by("id"):
+        vendor_order.order = order
+        vendor_order_transition(
+            vendor_order=vendor_order, action=VendorOrderAction.CANCEL_UNPAID, actor=SYSTEM
+        )

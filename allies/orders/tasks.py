@@ -1,11 +1,12 @@
 """Background jobs on orders: give back the stock of payments left unfinished, watch the
-vendors' acceptance deadlines, and (default setup) let the simulated carrier deliver.
+vendors' acceptance deadlines, (default setup) let the simulated carrier deliver, and close
+delivered vendor orders once their withdrawal window has passed.
 
 Each job is idempotent and safe to run at any time: it looks at the database and does what
 is due. Jobs are queued for the moment they become due where the task backend can defer
 (the database worker and RQ can; the immediate backend of the tests cannot), and the
-management commands `orders_acceptance_check` and `carrier_simulate_deliveries` run them by
-hand or from cron.
+management commands `orders_acceptance_check`, `carrier_simulate_deliveries` and
+`orders_close_due` run them by hand or from cron.
 """
 
 from datetime import datetime, timedelta
@@ -55,7 +56,7 @@ def order_reservation_expiry_schedule(*, order: Order) -> None:
 def vendor_orders_acceptance_overdue() -> dict:
     """Flag vendor orders past their acceptance deadline, cancel and refund those past the
     operator's limit (ORDER_AUTO_CANCEL_WORKING_DAYS), re-send missing refunds."""
-    from allies.orders.fulfilment import vendor_orders_acceptance_check
+    from allies.orders.acceptance import vendor_orders_acceptance_check
 
     return vendor_orders_acceptance_check()
 
@@ -63,7 +64,7 @@ def vendor_orders_acceptance_overdue() -> dict:
 def vendor_orders_acceptance_schedule(*, validated_at: datetime) -> None:
     """Queue the acceptance check for the deadline and for the auto-cancel limit of vendor
     orders validated at `validated_at` (where the backend can defer)."""
-    from allies.orders.fulfilment import acceptance_deadline_for, auto_cancel_limit_for
+    from allies.orders.acceptance import acceptance_deadline_for, auto_cancel_limit_for
 
     if not default_task_backend.supports_defer:
         return
@@ -73,8 +74,8 @@ def vendor_orders_acceptance_schedule(*, validated_at: datetime) -> None:
 
 @task()
 def carrier_deliveries_simulate() -> int:
-    """The simulated carrier delivers what is due (see fulfilment.carrier_simulate_deliveries)."""
-    from allies.orders.fulfilment import carrier_simulate_deliveries
+    """The simulated carrier delivers what is due (allies.orders.carrier_simulation)."""
+    from allies.orders.carrier_simulation import carrier_simulate_deliveries
 
     return carrier_simulate_deliveries()
 
@@ -82,7 +83,7 @@ def carrier_deliveries_simulate() -> int:
 def carrier_simulation_schedule(*, shipment) -> None:
     """Queue the simulated delivery of a shipment for when it is due (default setup)."""
     from allies.core.deadlines import add_business_hours
-    from allies.orders.fulfilment import (
+    from allies.orders.carrier_simulation import (
         carrier_simulation_enabled,
         simulated_delivery_working_days,
     )
@@ -91,3 +92,20 @@ def carrier_simulation_schedule(*, shipment) -> None:
         return
     due = add_business_hours(shipment.shipped_at, 24 * simulated_delivery_working_days())
     carrier_deliveries_simulate.using(run_after=due + _MARGIN).enqueue()
+
+
+@task()
+def vendor_orders_close() -> int:
+    """Close the delivered vendor orders whose withdrawal window has passed (closing)."""
+    from allies.orders.closing import vendor_orders_close_due
+
+    return vendor_orders_close_due()
+
+
+def vendor_order_close_schedule(*, delivered_at: datetime) -> None:
+    """Queue the closing job for the end of the withdrawal window of a delivery at
+    `delivered_at` (where the backend can defer)."""
+    from allies.orders.closing import withdrawal_window_end
+
+    if default_task_backend.supports_defer:
+        vendor_orders_close.using(run_after=withdrawal_window_end(delivered_at) + _MARGIN).enqueue()

@@ -1,9 +1,9 @@
-"""The order timeline: event kinds written by the services, and what a customer sees of them.
+"""The order timeline: what a customer sees of the events the services write.
 
-Every state change writes an `OrderEvent` (who, when, what, with its data). The same list is
-the audit log (all kinds) and, filtered to `CUSTOMER_KINDS`, the status timeline of each
-vendor order on the customer's order page (ORD-2). Labels are built here, from the event's
-data, so templates only print them.
+Every state change writes an `OrderEvent` (who, when, what, with its data; kinds and actors
+in `allies.orders.events`). The same list is the audit log (all kinds) and, filtered here,
+the status timeline of each vendor order on the customer's order page (ORD-2). Labels are
+built here, from the event's data, so templates only print them.
 """
 
 from __future__ import annotations
@@ -15,26 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allies.core.money import format_eur
+from allies.orders.events import EventKind
 from allies.shipping.carriers import carrier_name
 from allies.shipping.tracking import EVENTS as TRACKING_EVENTS
 
-
-class Kind:
-    PAYMENT_SUCCEEDED = "payment_succeeded"  # order-level: the order is "validée"
-    LINES_ACCEPTED = "lines_accepted"
-    LINES_REFUSED = "lines_refused"
-    ACCEPTED = "accepted"  # every line decided, at least one accepted (Mirakl SHIPPING)
-    REFUSED = "refused"  # every line refused
-    ACCEPTANCE_OVERDUE = "acceptance_overdue"  # internal: flagged for the portal and staff
-    CANCELLED = "vendor_order_cancelled"
-    SHIPMENT = "shipment_created"
-    SHIPPED = "shipped"  # every accepted unit has shipped: "Expédiée"
-    PARCEL_TRACKING = "parcel_tracking"
-    PARCEL_DELIVERED = "parcel_delivered"
-    SHIPMENT_DELIVERED = "shipment_delivered"
-    DELIVERED = "delivered"  # every shipment delivered: "Livrée"
-    REFUND_FAILED = "refund_failed"  # internal: the automatic refund could not be sent
-    LEDGER_FAILED = "ledger_failed"  # internal: the refund's ledger entries are missing
+# The event kinds live with the other vocabulary of the timeline (allies.orders.events);
+# `Kind` is the name the refund module imports.
+Kind = EventKind
 
 
 @dataclass(frozen=True)

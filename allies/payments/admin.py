@@ -1,7 +1,10 @@
 """Back-office views of payments: read-only. Money moves only through services (refunds are
-rows created by `payment_refund`, never edits of a paid amount)."""
+rows created by `refund_create`, never edits of a paid amount)."""
+
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from allies.payments.models import (
     Payment,
@@ -27,7 +30,10 @@ class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["created_at", "amount", "status", "provider_refund_id", "reason", "failure_message"]
+    fields = [
+        "created_at", "amount", "status", "sent_at", "provider_refund_id", "reason",
+        "failure_message",
+    ]  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -61,10 +67,51 @@ class PaymentNotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "payment", "amount", "status", "provider_refund_id"]
-    list_filter = ["status"]
-    search_fields = ["payment__reference", "provider_refund_id", "idempotency_key"]
-    list_select_related = ["payment"]
+    """Every refund, newest first. Staff filter on "Échoué" to find the refunds the provider
+    refused (the customer has not been paid back: their ledger reversal was cancelled), and
+    search by order reference, payment reference or amount ("57,53")."""
+
+    list_display = [
+        "created_at",
+        "order_reference",
+        "amount",
+        "status",
+        "reason",
+        "failure_message",
+        "sent_at",
+        "provider_refund_id",
+    ]
+    list_filter = ["status", "created_at"]
+    search_fields = [
+        "payment__order__reference",
+        "payment__reference",
+        "provider_refund_id",
+        "idempotency_key",
+    ]
+    list_select_related = ["payment__order"]
+    ordering = ["-created_at", "-id"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("Commande"), ordering="payment__order__reference")
+    def order_reference(self, obj: Refund) -> str:
+        return obj.payment.order.reference
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        amount = _amount(search_term)
+        if amount is not None:
+            results |= queryset.filter(amount=amount)
+        return results, may_have_duplicates
+
+
+def _amount(term: str) -> Decimal | None:
+    """A search term read as an amount in euros ("57,53", "57.53 €"), else None."""
+    text = term.replace("€", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value.quantize(Decimal("0.01")) if value.is_finite() else None
 
 
 @admin.register(VendorTransfer)

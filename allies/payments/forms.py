@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allies.core.checksums import luhn_valid
+from allies.core.numbers import ascii_digits
 from allies.payments.gateways.sandbox import MASTERCARD, VISA, card_brand
 
-EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2})\s*$")
+EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2})\s*$", re.ASCII)
 
 
 class SandboxCardForm(forms.Form):
@@ -51,7 +52,8 @@ class SandboxCardForm(forms.Form):
 
     def clean_card_number(self) -> str:
         number = re.sub(r"[\s-]", "", self.cleaned_data["card_number"])
-        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+        # ASCII only: "²" passes str.isdigit() but is no card digit.
+        if not ascii_digits(number) or not 12 <= len(number) <= 19 or not luhn_valid(number):
             raise forms.ValidationError(
                 _("Ce numéro de carte n'est pas valide : vérifiez les chiffres saisis.")
             )
@@ -73,7 +75,7 @@ class SandboxCardForm(forms.Form):
 
     def clean_cvc(self) -> str:
         cvc = self.cleaned_data["cvc"].strip()
-        if not re.fullmatch(r"\d{3}", cvc):
+        if not re.fullmatch(r"[0-9]{3}", cvc):
             raise forms.ValidationError(_("Saisissez les 3 chiffres du cryptogramme."))
         return cvc
 

@@ -46,9 +46,9 @@ What is computed how (choices, and why)
   discount the VENDOR pays for (commission is earned on what the vendor really sells for);
   a discount the OPERATOR pays for does not lower it (the vendor is paid the full price).
   The rate and base are stored on the entry: a later rate change never rewrites history.
-- Discount: the vendor order's `discount_share` is split across its lines (those the code
-  applies to: the code's category, if it has one) in proportion to their totals, to the
-  cent (the same rule that split it across vendors). If the code is funded by the vendor:
+- Discount: each line's part of the code as charged at placement (`OrderLine.
+  discount_amount`, split by `cart.discounts.discount_line_split`; the parts add up to the
+  vendor order's `discount_share`). If the code is funded by the vendor:
   `discount_vendor` entries of −share. If by the operator: `discount_operator` entries whose
   `amount` is 0 (the vendor still gets the full price) and `operator_amount` is −share (the
   operator's cost, seen in the operator's view and in the admin).
@@ -56,7 +56,8 @@ What is computed how (choices, and why)
   `refund_sale` −(line amount), `refund_discount_*` +(its discount part), `refund_commission`
   +(its commission part) and `refund_shipping` −(shipping part). A line's discount and
   commission parts are proportional to the part of the line refunded; the refund that
-  completes a line gives back exactly what is left (no rounding cent is ever lost).
+  completes a line gives back exactly what is left (no rounding cent is ever lost) — the
+  rule `orders.refunds.line_part`, shared with the refund service.
 
 Call signatures for the other apps
 ----------------------------------
@@ -64,9 +65,14 @@ Paid order (already wired in `orders.services.order_payment_succeeded`, in its t
 
     ledger_record_sale(*, vendor_order) -> list[LedgerEntry]          # idempotent
 
-Refund of refused / cancelled / returned lines (fulfilment, returns, customer service).
-One `Refund` row belongs to ONE vendor order; refund several vendor orders with several
-refunds. Compute the money first, refund the card, then record what went through:
+Refunds of order lines are written by the refund service (`orders.refunds`), which calls
+the hook `refund_recorded` in its transaction; `ledger_on_refund_recorded` (registered in
+`payments.apps`) writes the reversal there from the parts written on the lines. A refund the
+provider finally reports FAILED calls the hook `refund_failed` (`payments.services`), and
+`ledger_on_refund_failed` cancels the reversal in that same transaction.
+
+For a refund of something else, one `Refund` row belongs to ONE vendor order; compute the
+money first, refund the card, then record what went through:
 
     split = ledger_refund_split(
         vendor_order=vo,
@@ -79,25 +85,19 @@ refunds. Compute the money first, refund the card, then record what went through
 
 `ledger_record_refund` also accepts `lines=` / `lines_amount=` / `shipping_amount=` /
 `discount_amount=` directly instead of `split=` (it then computes the split itself, and the
-refund's amount must equal lines + shipping − discount). With the fulfilment's own per-line
-figures (`OrderLine.refunded_amount = total + refunded_shipping − refunded_discount`):
-
-    ledger_record_refund(refund=refund, vendor_order=vo, lines={line.pk: line.total},
-                         shipping_amount=line.refunded_shipping,
-                         discount_amount=line.refunded_discount)
-
-Its discount part is then taken as given (capped: never more than the discount the vendor
-order still carries, nor more than the line refunded). The customer is refunded what they
-paid for those lines: the line amount minus its share of the discount code.
+refund's amount must equal lines + shipping − discount); a `discount_amount` is taken as
+given (capped: never more than the discount the vendor order still carries, nor more than
+the line refunded). The customer is refunded what they paid for those lines: the line
+amount minus its part of the discount code.
 `split.total` may be 0 (a line entirely paid by a 100 % code): there is no money to refund,
 so no `Refund` row and nothing is recorded — see "Left open" below.
 LedgerError (nothing written; the caller's transaction stays usable) when the refund
 belongs to another order, failed, is already recorded with other amounts, or does not add
 up, or when more is given back than what is left of a line, of the fee or of the discount.
 
-A refund recorded while pending that later FAILS: call `ledger_refund_failed(*, refund)`
-(idempotent; it writes one `refund_failed` entry cancelling the reversal), or run
-`ledger_failed_refunds_reconcile()` periodically, which does it for every such refund.
+A refund recorded while pending that later FAILS: `ledger_refund_failed(*, refund)`
+(idempotent; it writes one `refund_failed` entry cancelling the reversal), called by the
+`refund_failed` hook; `ledger_failed_refunds_reconcile()` catches up on any missed one.
 
 Reads: `vendor_statement(*, vendor, since=None, until=None)` (entries + running balance),
 `vendor_balance(*, vendor)`, `vendor_balance_available(*, vendor, as_of)` (payout
@@ -108,9 +108,6 @@ Left open
 - `vendor_balance_available` reads `VendorOrder.delivered_at`, which the fulfilment work is
   adding (it is in its migration orders/0002); if the field is missing, no vendor order
   counts as delivered and everything is held (the safe side).
-- Nothing calls `ledger_refund_failed` automatically yet: `payments.services.
-  payment_refund_refresh` is where a refund turns failed; until a hook is added there, run
-  `ledger_failed_refunds_reconcile()` periodically.
 - A refused line entirely paid by a 100 % discount code has no money to refund, hence no
   `Refund` row to hang its reversal on; it is not reversed.
 - Payouts (money-out) and P2P transfers are not ledger entries (they move money the vendor
@@ -132,7 +129,9 @@ from django.utils import timezone
 
 from allies.cart.discounts import split_proportionally
 from allies.core.money import to_cents
+from allies.orders.events import EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
+from allies.orders.refunds import line_part
 from allies.payments.ledger_models import CommissionRate, LedgerEntry
 from allies.payments.models import Payment, Refund, VendorTransfer
 
@@ -210,6 +209,7 @@ def _sale_rows(vendor_order_id: int) -> list[dict]:
             "id",
             "unit_price",
             "quantity",
+            "discount_amount",
             "product_title",
             "vendor_id",
             "category_id",
@@ -271,10 +271,14 @@ def _sale_entries(vendor_order_id: int, rows: list[dict]) -> list[LedgerEntry]:
     code_category = first["vendor_order__order__discount_code__category_id"]
     totals = {r["id"]: to_cents(r["unit_price"] * r["quantity"]) for r in rows}
 
-    # The vendor order's discount, split over the lines it applies to (to the cent).
-    discounts: dict[int, Decimal] = {}
+    # Each line's part of the code, as charged at placement (OrderLine.discount_amount): the
+    # refund service gives back exactly the same.
+    discounts = {r["id"]: to_cents(r["discount_amount"] or ZERO) for r in rows}
     share = to_cents(first["vendor_order__discount_share"] or ZERO)
-    if share > 0:
+    if sum(discounts.values(), ZERO) != share:
+        # Never seen (placement and the orders/0004 migration fill the parts): keep the
+        # identity true by the placement rule's proportions.
+        logger.error("vendor order %s: line discounts differ from its share", vendor_order_id)
         eligible = {
             r["id"]: totals[r["id"]]
             for r in rows
@@ -439,14 +443,16 @@ def _state(vendor_order_id: int) -> _OrderState:
                        recorded=recorded)  # fmt: skip
 
 
-def _part(whole: Decimal, done: Decimal, share: Decimal, of: Decimal, last: bool) -> Decimal:
-    """The part of `whole` for `share` of `of`; the last part is exactly what is left."""
-    left = max(whole - done, ZERO)
-    if last:
-        return left
-    if of <= 0:
-        return ZERO
-    return max(min(to_cents(whole * share / of), left), ZERO)
+def _line_part(s: _LineState, what: str, amount: Decimal) -> Decimal:
+    """The line's discount or commission part that goes back with `amount` of it: the rule
+    of the refund service (`orders.refunds.line_part`), so both always agree."""
+    return line_part(
+        whole=getattr(s, what),
+        whole_back=getattr(s, f"{what}_back"),
+        line_total=s.total,
+        line_back=s.refunded,
+        refunded=amount,
+    )
 
 
 def _money(value, name: str) -> Decimal:
@@ -500,8 +506,7 @@ def _split(
             raise LedgerError(
                 f"line {line_id}: refund {amount} exceeds what is left ({s.total - s.refunded})"
             )
-        last = s.refunded + amount == s.total
-        result[line_id] = (amount, _part(s.discount, s.discount_back, amount, s.total, last))
+        result[line_id] = (amount, _line_part(s, "discount", amount))
     if discount_amount is not None:
         # The caller's own discount rule (e.g. the fulfilment's per-line refund amounts): any
         # split is right for the money as long as the vendor order never gets back more
@@ -637,7 +642,6 @@ def ledger_record_refund(
 
     for line_id, (amount, discount) in sorted(split.lines.items()):
         s = state.lines[line_id]
-        last = s.refunded + amount == s.total
         add(Kind.REFUND_SALE, -amount, order_line_id=line_id)
         if discount:
             if s.discount_kind == Kind.DISCOUNT_VENDOR:
@@ -645,7 +649,7 @@ def ledger_record_refund(
             else:
                 add(Kind.REFUND_DISCOUNT_OPERATOR, ZERO, discount, order_line_id=line_id,
                     base=discount)  # fmt: skip
-        commission = _part(s.commission, s.commission_back, amount, s.total, last)
+        commission = _line_part(s, "commission", amount)
         if commission:
             add(Kind.REFUND_COMMISSION, commission, -commission, order_line_id=line_id,
                 base=amount)  # fmt: skip
@@ -679,6 +683,37 @@ def ledger_refund_failed(*, refund: Refund) -> LedgerEntry | None:
         operator_amount=-sum((e.operator_amount for e in entries), ZERO),
         description=(refund.failure_message or refund.reason or "")[:300],
     )
+
+
+def ledger_on_refund_recorded(*, refund: Refund, vendor_order: VendorOrder, lines) -> None:
+    """Receiver of the `refund_recorded` hook (registered in `payments.apps`): the reversal
+    of a refund of whole order lines, in the refund's own transaction, from the parts the
+    refund service wrote on the lines (articles, shipping share, discount part).
+
+    The money goes back whatever the ledger says: a refusal here (a vendor order paid before
+    the ledger existed has no sale to reverse) is logged and put on the order's timeline for
+    staff, and the refund goes on (the savepoint of `ledger_record_refund` undid its part).
+    """
+
+    try:
+        ledger_record_refund(
+            refund=refund,
+            vendor_order=vendor_order,
+            lines={line.pk: to_cents(line.total) for line in lines},
+            shipping_amount=sum((line.refunded_shipping for line in lines), ZERO),
+            discount_amount=sum((line.refunded_discount for line in lines), ZERO),
+        )
+    except LedgerError as exc:
+        logger.error("ledger entries of refund %s could not be written: %s", refund.pk, exc)
+        order_event_add(order=vendor_order.order, vendor_order=vendor_order,
+                        kind=EventKind.LEDGER_FAILED, refund=refund.pk,
+                        error=str(exc)[:300])  # fmt: skip
+
+
+def ledger_on_refund_failed(*, refund: Refund) -> None:
+    """Receiver of the `refund_failed` hook: the provider finally refused the refund, so its
+    reversal is cancelled in the same transaction (the vendor keeps the sale)."""
+    ledger_refund_failed(refund=refund)
 
 
 def ledger_failed_refunds_reconcile() -> int:
@@ -902,33 +937,3 @@ def order_money_captured(*, order: Order) -> Decimal:
         )
     )
     return captured - refunded
-
-
-def statement_vendor_for(*, user, slug: str | None = None):
-    """The vendor whose "Relevé" `user` may read: one of its own, or any for ledger staff.
-
-    A member reads its vendor's (the first by name if it has several, or the one named by
-    `slug`); a vendor it is not a member of does not exist for it (Http404). Staff with the
-    "view ledger entry" permission read any vendor named by `slug`. A logged-in user who acts
-    for no vendor gets PermissionDenied. One query (plus the permission check for staff).
-    """
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
-    from allies.vendors.models import Vendor
-
-    if slug and user.is_staff and user.has_perm("payments.view_ledgerentry"):
-        vendor = Vendor.objects.filter(slug=slug).first()
-        if vendor is None:
-            raise Http404
-        return vendor
-    vendors = Vendor.objects.filter(memberships__user=user).order_by("name", "id")
-    if slug:
-        vendor = vendors.filter(slug=slug).first()
-        if vendor is None:
-            raise Http404
-        return vendor
-    vendor = vendors.first()
-    if vendor is None:
-        raise PermissionDenied
-    return vendor

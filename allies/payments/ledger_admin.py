@@ -8,6 +8,7 @@ Entries are never added, changed or deleted here (a correction is a new entry wr
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.admin import ReadableAutocompleteMixin
 from allies.payments.ledger import operator_summary, vendor_balances
 from allies.payments.ledger_models import CommissionRate, LedgerEntry
 
@@ -59,7 +60,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommissionRate)
-class CommissionRateAdmin(admin.ModelAdmin):
+class CommissionRateAdmin(ReadableAutocompleteMixin, admin.ModelAdmin):
     list_display = ["vendor", "category", "rate", "updated_at"]
     list_filter = ["category"]
     search_fields = ["vendor__name"]

@@ -126,6 +126,10 @@ class Refund(models.Model):
     # Same key, same refund: a retried call never refunds twice.
     idempotency_key = models.CharField(max_length=100, unique=True)
     failure_message = models.CharField(max_length=300, blank=True)
+    # When the provider was first asked to pay it back (claimed under the row lock, so it is
+    # asked at most once): a row without it was written but never sent (a crash between
+    # the commit and the call) and is sent by `refunds_unsent_send`.
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,6 +138,7 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refunds_amount_positive")
         ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="payments_refund_status")]
 
     def __str__(self) -> str:
         return f"refund {self.amount_cents}c of {self.payment.reference} ({self.status})"

@@ -24,16 +24,18 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from allies.core.hooks import hook_call
 from allies.core.money import format_eur, to_cents
 from allies.orders.models import Order
 from allies.orders.services import (
@@ -114,11 +116,8 @@ def _french(code: str) -> str:
 
 
 def payment_result_url(*, order: Order) -> str:
-    """The page that shows the customer how the payment went (checkout's, else our fallback)."""
-    try:
-        return reverse("checkout:payment_result", kwargs={"reference": order.reference})
-    except NoReverseMatch:
-        return reverse("payments:result", kwargs={"reference": order.reference})
+    """The page that shows the customer how the payment went (checkout's)."""
+    return reverse("checkout:payment_result", kwargs={"reference": order.reference})
 
 
 def payment_return_urls(*, request=None) -> ReturnUrls:
@@ -287,7 +286,10 @@ def _payment_settle(
             payment.failure_message = _french(payment.failure_code)
             payment.settled_at = now
             payment.save()
-            order_payment_failed(order=order, reason=payment.failure_code)
+            # A refused attempt does not end the order: it stays awaiting payment with its
+            # stock held until its hold ends (`payment_abandon`, orders.tasks), so the
+            # customer's retry pays the same order with a new attempt (issue 8 §5) and the
+            # article cannot be sold to someone else meanwhile.
     if refund_needed:
         try:
             payment_refund(
@@ -463,6 +465,9 @@ def payment_abandon(*, payment: Payment) -> Payment:
     if provider is not None and provider.status != PENDING:
         payment, what = _payment_settle(payment=payment, provider=provider, source="abandon")
         if what != MISMATCH and payment.status != Payment.Status.PENDING:
+            if payment.status != Payment.Status.SUCCEEDED:
+                # A refused attempt leaves its order awaiting payment; the hold ends here.
+                order_payment_failed(order=payment.order, reason=codes.ABANDONED)
             return payment
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
@@ -489,29 +494,29 @@ def _committed_refund_cents(payment: Payment) -> int:
     )
 
 
-def payment_refund(
+def refund_create(
     *,
     payment: Payment,
     amount: Decimal,
     reason: str,
-    idempotency_key: str | None = None,
+    idempotency_key: str,
 ) -> Refund:
-    """Send `amount` euros of a paid payment back to the card; one `Refund` row per refund.
+    """Write a pending refund of a paid payment, in the caller's transaction; nothing is sent.
 
-    Never more than what was paid minus earlier (pending or succeeded) refunds. The same
-    `idempotency_key` always gives back the same refund (pass one: e.g. "return-<id>"; without
-    it, each call is a new refund). If the provider does not answer, the refund stays pending
-    (it may have been executed) and is not retried automatically: a later notification or
-    `payment_refund_refresh` settles it.
+    The caller writes what the refund is for in the same transaction (e.g. the refunded
+    order lines, `orders.refunds`), then calls `refund_send` once committed, outside any
+    lock. Never more than what was paid minus earlier (pending or succeeded) refunds. The
+    same `idempotency_key` always gives back the same refund; with another amount it is a
+    RefundError, like an amount that is not positive or a payment never captured (nothing
+    is written then).
     """
     amount = to_cents(Decimal(amount))
     cents = amount_to_cents(amount)
     if cents <= 0:
         raise RefundError(_("Le montant à rembourser doit être positif."))
-    key = idempotency_key or f"refund-{uuid.uuid4().hex}"
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        existing = Refund.objects.filter(idempotency_key=key).first()
+        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.payment_id != locked.pk or existing.amount_cents != cents:
                 raise RefundError(_("Ce remboursement a déjà été demandé avec un autre montant."))
@@ -527,27 +532,92 @@ def payment_refund(
                 _("Remboursement impossible : il reste %(left)s à rembourser sur ce paiement.")
                 % {"left": format_eur(Decimal(left) / 100, language=translation.get_language())}
             )
-        refund = Refund.objects.create(
+        return Refund.objects.create(
             payment=locked,
             amount=amount,
             amount_cents=cents,
             reason=reason[:300],
-            idempotency_key=key,
+            idempotency_key=idempotency_key,
         )
+
+
+def refund_send(*, refund: Refund) -> Refund:
+    """Ask the provider to pay back a written refund; call it outside any transaction.
+
+    At most once per refund, whoever calls it and however often: the call is claimed by
+    setting `sent_at` with a conditional UPDATE first. A refund already sent (or settled)
+    is returned as it is. A provider that does not answer leaves the refund pending (it may
+    have been executed): `payment_refund_refresh` or the provider's notification settles it,
+    it is never sent again.
+    """
+    claimed = Refund.objects.filter(
+        pk=refund.pk, status=Refund.Status.PENDING, sent_at__isnull=True
+    ).update(sent_at=timezone.now())
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if not claimed:
+        return refund
     try:
-        result = get_gateway(locked.gateway).refund(payment=locked, refund=refund)
+        result = get_gateway(refund.payment.gateway).refund(payment=refund.payment, refund=refund)
     except GatewayError as exc:
         logger.warning("refund %s: provider error: %s", refund.pk, exc)
-        if exc.definitive:
-            refund.status = Refund.Status.FAILED
-        refund.failure_message = str(exc)[:300]
-        refund.save(update_fields=["status", "failure_message", "updated_at"])
-        return refund
-    refund.status = result.status
-    refund.provider_refund_id = result.provider_refund_id
-    refund.failure_message = result.message[:300]
-    refund.save(update_fields=["status", "provider_refund_id", "failure_message", "updated_at"])
-    return refund
+        status = Refund.Status.FAILED if exc.definitive else Refund.Status.PENDING
+        return _refund_settle(refund=refund, status=status, message=str(exc))
+    return _refund_settle(
+        refund=refund,
+        status=result.status,
+        provider_refund_id=result.provider_refund_id,
+        message=result.message,
+    )
+
+
+def _refund_settle(
+    *, refund: Refund, status: str, provider_refund_id: str = "", message: str = ""
+) -> Refund:
+    """The one transition of a refund: pending → succeeded or failed, once, row locked.
+
+    A refund that FAILS calls the `refund_failed` hook in the same transaction, so what was
+    recorded when it was written (the ledger's reversal) is cancelled with it.
+    """
+    with transaction.atomic():
+        locked = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=refund.pk)
+        )
+        if locked.status != Refund.Status.PENDING:
+            return locked
+        locked.provider_refund_id = locked.provider_refund_id or provider_refund_id
+        locked.failure_message = message[:300]
+        locked.status = status
+        locked.save(update_fields=["status", "provider_refund_id", "failure_message", "updated_at"])
+        if status == Refund.Status.FAILED:
+            logger.error("refund %s of %s failed: %s", locked.pk, locked.payment, message)
+            hook_call("refund_failed", refund=locked)
+    return locked
+
+
+def payment_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> Refund:
+    """Send `amount` euros of a paid payment back to the card, for a refund that concerns no
+    order line (e.g. a payment that succeeded after its order was closed): `refund_create`
+    then `refund_send`. Call it outside any transaction. Refunds of order lines go through
+    `orders.refunds`, which records what they are for in the same transaction.
+
+    The same `idempotency_key` always gives back the same refund (without one, each call is
+    a new refund).
+    """
+    refund = refund_create(
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        idempotency_key=idempotency_key or f"refund-{uuid.uuid4().hex}",
+    )
+    return refund_send(refund=refund)
 
 
 def payment_refund_refresh(*, refund: Refund) -> Refund:
@@ -555,16 +625,33 @@ def payment_refund_refresh(*, refund: Refund) -> Refund:
     if refund.status != Refund.Status.PENDING:
         return refund
     result = get_gateway(refund.payment.gateway).fetch_refund_status(refund=refund)
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
-        if refund.status == Refund.Status.PENDING and result.status != Refund.Status.PENDING:
-            refund.status = result.status
-            refund.provider_refund_id = refund.provider_refund_id or result.provider_refund_id
-            refund.failure_message = result.message[:300]
-            refund.save(
-                update_fields=["status", "provider_refund_id", "failure_message", "updated_at"]
-            )
-    return refund
+    if result.status == Refund.Status.PENDING:
+        return Refund.objects.get(pk=refund.pk)
+    return _refund_settle(
+        refund=refund,
+        status=result.status,
+        provider_refund_id=result.provider_refund_id,
+        message=result.message,
+    )
+
+
+def refunds_unsent_send(
+    *, now: datetime | None = None, older_than: timedelta = timedelta(minutes=10)
+) -> int:
+    """Send the refunds written but never sent (a crash between the commit and the provider
+    call), written more than `older_than` before `now` (a fresh one is being sent by its
+    writer). Safe to run any time: `refund_send` sends each at most once. Returns how many
+    were sent.
+    """
+    before = (now or timezone.now()) - older_than
+    unsent = Refund.objects.filter(
+        status=Refund.Status.PENDING, sent_at__isnull=True, created_at__lt=before
+    ).order_by("id")
+    sent = 0
+    for refund in unsent:
+        if refund_send(refund=refund).sent_at is not None:
+            sent += 1
+    return sent
 
 
 def payment_vendor_transfer(

@@ -12,5 +12,4 @@ urlpatterns = [
     path("erreur/", views.payment_return, {"outcome": "error"}, name="error"),
     path("annulation/", views.payment_return, {"outcome": "cancel"}, name="cancel"),
     path("notifications/<str:gateway>/", views.payment_notification, name="notification"),
-    path("resultat/<str:reference>/", views.payment_result, name="result"),
 ]

@@ -6,9 +6,9 @@ Views only parse, call one service, and redirect or render.
 
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -18,8 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from allies.orders.models import Order
+from allies.core.numbers import NumberError, parse_int
 from allies.payments.forms import SandboxCardForm, SandboxChallengeForm
+from allies.payments.gateways.base import notification_fields_keep
 from allies.payments.gateways.sandbox import (
     CHALLENGE_CODE,
     sandbox_card_submit,
@@ -27,7 +28,7 @@ from allies.payments.gateways.sandbox import (
     sandbox_checkout_cancel,
     sandbox_next_step,
 )
-from allies.payments.models import Payment, SandboxCheckout, SandboxTransaction
+from allies.payments.models import SandboxCheckout, SandboxTransaction
 from allies.payments.services import (
     NotificationRetry,
     PaymentNotFound,
@@ -36,6 +37,9 @@ from allies.payments.services import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A provider's notification is a few hundred bytes; anything far larger is not one.
+NOTIFICATION_MAX_BYTES = 16 * 1024
 
 
 def _sandbox_checkout(request, token: str):
@@ -136,27 +140,26 @@ def payment_return(request, outcome: str):
 @csrf_exempt  # the provider's servers post here; the content is verified with its API
 @require_POST
 def payment_notification(request, gateway: str):
-    data = request.POST
+    # Anyone may post here: the body is bounded before it is read, and only the known fields,
+    # cut short, reach the service (which stores them).
+    try:
+        length = parse_int(request.META.get("CONTENT_LENGTH") or "0", min_value=0, max_value=10**12)
+    except NumberError:
+        return HttpResponse("bad length", status=400, content_type="text/plain")
+    if length > NOTIFICATION_MAX_BYTES:
+        return HttpResponse("too large", status=413, content_type="text/plain")
+    data: Mapping = request.POST
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             data = {}
         if not isinstance(data, dict):
             data = {}
     try:
-        payment_notification_handle(gateway=gateway, data=data)
+        payment_notification_handle(gateway=gateway, data=notification_fields_keep(data))
     except PaymentNotFound as exc:
         raise Http404 from exc
     except NotificationRetry:
         return HttpResponse("retry later", status=503, content_type="text/plain")
     return HttpResponse("OK", content_type="text/plain")
-
-
-@never_cache
-@login_required
-def payment_result(request, reference: str):
-    """A plain result page, used until checkout provides `checkout:payment_result`."""
-    order = get_object_or_404(Order, reference=reference, customer=request.user)
-    payment = Payment.objects.filter(order=order).order_by("-created_at", "-id").first()
-    return render(request, "payments/result.html", {"order": order, "payment": payment})

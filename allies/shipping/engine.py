@@ -18,7 +18,7 @@ Fee of one vendor's shipment for one mode and zone (`RateRule`, one per vendor/m
               per_kg_beyond × every kilogram started).
     free      when the vendor's lines subtotal (before any discount code) ≥ its
               free_shipping_threshold, or when the fee computes to 0.
-    fee is rounded with `core.money.to_cents` and never negative.
+    fee is rounded with `core.money.round_cent` and never negative.
 
 Every term is non-negative and bracket fees never decrease with weight (enforced here as well
 as when a rate is saved), so adding an article never lowers a fee — except by crossing the
@@ -29,7 +29,10 @@ and no parcel is heavier than the rule's `max_parcel_weight_grams` (a 35 kg armc
 go to a relay point). A vendor with no offered mode cannot deliver the destination.
 
 Delivery dates: earliest = add_working_days(today, min_days), latest = add_working_days(today,
-max_days); the delays include preparation and start when the order is validated (paid).
+max_days); the delays include preparation and start when the order is validated (paid). An
+article sold on restock ("En cours de réapprovisionnement - Livré sous X semaines", CAT-2)
+first waits its X weeks, counted as 5 working days each (`restock_working_days`), so the
+vendor's shipment waits for its slowest article: the dates move by that many working days.
 
 Totals (`Selection`): lines_total + shipping_total − discount_total = total, every amount to
 the cent; the discount applies to the articles only and never exceeds them.
@@ -49,7 +52,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from allies.core.deadlines import add_working_days
-from allies.core.money import to_cents
+from allies.core.money import round_cent
 from allies.shipping.carriers import carrier_name
 from allies.shipping.modes import MODE_LABELS, MODE_ORDER
 from allies.shipping.zones import Zone, zone_for
@@ -72,10 +75,11 @@ class QuoteItem:
     unit_price: Decimal  # euros TTC
     weight_grams: int = 0  # of one article
     parcel_count: int = 1  # parcels one article ships in (CAT-5)
+    restock_weeks: int = 0  # sold on restock: ships once restocked, "Livré sous X semaines"
 
     @property
     def line_total(self) -> Decimal:
-        return to_cents(self.unit_price * self.quantity)
+        return round_cent(self.unit_price * self.quantity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +225,8 @@ class ModeQuote:
     # have to add to reach it (None when there is none or when it is reached).
     free_shipping_threshold: Decimal | None = None
     missing_for_free: Decimal | None = None
+    # Working days the shipment waits for articles sold on restock (already in the dates).
+    restock_days: int = 0
 
     @property
     def carrier_name(self) -> str:
@@ -293,6 +299,14 @@ class CartQuote:
 # Quoting
 
 
+WORKING_DAYS_PER_WEEK = 5
+
+
+def restock_working_days(weeks: int) -> int:
+    """The wait of an article restocked in `weeks` weeks, in working days."""
+    return max(0, weeks or 0) * WORKING_DAYS_PER_WEEK
+
+
 @lru_cache(maxsize=4096)
 def _working_days_after(today: date, days: int) -> date:
     """`add_working_days`, memoised: a pure function of its arguments (holidays are fixed)."""
@@ -306,22 +320,24 @@ def _quote_vendor(
     zone: str,
     today: date,
 ) -> VendorQuote:
-    articles = parcels = weight = heaviest_parcel = 0
+    articles = parcels = weight = heaviest_parcel = restock_weeks = 0
     subtotal = ZERO
     for item in items:
         quantity = item.quantity
         if quantity <= 0:
             continue
+        restock_weeks = max(restock_weeks, item.restock_weeks or 0)
         per_article_parcels = max(1, item.parcel_count or 1)
         item_weight = max(0, item.weight_grams or 0)
         articles += quantity
         parcels += quantity * per_article_parcels
         weight += quantity * item_weight
-        subtotal += to_cents(item.unit_price * quantity)
+        subtotal += round_cent(item.unit_price * quantity)
         parcel_weight = -(-item_weight // per_article_parcels)
         if parcel_weight > heaviest_parcel:
             heaviest_parcel = parcel_weight
 
+    wait = restock_working_days(restock_weeks)
     by_mode: dict[str, ModeQuote] = {}
     if articles:
         for rule in rules:
@@ -343,7 +359,7 @@ def _quote_vendor(
                     + rule.per_extra_parcel_fee * (parcels - articles)
                     + rule.weight_surcharge(weight)
                 )
-                fee = to_cents(fee) if fee > 0 else ZERO
+                fee = round_cent(fee) if fee > 0 else ZERO
                 missing = None if threshold is None or fee == 0 else threshold - subtotal
             by_mode[rule.mode] = ModeQuote(
                 mode=rule.mode,
@@ -352,11 +368,12 @@ def _quote_vendor(
                 fee=fee,
                 min_days=rule.min_days,
                 max_days=rule.max_days,
-                earliest=_working_days_after(today, rule.min_days),
-                latest=_working_days_after(today, rule.max_days),
+                earliest=_working_days_after(today, rule.min_days + wait),
+                latest=_working_days_after(today, rule.max_days + wait),
                 free=fee == 0,
                 free_shipping_threshold=threshold,
                 missing_for_free=missing,
+                restock_days=wait,
             )
     options = tuple(sorted(by_mode.values(), key=lambda o: _MODE_RANK.get(o.mode, len(_MODE_RANK))))
     return VendorQuote(
@@ -480,7 +497,7 @@ class Selection:
 
 
 def select_modes(
-    quote: CartQuote, chosen: Mapping[int, str], *, discount: Decimal = ZERO
+    quote: CartQuote, chosen: Mapping[Any, str], *, discount: Decimal = ZERO
 ) -> Selection:
     """Totals for one chosen mode per vendor (CHK-3), optionally with a discount (CHK-5).
 
@@ -501,7 +518,7 @@ def select_modes(
                 params={"vendor_id": vendor.vendor_id},
             )
         # Keys may come from a form as text ("12") as well as from code (12).
-        mode = chosen.get(vendor.vendor_id) or chosen.get(str(vendor.vendor_id))  # type: ignore[arg-type]
+        mode = chosen.get(vendor.vendor_id) or chosen.get(str(vendor.vendor_id))
         if not mode:
             raise ValidationError(
                 _("Choisissez un mode de livraison pour chaque vendeur."),
@@ -518,7 +535,7 @@ def select_modes(
         selected.append(VendorSelection(vendor.vendor_id, vendor.subtotal, option))
     lines_total = quote.lines_total
     shipping_total = sum((s.option.fee for s in selected), ZERO)
-    discount_total = min(max(to_cents(Decimal(discount or 0)), ZERO), lines_total)
+    discount_total = min(max(round_cent(Decimal(discount or 0)), ZERO), lines_total)
     return Selection(
         zone=quote.zone,
         vendors=tuple(selected),

@@ -31,7 +31,6 @@ from allies.shipping.carriers import CARRIERS, carrier_get
 from allies.shipping.modes import ShippingMode
 from allies.shipping.zones import Zone, normalize_postcode, zone_for
 
-DEFAULT_RELAY_POINT_PROVIDER = "allies.shipping.relay.LocalRelayDirectory"
 RELAY = ShippingMode.RELAY.value
 
 WEEKDAYS = (
@@ -281,8 +280,7 @@ def _provider(path: str) -> RelayPointProvider:
 
 def relay_provider() -> RelayPointProvider:
     """The configured directory (settings.RELAY_POINT_PROVIDER, a dotted class path)."""
-    path = getattr(settings, "RELAY_POINT_PROVIDER", "") or DEFAULT_RELAY_POINT_PROVIDER
-    return _provider(path)
+    return _provider(settings.RELAY_POINT_PROVIDER)
 
 
 def relay_point_validate(

@@ -6,13 +6,15 @@ refused with a message per field, in the vendor's language, and nothing is writt
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allies.core.money import format_eur
+from allies.core.numbers import NumberError, decimal_bounds, parse_decimal, parse_int
 from allies.shipping.carriers import carrier_get
 from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
@@ -20,38 +22,38 @@ from allies.shipping.zones import ZONE_LABELS, Zone
 
 MAX_DAYS = 60
 MAX_AMOUNT = Decimal("999999.99")
+# No carrier of the list takes a heavier parcel (UPS and DHL stop at 70 kg, relay points at
+# 20-30 kg): a larger figure is a slip (grams typed as kilograms), refused with a message.
+MAX_PARCEL_WEIGHT_KG = Decimal("70")
+# A bracket bounds a whole shipment's weight (several parcels), in grams' precision.
+MAX_BRACKET_KG = Decimal("1000")
+_AMOUNT = {**decimal_bounds(ShippingRate, "base_fee"), "max_value": MAX_AMOUNT}
+_BRACKET_KG = {"max_digits": 7, "decimal_places": 3, "min_value": 0, "max_value": MAX_BRACKET_KG}
+_PARCEL_KG = {**decimal_bounds(ShippingRate, "max_parcel_weight_kg")}
+_DAYS = {"min_value": 1, "max_value": MAX_DAYS}
 
 
-def _amount(value: Any) -> Decimal | None:
-    if value is None or value == "":
+def _amount(value: Any, bounds: dict[str, Any] = _AMOUNT) -> Decimal | None:
+    """A euro amount (or a weight, with other bounds) read by `core.numbers`: checked as text
+    before any conversion, within what its column stores. None when left empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ValueError(value) from None
-    if not amount.is_finite():
-        raise ValueError(value)
-    return amount
+    return parse_decimal(value, **bounds)
 
 
 def _check_amount(errors: dict, field: str, value: Any, *, required: bool = False) -> None:
     try:
         amount = _amount(value)
-    except ValueError:
-        errors.setdefault(field, []).append(_("Indiquez un montant valide, par exemple 4,90."))
+    except NumberError as problem:
+        message = {
+            "too_small": _("Un montant ne peut pas être négatif."),
+            "too_large": _("Ce montant est trop élevé."),
+            "too_many_decimals": _("Indiquez un montant au centime près."),
+        }.get(problem.code, _("Indiquez un montant valide, par exemple 4,90."))
+        errors.setdefault(field, []).append(message)
         return
-    if amount is None:
-        if required:
-            errors.setdefault(field, []).append(_("Ce montant est obligatoire."))
-        return
-    if amount < 0:
-        errors.setdefault(field, []).append(_("Un montant ne peut pas être négatif."))
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors.setdefault(field, []).append(_("Indiquez un montant au centime près."))
-    elif amount > MAX_AMOUNT:
-        errors.setdefault(field, []).append(_("Ce montant est trop élevé."))
+    if amount is None and required:
+        errors.setdefault(field, []).append(_("Ce montant est obligatoire."))
 
 
 def _bracket_errors(brackets: Any) -> list[str]:
@@ -66,14 +68,21 @@ def _bracket_errors(brackets: Any) -> list[str]:
         if not isinstance(bracket, dict) or set(bracket) != {"up_to_kg", "fee"}:
             return [_("Chaque tranche indique un poids maximal (up_to_kg) et un montant (fee).")]
         try:
-            kg = _amount(bracket["up_to_kg"])
+            kg = _amount(bracket["up_to_kg"], _BRACKET_KG)
             fee = _amount(bracket["fee"])
-        except ValueError:
+        except NumberError as problem:
+            if problem.code == "too_many_decimals":
+                return [_("Poids au gramme près et montants au centime près.")]
+            if problem.code == "too_large":
+                return [
+                    _("Une tranche va jusqu'à %(kg)s kg au plus et coûte au plus %(fee)s.")
+                    % {"kg": MAX_BRACKET_KG, "fee": format_eur(MAX_AMOUNT)}
+                ]
+            if problem.code == "too_small":
+                return [_("Chaque tranche a un poids positif et un montant positif ou nul.")]
             return [_("Chaque tranche indique un poids et un montant valides.")]
-        if kg is None or fee is None or kg <= 0 or fee < 0:
+        if kg is None or fee is None or kg <= 0:
             return [_("Chaque tranche a un poids positif et un montant positif ou nul.")]
-        if kg != kg.quantize(Decimal("0.001")) or fee != fee.quantize(Decimal("0.01")):
-            return [_("Poids au gramme près et montants au centime près.")]
         if previous_kg is not None and kg <= previous_kg:
             messages.append(_("Les tranches de poids sont rangées du plus léger au plus lourd."))
             break
@@ -82,6 +91,30 @@ def _bracket_errors(brackets: Any) -> list[str]:
             break
         previous_kg, previous_fee = kg, fee
     return messages
+
+
+def _parcel_weight_error(value: Any) -> str | None:
+    try:
+        weight = _amount(value, _PARCEL_KG)
+    except NumberError as problem:
+        if problem.code == "too_many_decimals":
+            return _("Indiquez le poids au centième de kilogramme près, par exemple 20,5.")
+        if problem.code == "too_small":
+            return _("Le poids maximal doit être positif.")
+        if problem.code != "too_large":
+            return _("Indiquez un poids valide, en kilogrammes.")
+        weight = None
+    else:
+        if weight is None:
+            return None
+        if weight <= 0:
+            return _("Le poids maximal doit être positif.")
+    if weight is None or weight > MAX_PARCEL_WEIGHT_KG:
+        return _(
+            "Aucun transporteur ne prend de colis de plus de %(max)s kg : indiquez le poids "
+            "en kilogrammes (et non en grammes)."
+        ) % {"max": MAX_PARCEL_WEIGHT_KG}
+    return None
 
 
 def shipping_rate_errors(
@@ -127,27 +160,20 @@ def shipping_rate_errors(
     bracket_messages = _bracket_errors(weight_brackets)
     if bracket_messages:
         errors["weight_brackets"] = bracket_messages
-    try:
-        max_weight = _amount(max_parcel_weight_kg)
-    except ValueError:
-        errors["max_parcel_weight_kg"] = [_("Indiquez un poids valide, en kilogrammes.")]
-    else:
-        if max_weight is not None and max_weight <= 0:
-            errors["max_parcel_weight_kg"] = [_("Le poids maximal doit être positif.")]
+    if weight_message := _parcel_weight_error(max_parcel_weight_kg):
+        errors["max_parcel_weight_kg"] = [weight_message]
     days: dict[str, int] = {}
     for field in ("min_days", "max_days"):
         value = min_days if field == "min_days" else max_days
         try:
-            number = int(value)
-            if isinstance(value, float | Decimal) and number != value:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[field] = [_("Indiquez un nombre entier de jours ouvrés.")]
-            continue
-        if not 1 <= number <= MAX_DAYS:
-            errors[field] = [
-                _("Le délai est compris entre 1 et %(max)s jours ouvrés.") % {"max": MAX_DAYS}
-            ]
+            number = parse_int(value, **_DAYS)
+        except NumberError as problem:
+            if problem.code in ("too_small", "too_large"):
+                errors[field] = [
+                    _("Le délai est compris entre 1 et %(max)s jours ouvrés.") % {"max": MAX_DAYS}
+                ]
+            else:
+                errors[field] = [_("Indiquez un nombre entier de jours ouvrés.")]
             continue
         days[field] = number
     if len(days) == 2 and days["min_days"] > days["max_days"]:
@@ -157,7 +183,11 @@ def shipping_rate_errors(
 
 def _normalized_brackets(brackets: Any) -> list[dict[str, str]]:
     return [
-        {"up_to_kg": str(_amount(b["up_to_kg"]).normalize()), "fee": str(_amount(b["fee"]))}
+        {
+            # Fixed-point: "10", never normalize()'s "1E+1", which the form could not read back.
+            "up_to_kg": f"{_amount(b['up_to_kg'], _BRACKET_KG).normalize():f}",
+            "fee": f"{_amount(b['fee']):f}".removesuffix(".00"),  # "3", "6.90" as typed
+        }
         for b in (brackets or [])
     ]
 
@@ -209,10 +239,10 @@ def shipping_rate_save(
             "per_extra_parcel_fee": _amount(per_extra_parcel_fee) or Decimal("0"),
             "weight_brackets": _normalized_brackets(weight_brackets),
             "per_kg_beyond": _amount(per_kg_beyond) or Decimal("0"),
-            "max_parcel_weight_kg": _amount(max_parcel_weight_kg),
+            "max_parcel_weight_kg": _amount(max_parcel_weight_kg, _PARCEL_KG),
             "free_shipping_threshold": _amount(free_shipping_threshold),
-            "min_days": int(min_days),
-            "max_days": int(max_days),
+            "min_days": parse_int(min_days, **_DAYS),
+            "max_days": parse_int(max_days, **_DAYS),
             "is_active": bool(is_active),
         },
     )

@@ -2,7 +2,7 @@
 
 A tracking adapter turns one webhook request of a carrier (or tracking aggregator) into a
 list of `TrackingEvent`s: (tracking number, event, moment). The orders app applies them
-(`allies.orders.fulfilment.tracking_events_apply`): a "delivered" event delivers the parcel,
+(`allies.orders.shipments.tracking_events_apply`): a "delivered" event delivers the parcel,
 and the vendor order becomes "Livrée" once every parcel of every shipment is delivered.
 
 Each adapter has its own endpoint, POST /transporteurs/<adapter>/webhook/, and its own
@@ -12,11 +12,11 @@ raw request body keyed with that secret; a request without a valid signature is 
 nothing the second time (a parcel is delivered once; an older event never overwrites a
 newer one), so a carrier may retry freely.
 
-Secrets: `settings.CARRIER_WEBHOOK_SECRETS` (a dict adapter code → secret) when the settings
-define it, else the environment variable `CARRIER_WEBHOOK_SECRETS`, written
-"simulated=s3cret,colissimo=other". An adapter without a secret refuses every request, except
-the "simulated" adapter while DEBUG is on, which then uses `SIMULATED_DEV_SECRET` (local
-development and the demo only: production refuses to start with DEBUG on).
+Secrets: `settings.CARRIER_WEBHOOK_SECRETS` (a dict adapter code → secret), read from the
+environment variable `CARRIER_WEBHOOK_SECRETS`, written "simulated=s3cret,colissimo=other".
+An adapter without a secret refuses every request, except the "simulated" adapter while DEBUG
+is on, which then uses `SIMULATED_DEV_SECRET` (local development and the demo only:
+production refuses to start with DEBUG on).
 
 The default setup has no contract with a real carrier: the "simulated" adapter stands for
 all of them. It reads a small JSON format (below) and `carrier_simulate_deliveries`
@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,18 +147,8 @@ def adapter_get(code: str) -> TrackingAdapter | None:
 
 
 def _configured_secrets() -> dict[str, str]:
-    configured = getattr(settings, "CARRIER_WEBHOOK_SECRETS", None)
-    if isinstance(configured, Mapping):
-        return {str(k): str(v) for k, v in configured.items() if v}
-    raw = (
-        configured if isinstance(configured, str) else os.environ.get("CARRIER_WEBHOOK_SECRETS", "")
-    )
-    secrets = {}
-    for pair in raw.split(","):
-        code, _sep, secret = pair.partition("=")
-        if code.strip() and secret.strip():
-            secrets[code.strip().lower()] = secret.strip()
-    return secrets
+    # Parsed from the environment once, in settings.py.
+    return {str(k): str(v) for k, v in settings.CARRIER_WEBHOOK_SECRETS.items() if v}
 
 
 def webhook_secret(code: str) -> str:

@@ -26,6 +26,7 @@ from allies.catalog import selectors
 from allies.catalog.images import product_svg, svg_etag
 from allies.catalog.models import Availability, Category, Product, Variant
 from allies.catalog.selectors import PAGE_SIZE, Sort
+from allies.core.numbers import NumberError, ascii_digits, parse_int
 from allies.core.templatetags.allies import eur
 from allies.shipping.selectors import shipping_tables_for_offers
 from allies.storefront.cache import anonymous_page_cache
@@ -46,7 +47,7 @@ class ListingPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return selectors.listing_count(self.object_list)
+        return selectors.listing_count(self.object_list)  # type: ignore[arg-type]
 
 
 def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool = False) -> Page:
@@ -56,10 +57,14 @@ def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool 
     `single_pass` reads the rows and their total in one query (COUNT(*) OVER ()): for
     listings that scan every candidate row anyway (search), it halves the work; listings
     served by an index (category pages) count with `selectors.listing_count` instead."""
+    # Read as text first (core.numbers): "²", "1e9" or 5,000 digits are a 404, not a 500.
     raw = request.GET.get("page", "1")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+    if not ascii_digits(raw):
         raise Http404("page")
-    number = int(raw)
+    try:
+        number = parse_int(raw, min_value=1, max_value=MAX_PAGE)
+    except NumberError as exc:
+        raise Http404("page") from exc
     paginator = ListingPaginator(queryset, per_page)
     if not single_pass:
         try:
@@ -344,6 +349,7 @@ def product_image(request, pk):
     kind, colour = row
     svg = product_svg(kind=kind, colour=colour, seed=pk)
     etag = svg_etag(svg)
+    response: HttpResponse
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -405,9 +411,12 @@ def sitemap_xml(request):
         return HttpResponse("".join(body), content_type="application/xml")
     number = 1
     if raw_page is not None:
-        if not raw_page.isdigit() or not 1 <= int(raw_page) <= files:
+        if not ascii_digits(raw_page):
             raise Http404("sitemap page")
-        number = int(raw_page)
+        try:
+            number = parse_int(raw_page, min_value=1, max_value=files)
+        except NumberError as exc:
+            raise Http404("sitemap page") from exc
     start, stop = (number - 1) * SITEMAP_MAX_URLS, number * SITEMAP_MAX_URLS
 
     def stream():

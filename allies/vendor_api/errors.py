@@ -18,15 +18,18 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from allies.catalog.offers import OfferError
 from allies.invoices.services import InvoiceError
-from allies.orders.fulfilment import FulfilmentError
+from allies.orders.vendor_side import FulfilmentError
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +129,47 @@ def error_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+# --- bodies that cannot be read -----------------------------------------------------------
+
+
+def unreadable_body_response(request: HttpRequest, exc: BaseException) -> HttpResponse | None:
+    """The JSON answer for a body refused while it is read (by ninja's parser or by the
+    Idempotency-Key fingerprint, which reads it first), or None for another error.
+
+    Above DATA_UPLOAD_MAX_MEMORY_SIZE: 413. Nested deeper than Python's parser goes (a
+    50,000-deep `[[[…]]]`): 400. Never the HTML 500 page.
+    """
+    activate_request_language(request)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response(
+            request,
+            status=413,
+            code="body_too_large",
+            message=_("Le corps de la requête dépasse %(size)s Mo : découpez l'envoi.")
+            % {"size": number_format(limit / 1_000_000, 1)},
+            details={"max_bytes": limit},
+            before_acting=True,
+        )
+    if isinstance(exc, RecursionError):
+        return error_response(
+            request,
+            status=400,
+            code="json_too_deep",
+            message=_("Le corps JSON est imbriqué trop profondément."),
+            before_acting=True,
+        )
+    if isinstance(exc, SuspiciousOperation | MultiPartParserError):
+        return error_response(
+            request,
+            status=400,
+            code="malformed_body",
+            message=_("Le corps de la requête est illisible."),
+            before_acting=True,
+        )
+    return None
 
 
 # --- pydantic's errors, said in the caller's language -----------------------------------------
@@ -265,6 +309,10 @@ def install_error_handlers(api) -> None:
                 headers={"Retry-After": str(wait)},
                 before_acting=True,
             )
+        if exc.__cause__ is not None and (
+            answer := unreadable_body_response(request, exc.__cause__)
+        ):
+            return answer
         if exc.status_code == 400 and exc.__cause__ is not None:
             # ninja's body parser: the body is not JSON at all.
             return error_response(
@@ -289,6 +337,9 @@ def install_error_handlers(api) -> None:
         )
 
     def on_unexpected(request, exc):
+        # ninja reads request.body outside its parser's try: a body too large lands here.
+        if answer := unreadable_body_response(request, exc):
+            return answer
         logger.exception("vendor API: unexpected error on %s %s", request.method, request.path)
         activate_request_language(request)
         return error_response(

@@ -35,13 +35,19 @@ import json
 from datetime import timedelta
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allies.vendor_api.auth import request_api_key
-from allies.vendor_api.errors import activate_request_language, error_response
+from allies.vendor_api.errors import (
+    activate_request_language,
+    error_response,
+    unreadable_body_response,
+)
 from allies.vendor_api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -70,8 +76,8 @@ def request_fingerprint(request: HttpRequest) -> str:
         canonical = json.dumps(
             json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
-    except (ValueError, UnicodeDecodeError):
-        canonical = body
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        canonical = body  # not JSON (or too deep for the parser): the bytes as they are
     digest.update(canonical)
     return digest.hexdigest()
 
@@ -178,9 +184,12 @@ def idempotent(run):
                     "L'en-tête Idempotency-Key doit contenir de 1 à 255 caractères imprimables."
                 ),
             )
-        record, answer = _claim(
-            request=request, api_key=api_key, key=key, fingerprint=request_fingerprint(request)
-        )
+        try:
+            fingerprint = request_fingerprint(request)
+        except (RequestDataTooBig, SuspiciousOperation, MultiPartParserError) as exc:
+            # Read here before ninja: answer like ninja's handlers would, in JSON.
+            return unreadable_body_response(request, exc)
+        record, answer = _claim(request=request, api_key=api_key, key=key, fingerprint=fingerprint)
         if answer is not None:
             return answer
         try:

@@ -22,6 +22,7 @@ from allies.vendor_api.presenters import offer_dict
 from allies.vendor_api.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_OFFER_ITEMS,
+    MAX_OFFSET,
     MAX_PAGE_SIZE,
     OfferImportOut,
     OfferListOut,
@@ -40,7 +41,7 @@ STOCK_KEYS = frozenset({"sku", "stock"})
 class OfferFilters(Schema):
     q: str = Field("", max_length=100, description="Words of the SKU, vendor SKU or title")
     status: str = Field("", max_length=20, description="As in the portal's offer list")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -8,7 +8,7 @@ id that does not exist (404 `not_found`) and changes nothing. Writes take an
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from django.http import Http404
@@ -19,20 +19,18 @@ from ninja.decorators import decorate_view
 from pydantic import Field
 
 from allies.invoices.services import invoice_upload
-from allies.orders.fulfilment import (
-    vendor_order_lines_decide,
-    vendor_order_mark_delivered,
-    vendor_order_ship,
-)
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.events import Actor
 from allies.orders.models import VendorOrder
 from allies.orders.selectors import MIRAKL_FILTERS, vendor_order_get
-from allies.orders.services import ApiClient
+from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 from allies.vendor_api.auth import vendor_key_auth
 from allies.vendor_api.errors import ApiError
 from allies.vendor_api.idempotency import idempotent
 from allies.vendor_api.presenters import carriers_list, order_dict, order_shipment_dict
 from allies.vendor_api.schemas import (
     DEFAULT_PAGE_SIZE,
+    MAX_OFFSET,
     MAX_PAGE_SIZE,
     AcceptIn,
     CarrierOut,
@@ -57,8 +55,11 @@ IDEMPOTENCY_DOC = (
     "does not act twice."
 )
 
+# Unpaid stages never reach a vendor: not offered as filters.
 STATUS_VALUES = tuple(MIRAKL_FILTERS) + tuple(
-    value for value in VendorOrder.Status.values if value != VendorOrder.Status.AWAITING_PAYMENT
+    value
+    for value in VendorOrder.Status.values
+    if value not in (VendorOrder.Status.AWAITING_PAYMENT, VendorOrder.Status.CANCELLED_UNPAID)
 )
 
 
@@ -76,7 +77,7 @@ class OrderFilters(Schema):
         description="created_desc: newest first; updated_asc: by last change, oldest first "
         "(for a sync with updated_since)",
     )
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
@@ -99,7 +100,18 @@ def _statuses(raw: str | None) -> list[str] | None:
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and timezone.is_naive(moment):
         return timezone.make_aware(moment)
-    return moment
+    if moment is None:
+        return None
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 ("-22:56" was a 500).
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ApiError(
+            422,
+            "invalid_request",
+            _("Une date et heure ISO 8601 est attendue."),
+            before_acting=True,
+        ) from exc
 
 
 def _order(vendor, order_id: int) -> dict:
@@ -120,10 +132,9 @@ def _unique_line_ids(ids: list[int]) -> None:
         )
 
 
-def _client(request) -> ApiClient:
+def _client(request) -> Actor:
     """Who acts, for the order timeline's audit: the calling key (never a person)."""
-    key = request.auth
-    return ApiClient(key_id=key.pk, label=f"{key.name} ({key.prefix}…)")
+    return Actor.api_key(request.auth)
 
 
 @router.get(

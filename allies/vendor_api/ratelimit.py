@@ -1,7 +1,7 @@
 """Per-key rate limit of the vendor API: a fixed one-minute window counted in Django's cache.
 
-The limit is VENDOR_API_RATE_LIMIT requests per minute and per key (django settings, else the
-environment, else 600). The cache is the project's: locmem in tests, the database cache by
+The limit is VENDOR_API_RATE_LIMIT requests per minute and per key (settings.py: from the
+environment, default 600). The cache is the project's: locmem in tests, the database cache by
 default, Redis in production. Redis' INCR is atomic; the database cache's `incr` is a read
 then a write, so two processes at the same instant may both count from the same value — the
 limit can then be exceeded by a few requests, never enforced too early: acceptable for a
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 
 from django.conf import settings
@@ -28,14 +27,10 @@ from allies.vendor_api.errors import RateLimited
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
-DEFAULT_LIMIT = 600
 
 
 def rate_limit() -> int:
-    value = getattr(settings, "VENDOR_API_RATE_LIMIT", None)
-    if value is None:
-        value = os.environ.get("VENDOR_API_RATE_LIMIT") or DEFAULT_LIMIT
-    return int(value)
+    return int(settings.VENDOR_API_RATE_LIMIT)
 
 
 def rate_limit_hit(*, key_id: int, now: float | None = None) -> int:

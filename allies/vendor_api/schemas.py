@@ -18,6 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_OFFER_ITEMS = 1000
+# Numbers a client sends stay within the columns they are compared with (ids are bigint,
+# quantities and offsets int, on PostgreSQL): a larger one is a 422 naming the bound, never a
+# database overflow (a 500).
+MAX_ID = 9_223_372_036_854_775_807
+MAX_OFFSET = 2_147_483_647
+MAX_QUANTITY = 2_147_483_647
 
 
 class Out(BaseModel):
@@ -123,7 +129,10 @@ class OrderOut(Out):
         description="Mirakl order_state: WAITING_ACCEPTANCE, SHIPPING, SHIPPED, RECEIVED, "
         "CLOSED, REFUSED, CANCELED"
     )
-    status: str = Field(description="Alliés' status: preparing, shipped, delivered, …")
+    status: str = Field(
+        description="Alliés' stage: waiting_acceptance, to_ship, partially_shipped, shipped, "
+        "delivered, closed, refused, cancelled"
+    )
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None
@@ -154,7 +163,7 @@ class OrderListOut(Out):
 
 
 class LineDecisionIn(Schema):
-    id: int = Field(description="Order line id")
+    id: int = Field(ge=1, le=MAX_ID, description="Order line id")
     accepted: bool
     reason: Literal["out_of_stock", "price_error", "other"] | None = Field(
         None, description="Why a line is refused (required when accepted is false)"
@@ -167,8 +176,8 @@ class AcceptIn(Schema):
 
 
 class ShipLineIn(Schema):
-    id: int = Field(description="Order line id")
-    quantity: int = Field(ge=1)
+    id: int = Field(ge=1, le=MAX_ID, description="Order line id")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ShipmentIn(Schema):

@@ -1,9 +1,10 @@
 """Who acts for which vendor in the portal.
 
-A user acts for the vendors it is a member of (`VendorMembership`); a user with several picks
-one (kept in the session). Every portal view is wrapped in `vendor_member_required`, which
-sets `request.vendor`: views only ever read or write through that vendor, so another vendor's
-order, offer, import or key is simply not found (404).
+`vendor_member_required` wraps every portal view, the "Relevé" included: it asks
+`vendors.selectors.acting_vendor_for` (active vendors only, the one chosen in the session)
+and sets `request.vendor`; views only ever read or write through that vendor, so another
+vendor's order, offer, import or key is simply not found (404). A logged-in user acting for
+no active vendor gets the 403 page.
 """
 
 from functools import wraps
@@ -12,15 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.cache import never_cache
 
-from allies.vendors.models import Vendor
-
-SESSION_KEY = "portal_vendor_id"
-
-
-def member_vendors(user) -> list[Vendor]:
-    if not user.is_authenticated:
-        return []
-    return list(Vendor.objects.filter(memberships__user=user, is_active=True).order_by("name"))
+from allies.vendors.selectors import acting_vendor_for, vendors_of_user
 
 
 def vendor_member_required(view):
@@ -28,11 +21,11 @@ def vendor_member_required(view):
     @never_cache
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        vendors = member_vendors(request.user)
-        if not vendors:
+        vendors = vendors_of_user(user=request.user)
+        vendor = acting_vendor_for(user=request.user, session=request.session, vendors=vendors)
+        if vendor is None:
             raise PermissionDenied
-        wanted = request.session.get(SESSION_KEY)
-        request.vendor = next((v for v in vendors if v.pk == wanted), vendors[0])
+        request.vendor = vendor
         request.portal_vendors = vendors
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,7 @@
 """The portal's forms: they parse and show errors; the rules live in the services they feed."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from allies.invoices.models import VendorInvoicing
@@ -35,6 +36,15 @@ class ProfileForm(forms.Form):
     country = forms.ChoiceField(label=_("Pays"), choices=COUNTRIES)
     email = forms.EmailField(label=_("Email de contact"))
     phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
+    order_email_recipients = forms.CharField(
+        label=_("Adresses qui reçoivent les emails de commande"), max_length=500,
+        required=False,
+        help_text=_("Séparées par des virgules, 5 au plus. Vide : l'email de contact."),
+    )  # fmt: skip
+    # Not required: a form posted without it (older pages, scripts) keeps the current language.
+    email_language = forms.ChoiceField(
+        label=_("Langue des emails"), choices=settings.LANGUAGES, required=False
+    )
     return_street = forms.CharField(label=_("Adresse de retour"), max_length=200, required=False)
     return_postcode = forms.CharField(label=_("Code postal"), max_length=10, required=False)
     return_city = forms.CharField(label=_("Ville"), max_length=100, required=False)
@@ -147,3 +157,16 @@ class RateForm(forms.Form):
                 return None
             rows.append({"up_to_kg": parts[0], "fee": parts[1]})
         return rows
+
+
+class StatementPeriodForm(forms.Form):
+    """The period of the "Relevé"; both ends optional (this month when neither is given)."""
+
+    du = forms.DateField(label=_("Du"), required=False, widget=DATE_INPUT)
+    au = forms.DateField(label=_("Au"), required=False, widget=DATE_INPUT)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("du") and data.get("au") and data["du"] > data["au"]:
+            raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
+        return data

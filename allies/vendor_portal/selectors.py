@@ -18,12 +18,14 @@ from allies.catalog.offers import LOW_STOCK
 from allies.invoices.selectors import vendor_invoice_requests_open
 from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.selectors import vendor_orders_for
+from allies.orders.states import IN_PREPARATION, SHIPPABLE
 
 ZERO = Decimal("0")
 
 # The order tabs of the portal: (slug, filter on the vendor's paid vendor orders).
-TO_ACCEPT = Q(status=VendorOrder.Status.PREPARING, accepted_at__isnull=True)
-TO_SHIP = Q(status=VendorOrder.Status.PREPARING, accepted_at__isnull=False)
+TO_ACCEPT = Q(status=VendorOrder.Status.WAITING_ACCEPTANCE)
+# Partially shipped orders still have units to hand to a carrier.
+TO_SHIP = Q(status__in=SHIPPABLE)
 
 
 def late_condition(now: datetime) -> Q:
@@ -121,11 +123,15 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     scope = vendor_orders_for(vendor=vendor)
     late = late_condition(now)
-    counts = scope.prefetch_related(None).order_by().aggregate(
-        to_accept=Count("pk", filter=TO_ACCEPT),
-        to_ship=Count("pk", filter=TO_SHIP),
-        late=Count("pk", filter=late),
-        shipped=Count("pk", filter=Q(status=VendorOrder.Status.SHIPPED)),
+    counts = (
+        scope.prefetch_related(None)
+        .order_by()
+        .aggregate(
+            to_accept=Count("pk", filter=TO_ACCEPT),
+            to_ship=Count("pk", filter=TO_SHIP),
+            late=Count("pk", filter=late),
+            shipped=Count("pk", filter=Q(status=VendorOrder.Status.SHIPPED)),
+        )
     )
     month_start = timezone.make_aware(
         datetime.combine(timezone.localdate(now).replace(day=1), time.min)
@@ -179,9 +185,9 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
 def _mark_late(vendor_orders, now: datetime) -> None:
     today = timezone.localdate(now)
     for vo in vendor_orders:
-        if vo.status != VendorOrder.Status.PREPARING:
+        if vo.status not in IN_PREPARATION:
             vo.is_late = False
-        elif vo.accepted_at is None:
+        elif vo.status == VendorOrder.Status.WAITING_ACCEPTANCE:
             vo.is_late = bool(vo.acceptance_deadline and vo.acceptance_deadline < now)
         else:
             vo.is_late = vo.delivery_min_date < today

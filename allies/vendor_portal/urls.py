@@ -26,6 +26,7 @@ urlpatterns = [
     path(
         "livraison/<str:mode>/<str:zone>/desactiver/", views.rate_deactivate, name="rate_deactivate"
     ),
+    path("releve/", views.statement, name="statement"),
     path("profil/", views.profile, name="profile"),
     path("equipe/", views.team, name="team"),
     path("equipe/<int:pk>/retirer/", views.team_remove, name="team_remove"),

@@ -1,5 +1,6 @@
 """The vendors' web UI (VEN-1…3): dashboard, orders (accept/refuse, ship, deliver, invoice),
-offers and stock, CSV import, shipping rates, profile and API keys.
+offers and stock, CSV import, shipping rates, the "Relevé" (ledger), profile, team and API
+keys.
 
 Every view is wrapped in `vendor_member_required` (sets `request.vendor`); views parse the
 request, call one service or selector, and render. Another vendor's objects are not found.
@@ -7,19 +8,21 @@ request, call one service or selector, and render. Another vendor's objects are 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from allies.catalog import imports
 from allies.catalog.models import Offer
@@ -32,22 +35,27 @@ from allies.invoices.selectors import (
 )
 from allies.invoices.services import InvoiceError, invoice_upload, vendor_invoicing_set
 from allies.invoices.views import invoice_pdf_response
-from allies.orders.fulfilment import (
-    FulfilmentError,
-    vendor_order_lines_decide,
-    vendor_order_mark_delivered,
-    vendor_order_ship,
-)
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.events import Actor
 from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.selectors import vendor_order_get
+from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
+from allies.orders.states import SHIPPABLE
 from allies.orders.timeline import vendor_order_timeline
+from allies.orders.vendor_side import FulfilmentError
+from allies.payments.ledger import (
+    REFUND_HOLD_DAYS,
+    vendor_balance,
+    vendor_balance_available,
+    vendor_statement,
+)
 from allies.shipping.carriers import CARRIERS
 from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
 from allies.shipping.services import shipping_rate_deactivate, shipping_rate_save
 from allies.shipping.zones import ZONE_CHOICES
 from allies.vendor_portal import selectors
-from allies.vendor_portal.access import SESSION_KEY, vendor_member_required
+from allies.vendor_portal.access import vendor_member_required
 from allies.vendor_portal.forms import (
     ApiKeyForm,
     ImportForm,
@@ -56,8 +64,10 @@ from allies.vendor_portal.forms import (
     OfferForm,
     ProfileForm,
     RateForm,
+    StatementPeriodForm,
 )
-from allies.vendors.models import VendorApiKey, VendorMembership
+from allies.vendors.models import Vendor, VendorApiKey, VendorMembership
+from allies.vendors.selectors import acting_vendor_choose
 from allies.vendors.services import (
     PROFILE_FIELDS,
     MemberError,
@@ -109,11 +119,13 @@ def dashboard(request):
 @vendor_member_required
 @require_POST
 def vendor_switch(request):
-    wanted = request.POST.get("vendor")
-    vendor = next((v for v in request.portal_vendors if str(v.pk) == wanted), None)
+    vendor = acting_vendor_choose(
+        session=request.session,
+        vendors=request.portal_vendors,
+        vendor_id=request.POST.get("vendor"),
+    )
     if vendor is None:
         raise Http404
-    request.session[SESSION_KEY] = vendor.pk
     return redirect("vendor_portal:dashboard")
 
 
@@ -186,9 +198,7 @@ def _order_context(request, vendor_order: VendorOrder, **extra) -> dict:
         "order": vendor_order.order,
         "lines": lines,
         "pending": [ln for ln in lines if ln.status == OrderLine.Status.PENDING],
-        "can_ship": vendor_order.status == VendorOrder.Status.PREPARING
-        and vendor_order.accepted_at is not None
-        and any(ln.to_ship for ln in lines),
+        "can_ship": vendor_order.status in SHIPPABLE and any(ln.to_ship for ln in lines),
         "parcel_numbers": range(1, parcel_count + 1),
         "parcel_count": parcel_count,
         "carriers": [c for c in CARRIERS if c.serves(vendor_order.shipping_mode)],
@@ -241,7 +251,7 @@ def order_decide(request, pk: int):
     try:
         result = vendor_order_lines_decide(
             vendor_order=vendor_order, vendor=request.vendor, decisions=decisions,
-            actor=request.user,
+            actor=Actor.vendor_user(request.user),
         )  # fmt: skip
     except FulfilmentError as exc:
         return _order_error(request, vendor_order, exc.message)
@@ -290,7 +300,7 @@ def order_ship(request, pk: int):
             parcels=[n for n in request.POST.getlist("parcel")],
             lines=quantities or None,
             estimated_delivery_date=estimated,
-            actor=request.user,
+            actor=Actor.vendor_user(request.user),
         )
     except FulfilmentError as exc:
         return _order_error(request, vendor_order, exc.message, posted=request.POST)
@@ -304,7 +314,7 @@ def order_delivered(request, pk: int):
     vendor_order = vendor_order_get(vendor=request.vendor, pk=pk)
     try:
         vendor_order_mark_delivered(
-            vendor_order=vendor_order, vendor=request.vendor, actor=request.user
+            vendor_order=vendor_order, vendor=request.vendor, actor=Actor.vendor_user(request.user)
         )
     except FulfilmentError as exc:
         return _order_error(request, vendor_order, exc.message)
@@ -695,3 +705,71 @@ def team_remove(request, pk: int):
             _("%(email)s n'a plus accès à votre espace vendeur.") % {"email": removed.user.email},
         )
     return redirect("vendor_portal:team")
+
+
+# --- "Relevé" (PAY-2, VEN-2) -------------------------------------------------------------
+
+STATEMENT_PER_PAGE = 100
+
+
+def _statement_context(request, *, vendor) -> dict:
+    """The ledger of `vendor` over the period asked (this month by default), one page."""
+    today = timezone.localdate()
+    form = StatementPeriodForm(request.GET or None)
+    first, last = today.replace(day=1), None
+    if form.is_bound and form.is_valid():
+        first = form.cleaned_data["du"] or (None if form.cleaned_data["au"] else first)
+        last = form.cleaned_data["au"]
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError as exc:
+        raise Http404 from exc
+    st = vendor_statement(
+        vendor=vendor,
+        since=_start_of(first) if first else None,
+        until=_start_of(last + timedelta(days=1)) if last else None,
+        offset=(page - 1) * STATEMENT_PER_PAGE,
+        limit=STATEMENT_PER_PAGE,
+    )
+    pages = max(1, -(-st.count // STATEMENT_PER_PAGE))
+    if page > pages:
+        raise Http404
+    return {
+        "statement": st,
+        "form": form,
+        "last_day": last or today,
+        "balance": vendor_balance(vendor=vendor),
+        "available": vendor_balance_available(vendor=vendor),
+        "hold_days": REFUND_HOLD_DAYS,
+        "page": page,
+        "pages": pages,
+        "query": _query_without_page(request),
+    }
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@login_required
+@never_cache
+@require_GET
+def statement(request):
+    """The acting vendor's "Relevé". The operator's staff who may read the ledger open any
+    vendor's (`?vendeur=<slug>`, linked from the ledger's back office), outside the portal."""
+    slug = request.GET.get("vendeur")
+    user = request.user
+    if slug and user.is_staff and user.has_perm("payments.view_ledgerentry"):
+        vendor = get_object_or_404(Vendor, slug=slug)
+        context = {"vendor": vendor, **_statement_context(request, vendor=vendor)}
+        return render(request, "vendor_portal/statement_staff.html", context)
+    return _member_statement(request)
+
+
+@vendor_member_required
+def _member_statement(request):
+    slug = request.GET.get("vendeur")
+    if slug and slug != request.vendor.slug:
+        raise Http404  # another vendor's statement does not exist for a member
+    context = _statement_context(request, vendor=request.vendor)
+    return _render(request, "statement.html", context, section="statement")

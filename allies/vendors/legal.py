@@ -13,6 +13,7 @@ import re
 from django.utils.translation import gettext as _
 
 from allies.core.checksums import luhn_complete, luhn_valid
+from allies.core.numbers import ascii_digits
 
 
 def siren_make(rng: random.Random) -> str:
@@ -45,7 +46,7 @@ def be_enterprise_number_make(rng: random.Random) -> str:
 def be_enterprise_number_valid(number: str) -> bool:
     return (
         len(number) == 10
-        and number.isdigit()
+        and ascii_digits(number)
         and number[0] in "01"
         and int(number[8:]) == 97 - int(number[:8]) % 97
     )
@@ -83,7 +84,7 @@ def siret_error(siret: str, *, country: str = "FR") -> str | None:
         if not be_enterprise_number_valid(value):
             return _("Le numéro d'entreprise belge compte 10 chiffres et sa clé doit être juste.")
         return None
-    if len(value) != 14 or not value.isdigit():
+    if len(value) != 14 or not ascii_digits(value):
         return _("Le SIRET compte 14 chiffres.")
     if not siret_valid(value):
         return _("Ce SIRET n'existe pas : sa clé de contrôle est fausse.")
@@ -99,13 +100,14 @@ def vat_number_error(vat: str, *, country: str = "FR", siret: str = "") -> str |
     value = compact(vat)
     prefix, rest = value[:2], value[2:]
     pattern = VAT_FORMATS.get(prefix)
-    if pattern is None or not re.fullmatch(pattern, rest):
+    # re.ASCII: \d would otherwise take "٣" or other Unicode digits for 0-9.
+    if pattern is None or not re.fullmatch(pattern, rest, re.ASCII):
         return _(
             "Le numéro de TVA intracommunautaire commence par le code du pays (FR, BE…) suivi "
             "de son format national, par exemple FR12345678901."
         )
     siren = compact(siret)[:9] if country == "FR" else ""
-    if prefix == "FR" and rest[:2].isdigit():
+    if prefix == "FR" and ascii_digits(rest[:2]):
         if not fr_vat_valid(value, rest[2:]):
             return _("La clé de ce numéro de TVA ne correspond pas à son SIREN.")
         if siren and rest[2:] != siren:

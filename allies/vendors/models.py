@@ -31,6 +31,16 @@ class Vendor(models.Model):
     # The vendor's wallet at the payment provider (LemonWay), credited by P2P transfers.
     wallet_id = models.CharField(_("portefeuille de paiement"), max_length=60, blank=True)
     email = models.EmailField(_("email de contact"))
+    # Where the order emails go (new order, late answer, invoice asked for…): one or more
+    # addresses separated by commas; empty = the contact address. Read through
+    # `order_email_addresses`; checked and normalised by `vendors.services.email_list_parse`.
+    order_email_recipients = models.CharField(
+        _("destinataires des emails de commande"), max_length=500, blank=True
+    )
+    # The language of every email sent to the vendor (order emails included).
+    email_language = models.CharField(
+        _("langue des emails"), max_length=2, choices=settings.LANGUAGES, default="fr"
+    )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.15"))
     is_active = models.BooleanField(default=True)
@@ -46,6 +56,12 @@ class Vendor(models.Model):
         from django.urls import reverse
 
         return reverse("storefront:vendor", kwargs={"slug": self.slug})
+
+    @property
+    def order_email_addresses(self) -> list[str]:
+        """The addresses that receive the vendor's order emails (the contact one by default)."""
+        chosen = [a.strip() for a in self.order_email_recipients.split(",") if a.strip()]
+        return chosen or [self.email]
 
 
 class VendorMembership(models.Model):

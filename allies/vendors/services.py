@@ -11,12 +11,20 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allies.accounts.models import User
+from allies.accounts.services import password_set_url
+from allies.core.errors import AlliesError
+from allies.core.text import normalize_email
+from allies.notifications.services import notification_send
 from allies.vendors import legal
 from allies.vendors.models import Vendor, VendorApiKey, VendorMembership
+from allies.vendors.selectors import api_key_vendor_key
 
 KEY_PREFIX = "alk_"
 PREFIX_SHOWN = 12  # "alk_" + 8 characters: enough to tell keys apart, useless to guess one
@@ -26,7 +34,9 @@ def api_key_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_key_create(*, vendor: Vendor, name: str, actor=None, raw: str | None = None):
+def api_key_create(
+    *, vendor: Vendor, name: str, actor: User | None = None, raw: str | None = None
+) -> tuple[VendorApiKey, str]:
     """A new active key for `vendor`; returns (key row, the key itself — shown once).
 
     `raw` is only for the demo data's known keys.
@@ -42,7 +52,7 @@ def api_key_create(*, vendor: Vendor, name: str, actor=None, raw: str | None = N
     return key, raw
 
 
-def api_key_revoke(*, vendor: Vendor, key_id: int, actor=None) -> VendorApiKey:
+def api_key_revoke(*, vendor: Vendor, key_id: int, actor: User | None = None) -> VendorApiKey:
     """Revoke one of `vendor`'s keys (another vendor's key does not exist: DoesNotExist)."""
     with transaction.atomic():
         key = VendorApiKey.objects.select_for_update().get(pk=key_id, vendor=vendor)
@@ -53,15 +63,11 @@ def api_key_revoke(*, vendor: Vendor, key_id: int, actor=None) -> VendorApiKey:
 
 
 def api_key_authenticate(raw: str) -> VendorApiKey | None:
-    """The active key `raw` is, with its vendor, or None. One query."""
+    """The active key `raw` is, with its (active) vendor, or None. One query; which vendor
+    may act is `vendors.selectors`' rule, shared with the portal."""
     if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
-    key = (
-        VendorApiKey.objects.select_related("vendor")
-        .filter(digest=api_key_digest(raw), revoked_at__isnull=True, vendor__is_active=True)
-        .first()
-    )
-    return key
+    return api_key_vendor_key(digest=api_key_digest(raw))
 
 
 def api_key_touch(*, key: VendorApiKey) -> None:
@@ -76,12 +82,38 @@ PROFILE_FIELDS = (
     "legal_name", "legal_form", "share_capital", "siret", "rcs_city", "vat_number",
     "street", "postcode", "city", "country", "email", "phone",
     "return_street", "return_postcode", "return_city", "return_country",
+    "order_email_recipients", "email_language",
 )  # fmt: skip
+MAX_ORDER_EMAIL_RECIPIENTS = 5
 
 
-class ProfileError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
+def email_list_parse(text: str) -> tuple[list[str], list[str]]:
+    """ "a@x.fr, B@y.fr; c@z.fr" → (valid addresses, lower-cased, without repeats; invalid ones).
+
+    Commas, semicolons, spaces and line breaks all separate addresses."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for raw in (text or "").replace(";", ",").replace("\n", ",").replace(" ", ",").split(","):
+        if not raw.strip():
+            continue
+        address = normalize_email(raw.strip())
+        try:
+            validate_email(address)
+        except ValidationError:
+            invalid.append(raw.strip())
+            continue
+        if address not in valid:
+            valid.append(address)
+    return valid, invalid
+
+
+class ProfileError(AlliesError):
+    """The profile is refused: `errors` maps each field to its (translated) message."""
+
+    code = "invalid_profile"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
         self.errors = errors
 
 
@@ -97,10 +129,19 @@ def vendor_profile_errors(data: dict) -> dict[str, str]:
     )
     if error:
         errors["vat_number"] = error
+    valid, invalid = email_list_parse(data.get("order_email_recipients", ""))
+    if invalid:
+        errors["order_email_recipients"] = _("Adresse email invalide : %(addresses)s.") % {
+            "addresses": ", ".join(invalid)
+        }
+    elif len(valid) > MAX_ORDER_EMAIL_RECIPIENTS or len(", ".join(valid)) > 500:
+        errors["order_email_recipients"] = _("%(max)s adresses au plus.") % {
+            "max": MAX_ORDER_EMAIL_RECIPIENTS
+        }
     return errors
 
 
-def vendor_profile_update(*, vendor: Vendor, data: dict, actor=None) -> Vendor:
+def vendor_profile_update(*, vendor: Vendor, data: dict, actor: User | None = None) -> Vendor:
     """Save the legal identity and return address; numbers are stored compacted.
 
     Raises ProfileError (nothing saved) when the SIRET or the VAT number is wrong.
@@ -113,8 +154,12 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor=None) -> Vendor:
         if field not in data:
             continue
         value = data[field] if data[field] is not None else ""
+        if field == "email_language" and not value:
+            continue  # not given: the current language stays
         if field in ("siret", "vat_number"):
             value = legal.compact(value)
+        if field == "order_email_recipients":
+            value = ", ".join(email_list_parse(value)[0])
         if getattr(vendor, field) != value:
             setattr(vendor, field, value)
             changed.append(field)
@@ -126,11 +171,13 @@ def vendor_profile_update(*, vendor: Vendor, data: dict, actor=None) -> Vendor:
 # --- the vendor's team -------------------------------------------------------------------
 
 
-class MemberError(Exception):
+class MemberError(AlliesError):
     """A team change is refused; `str(exc)` says why (French source, translated)."""
 
+    code = "member_refused"
 
-def vendor_members(*, vendor) -> list[VendorMembership]:
+
+def vendor_members(*, vendor: Vendor) -> list[VendorMembership]:
     return list(
         VendorMembership.objects.filter(vendor=vendor)
         .select_related("user")
@@ -139,7 +186,7 @@ def vendor_members(*, vendor) -> list[VendorMembership]:
 
 
 @transaction.atomic
-def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMembership:
+def vendor_member_add(*, vendor: Vendor, email: str, actor: User | None = None) -> VendorMembership:
     """Give someone access to the vendor's portal (one vendor can have several users).
 
     An existing account (any case of the address) is added as it is. An unknown address gets
@@ -147,13 +194,6 @@ def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMember
     one (the password-reset link: single use, PASSWORD_RESET_TIMEOUT; afterwards "Mot de
     passe oublié" works as for anyone). Either way the person is emailed.
     """
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    from allies.accounts.models import User, normalize_email
-    from allies.accounts.services import password_set_url
-    from allies.notifications.services import notification_send
-
     address = normalize_email(email or "")
     try:
         validate_email(address)
@@ -185,7 +225,7 @@ def vendor_member_add(*, vendor: Vendor, email: str, actor=None) -> VendorMember
 
 
 @transaction.atomic
-def vendor_member_remove(*, vendor: Vendor, membership_id: int, actor) -> VendorMembership:
+def vendor_member_remove(*, vendor: Vendor, membership_id: int, actor: User) -> VendorMembership:
     """Take someone's access away (their account stays). Another vendor's membership does not
     exist (DoesNotExist); nobody removes themselves, so a vendor always keeps a member."""
     membership = (

@@ -81,13 +81,16 @@ def test_deactivated_account_receives_no_email_of_any_kind(client, user, mailout
     assert mailoutbox == []
 
 
-def test_email_queued_before_deactivation_is_not_delivered(user, mailoutbox):
+def test_email_queued_before_deactivation_is_not_delivered(user, mailoutbox, settings):
     # covers: ACC-7 — the delivery task checks again
+    from allies.notifications.models import OutgoingEmail
     from allies.notifications.tasks import email_deliver
 
-    message = {"to": user.email, "subject": "S", "text": "T", "html": "<p>T</p>"}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    assert notification_send(template="account_welcome", user=user)  # queued, not yet sent
     services.user_deactivate(user=user)
-    email_deliver.enqueue(message=message)
+    queued = OutgoingEmail.objects.get(to=user.email)
+    assert email_deliver.call(email_id=queued.pk) == OutgoingEmail.Status.BLOCKED
     assert mailoutbox == []
 
 

@@ -116,3 +116,70 @@ def test_throttled_attempts_do_not_check_the_password(client, user, clock, monke
     monkeypatch.setattr("allies.accounts.services.authenticate", lambda *a, **k: calls.append(1))
     login(client, user.email, PASSWORD)
     assert calls == []
+
+
+SETTINGS_URL = "/compte/parametres/"
+
+
+def _change_email(client, password, ip="10.0.0.1"):
+    data = {"action": "email", "email-email": "nouveau@example.test", "email-password": password}
+    return client.post(SETTINGS_URL, data, REMOTE_ADDR=ip)
+
+
+def _change_password(client, password, ip="10.0.0.1"):
+    new = "Nouveau-mdp-2026"
+    data = {
+        "action": "password",
+        "password-old_password": password,
+        "password-new_password1": new,
+        "password-new_password2": new,
+    }
+    return client.post(SETTINGS_URL, data, REMOTE_ADDR=ip)
+
+
+def test_the_current_password_of_the_settings_page_is_throttled_like_login(signed_in, user, clock):
+    # covers: issue 9 §10, ACC-2, ACC-4, ACC-5
+    for attempt in range(4):
+        form = _change_email if attempt % 2 else _change_password
+        assert THROTTLED not in text(form(signed_in, "mauvais-mot-de-passe"))
+    response = _change_email(signed_in, "mauvais-mot-de-passe")
+    assert THROTTLED in text(response) and "patientez 1 minute" in text(response)
+    # Locked: even the right current password changes nothing, on either form…
+    assert THROTTLED in text(_change_email(signed_in, PASSWORD, ip="10.9.9.9"))
+    assert THROTTLED in text(_change_password(signed_in, PASSWORD, ip="10.9.9.9"))
+    user.refresh_from_db()
+    assert user.email == "jean@example.test" and user.check_password(PASSWORD)
+    # …and the login page counts the same failures.
+    signed_in.post("/compte/deconnexion/")
+    assert THROTTLED in text(login(signed_in, user.email, PASSWORD, REMOTE_ADDR="10.9.9.9"))
+    clock.shift(61)
+    signed_in.force_login(user)
+    assert _change_email(signed_in, PASSWORD).status_code == 302
+    user.refresh_from_db()
+    assert user.email == "nouveau@example.test"
+
+
+def test_sign_up_login_and_reset_agree_on_whether_an_address_has_an_account(client, user, clock):
+    # covers: issue 9 §13 (one decision for the three pages), ACC-1, ACC-2, ACC-3
+    data = {"email": user.email, "password": "x", "password_confirm": "x"}
+    sign_up = client.post("/compte/inscription/", data, REMOTE_ADDR="10.3.3.3")
+    assert "Un compte existe déjà" in text(sign_up)
+    unknown = "personne@example.test"
+    assert "Aucun compte n'utilise cette adresse" in text(
+        login(client, unknown, "x", REMOTE_ADDR="10.3.3.3")
+    )
+    reset = client.post("/compte/mot-de-passe-oublie/", {"email": unknown}, REMOTE_ADDR="10.3.3.3")
+    assert "Aucun compte n'utilise cette adresse" in text(reset)
+    # Each such answer counts against the address: after five, no more answers from there.
+    for n in range(2):
+        login(client, f"inconnu{n}@example.test", "x", REMOTE_ADDR="10.3.3.3")
+    for page, data in (("/compte/inscription/", {"email": user.email}),
+                       ("/compte/mot-de-passe-oublie/", {"email": unknown}),
+                       ("/compte/connexion/", {"username": unknown, "password": "x"})):  # fmt: skip
+        html = text(client.post(page, data, REMOTE_ADDR="10.3.3.3"))
+        assert THROTTLED in html
+        assert "Un compte existe déjà" not in html and "Aucun compte" not in html
+    # Elsewhere, and after the wait, the pages answer again.
+    assert "Aucun compte" in text(login(client, unknown, "x", REMOTE_ADDR="10.4.4.4"))
+    clock.shift(61)
+    assert "Aucun compte" in text(login(client, unknown, "x", REMOTE_ADDR="10.3.3.3"))

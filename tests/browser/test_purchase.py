@@ -127,8 +127,8 @@ def test_full_purchase_across_two_vendors_with_3d_secure(page, market):
     assert "Maison Verlaine" in email.body and "Atelier Brun" in email.body
 
 
-def test_refused_card_keeps_the_cart_and_charges_nothing(page, market):
-    # covers: CHK-7
+def test_refused_card_charges_nothing_and_the_retry_pays_the_same_order(page, market):
+    # covers: CHK-7, issue 8 §5 (one order in "Mes achats", its attempts on its page)
     log_in(page, "luc@example.test")
     add_to_cart(page, market["wallet"])
     checkout_to_card_page(page)
@@ -136,10 +136,20 @@ def test_refused_card_keeps_the_cart_and_charges_nothing(page, market):
     page.get_by_role("heading", name="Le paiement n'a pas abouti").wait_for()
     assert page.get_by_role("alert").inner_text().startswith("Votre banque a refusé le paiement.")
     assert "Aucun montant n'a été débité" in page.get_by_role("alert").inner_text()
-    assert Order.objects.get().status == Order.Status.PAYMENT_FAILED
-    assert Offer.objects.get(pk=market["wallet"].pk).stock == 1
-    page.get_by_role("link", name="Retour au panier").click()
-    assert page.get_by_text("Portefeuille en cuir").first.is_visible()
+    order = Order.objects.get()
+    # The order waits for another attempt and keeps the article meanwhile.
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert Offer.objects.get(pk=market["wallet"].pk).stock == 0
+    page.get_by_role("link", name="Réessayer le paiement").click()
+    page.wait_for_url("**/commande/paiement/")
+    page.get_by_role("button", name=re.compile("^Payer")).click()
+    page.wait_for_url("**/paiement/sandbox/**")
+    fill_card(page, "4111 1111 1111 1111")
+    page.get_by_role("heading", name="Merci, votre commande est validée").wait_for()
+    assert Order.objects.get().status == Order.Status.VALIDATED
+    assert page.locator(".order-ref").inner_text() == order.reference
+    page.goto(page.base_url + f"/compte/achats/{order.reference}/")
+    assert page.get_by_role("heading", name="Historique des paiements").is_visible()
 
 
 def test_abandoned_3d_secure_page_releases_the_stock(page, market, time_machine):

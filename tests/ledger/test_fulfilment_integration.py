@@ -1,5 +1,5 @@
-"""The fulfilment's refusals and cancellations reach the ledger (its call of
-`ledger_record_refund`, with its own shipping and discount shares), and the identity holds."""
+"""Refused lines and cancelled vendor orders (allies.orders.acceptance) reach the ledger
+with their own shipping and discount shares, and the identity holds."""
 
 from decimal import Decimal
 
@@ -7,11 +7,11 @@ import pytest
 from django.db.models import Sum
 
 from allies.core.money import to_cents
+from allies.orders import acceptance
 from allies.payments.ledger import order_ledger_total, order_money_captured
 from allies.payments.ledger_models import LedgerEntry
 from tests.ledger.conftest import buy, discount_code
 
-fulfilment = pytest.importorskip("allies.orders.fulfilment")
 pytestmark = pytest.mark.django_db
 
 
@@ -31,7 +31,7 @@ def test_a_refused_line_and_a_cancelled_vendor_order_are_reversed_in_the_ledger(
     brun = order.vendor_orders.get(vendor=shop["brun"])
     watch, shirt = verlaine.lines.get(offer=shop["watch"]), verlaine.lines.get(offer=shop["shirt"])
 
-    result = fulfilment.vendor_order_lines_decide(
+    result = acceptance.vendor_order_lines_decide(
         vendor_order=verlaine, vendor=shop["verlaine"],
         decisions={watch.pk: ("refuse", "out_of_stock", ""), shirt.pk: "accept"},
     )  # fmt: skip
@@ -43,6 +43,6 @@ def test_a_refused_line_and_a_cancelled_vendor_order_are_reversed_in_the_ledger(
     assert written.filter(kind="refund_commission").get().amount == Decimal("21.60")
     assert order_ledger_total(order=order) == order_money_captured(order=order)
 
-    fulfilment.vendor_order_cancel(vendor_order=brun, reason="test")
+    acceptance.vendor_order_cancel(vendor_order=brun, reason="test")
     assert owed(brun) == (Decimal("0.00"), Decimal("0.00"))
     assert order_ledger_total(order=order) == order_money_captured(order=order)

@@ -1,5 +1,6 @@
-"""The vendor's "Relevé": its own entries only, a running balance, bounded queries; staff
-read every vendor's in the admin (read-only) and any vendor's page."""
+"""The vendor's "Relevé", a page of the vendor portal: the acting vendor's own entries only,
+a running balance, bounded queries; staff read every vendor's in the admin (read-only) and
+any vendor's page."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ def member_of(vendor):
 
 
 def test_the_url_is_the_french_one():
-    assert reverse("ledger:statement") == URL
+    assert reverse("vendor_portal:statement") == URL
 
 
 def test_a_vendor_member_reads_its_statement_with_a_running_balance(client, sold):
@@ -51,6 +52,7 @@ def test_a_vendor_member_reads_its_statement_with_a_running_balance(client, sold
     st = response.context["statement"]
     # The balance after each entry is the running sum, and ends on the vendor's balance.
     running = st.opening_balance
+    assert st.rows
     for row in st.rows:
         running += row.entry.amount
         assert row.balance == running
@@ -76,19 +78,39 @@ def test_a_user_acting_for_no_vendor_is_refused_and_a_visitor_must_log_in(client
     assert response.status_code == 302 and reverse("accounts:login") in response.url
     client.force_login(UserFactory())
     assert client.get(URL).status_code == 403
-    assert client.get(URL, {"vendeur": sold["verlaine"].slug}).status_code == 404
+    assert client.get(URL, {"vendeur": sold["verlaine"].slug}).status_code == 403
     staff_without_right = UserFactory(is_staff=True)
     client.force_login(staff_without_right)
-    assert client.get(URL, {"vendeur": sold["verlaine"].slug}).status_code == 404
+    assert client.get(URL, {"vendeur": sold["verlaine"].slug}).status_code == 403
 
 
-def test_a_member_of_two_vendors_chooses_which(client, sold):
-    # covers: PAY-2
+def test_a_member_of_two_vendors_reads_the_vendor_it_switched_to(client, sold):
+    # covers: PAY-2, issue 8 §3 (the dashboard showed B while "Relevé" showed A)
     user = member_of(sold["verlaine"])
     VendorMembershipFactory(vendor=sold["brun"], user=user)
     client.force_login(user)
     assert client.get(URL).context["vendor"] == sold["brun"]  # "Atelier Brun" comes first
-    assert client.get(URL, {"vendeur": sold["verlaine"].slug}).context["vendor"] == sold["verlaine"]
+    client.post(reverse("vendor_portal:switch"), {"vendor": sold["verlaine"].pk})
+    response = client.get(URL)
+    assert response.context["vendor"] == sold["verlaine"]
+    assert client.get(reverse("vendor_portal:dashboard")).context["vendor"] == sold["verlaine"]
+    html = response.content.decode()
+    assert sold["order"].reference in html and sold["brun_only"].reference not in html
+    # It is a portal page: the portal's navigation, "Relevé" marked as the current page.
+    assert 'aria-current="page">Relevé</a>' in html
+    assert reverse("vendor_portal:offers") in html
+    assert client.get(URL, {"vendeur": sold["brun"].slug}).status_code == 404
+
+
+def test_a_deactivated_vendor_no_longer_reads_its_statement(client, sold):
+    # covers: issue 8 §3 (a deactivated vendor was refused the portal but read its Relevé)
+    client.force_login(member_of(sold["verlaine"]))
+    assert client.get(URL).status_code == 200
+    sold["verlaine"].is_active = False
+    sold["verlaine"].save(update_fields=["is_active"])
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert sold["order"].reference not in response.content.decode()
 
 
 def test_ledger_staff_read_any_vendors_statement(client, sold):

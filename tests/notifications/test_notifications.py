@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.mail import EmailMessage
 
 from allies.notifications.backends import EmlFileBackend
+from allies.notifications.models import OutgoingEmail
 from allies.notifications.services import notification_send
 from allies.notifications.tasks import email_deliver
 from tests.factories import UserFactory
@@ -53,11 +54,13 @@ def test_a_deactivated_account_receives_no_email_at_all():
 @pytest.mark.django_db
 def test_an_account_deactivated_after_queueing_is_not_delivered(settings):
     # covers: ACC-7
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     user = UserFactory()
-    message = {"to": user.email, "subject": "s", "text": "t", "html": "<p>t</p>", "headers": {}}
+    assert notification_send(template="sample", user=user, context={"amount": Decimal("1")})
     user.is_active = False
     user.save()
-    email_deliver.call(message=message)
+    queued = OutgoingEmail.objects.get(to=user.email)
+    assert email_deliver.call(email_id=queued.pk) == OutgoingEmail.Status.BLOCKED
     assert mail.outbox == []
 
 
@@ -86,7 +89,9 @@ def _redis_or_skip(url: str):
 
 
 @pytest.mark.django_db
-def test_emails_are_delivered_by_a_redis_backed_worker(settings):
+def test_emails_are_delivered_by_a_redis_backed_worker(
+    settings, django_capture_on_commit_callbacks
+):
     """The production setting: tasks queued in Redis, run by an RQ worker."""
     from django_rq import get_queue
     from rq import SimpleWorker
@@ -97,7 +102,9 @@ def test_emails_are_delivered_by_a_redis_backed_worker(settings):
     settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": 60}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     user = UserFactory(first_name="Rémi")
-    notification_send(template="sample", user=user, context={"amount": Decimal("10")})
+    # Redis is outside the database: the task is queued once the email's row is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(template="sample", user=user, context={"amount": Decimal("10")})
     assert mail.outbox == []  # queued in Redis, not yet sent
     from django_tasks_rq.backend import Job
 

@@ -6,18 +6,13 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from allies.cart.models import DiscountCode
-from allies.orders.fulfilment import (
-    FulfilmentError,
-    VendorOrderNotFound,
-    _refund_shares,
-    refunds_reconcile,
-    vendor_order_lines_decide,
-)
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.events import Actor
 from allies.orders.models import OrderEvent, OrderLine, VendorOrder
+from allies.orders.refunds import refunds_reconcile
+from allies.orders.vendor_side import FulfilmentError, VendorOrderNotFound
 from allies.payments.models import Refund, SandboxTransaction
 from tests.orders.conftest import assert_ledger_balanced, buy, lines_by_title, vendor_order_of
 
@@ -39,8 +34,10 @@ def discount(db):
 def test_after_payment_each_vendor_order_waits_for_acceptance(market):
     # covers: ORD-2, ORD-8
     order = buy(market, [(market["shirt"], 1), (market["wallet"], 1)])
-    for vendor_order in order.vendor_orders.all():
-        assert vendor_order.status == VendorOrder.Status.PREPARING
+    vendor_orders = list(order.vendor_orders.all())
+    assert vendor_orders
+    for vendor_order in vendor_orders:
+        assert vendor_order.status == VendorOrder.Status.WAITING_ACCEPTANCE
         assert vendor_order.get_status_display() == "En préparation"
         assert vendor_order.mirakl_state == "WAITING_ACCEPTANCE"
         assert vendor_order.acceptance_deadline > order.validated_at
@@ -57,16 +54,21 @@ def test_accepting_every_line_makes_the_vendor_order_ready_to_ship(market):
         vendor_order=vendor_order,
         vendor=market["verlaine"],
         decisions={line.pk: ("accept", None, None) for line in lines},
-        actor=actor,
+        actor=Actor.vendor_user(actor),
     )
     vendor_order.refresh_from_db()
     assert len(result.accepted) == 2 and result.refused == [] and result.refunds == []
-    assert vendor_order.status == VendorOrder.Status.PREPARING  # still "En préparation"
+    assert vendor_order.status == VendorOrder.Status.TO_SHIP
+    assert vendor_order.get_status_display() == "En préparation"  # for the customer
     assert vendor_order.accepted_at is not None
     assert vendor_order.mirakl_state == "SHIPPING"
     assert {line.status for line in vendor_order.lines.all()} == {"accepted"}
     kinds = list(OrderEvent.objects.filter(vendor_order=vendor_order).values_list("kind", "actor"))
-    assert kinds == [("lines_accepted", actor.pk), ("accepted", actor.pk)]
+    assert kinds == [
+        ("vendor_order_paid", None),
+        ("lines_accepted", actor.pk),
+        ("accepted", actor.pk),
+    ]
     assert not Refund.objects.exists() and refused_mails() == []
 
 
@@ -118,7 +120,7 @@ def test_refusing_one_line_refunds_it_with_its_shares_exactly_once(market, disco
         vendor_order=vendor_order,
         vendor=market["verlaine"],
         decisions={belt.pk: ("refuse", "out_of_stock", "")},
-        actor=market["verlaine_user"],
+        actor=Actor.vendor_user(market["verlaine_user"]),
     )
     belt.refresh_from_db()
     # 35,00 € + shipping 7,00 × 35,00 / 94,90 = 2,58 € − discount 9,49 × 35,00 / 94,90 = 3,50 €
@@ -135,7 +137,7 @@ def test_refusing_one_line_refunds_it_with_its_shares_exactly_once(market, disco
     assert SandboxTransaction.objects.get().refunded_cents == 3408
     # The rest of the vendor order still waits for the shirt's decision.
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.WAITING_ACCEPTANCE
     assert vendor_order.mirakl_state == "WAITING_ACCEPTANCE"
     # The customer is told, with the amount.
     (message,) = refused_mails()
@@ -184,7 +186,7 @@ def test_refusing_every_line_refuses_the_vendor_order_and_refunds_all_of_it(mark
     assert Refund.objects.count() == 2
     assert "Défaut de tissu" in refused_mails()[-1].body
     # The other vendor's order is untouched.
-    assert vendor_order_of(order, market["brun"]).status == VendorOrder.Status.PREPARING
+    assert vendor_order_of(order, market["brun"]).status == VendorOrder.Status.WAITING_ACCEPTANCE
     assert OrderEvent.objects.filter(vendor_order=vendor_order, kind="refused").count() == 1
     assert_ledger_balanced(order)
 
@@ -214,7 +216,8 @@ def test_a_vendor_cannot_decide_on_another_vendors_order(market):
     with pytest.raises(VendorOrderNotFound) as error:
         vendor_order_lines_decide(
             vendor_order=vendor_order, vendor=market["brun"],
-            decisions={line.pk: ("refuse", "out_of_stock", "")}, actor=market["brun_user"],
+            decisions={line.pk: ("refuse", "out_of_stock", "")},
+            actor=Actor.vendor_user(market["brun_user"]),
         )  # fmt: skip
     assert error.value.code == "not_found"
     line.refresh_from_db()
@@ -255,54 +258,3 @@ def test_a_line_of_another_order_is_unknown_here(market):
             decisions={other.lines.get().pk: "accept"},
         )  # fmt: skip
     assert other.lines.get().status == "pending"
-
-
-class _Line:
-    """A stand-in for OrderLine in the pure share computation."""
-
-    def __init__(self, pk, total):
-        self.pk, self.total = pk, total
-        self.refunded_shipping = self.refunded_discount = self.refunded_amount = Decimal("0")
-        self.refunded = False
-
-    @property
-    def is_refunded(self):
-        return self.refunded
-
-
-class _VendorOrder:
-    def __init__(self, fee, discount):
-        self.shipping_fee, self.discount_share = fee, discount
-
-
-cents = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) / 100)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    totals=st.lists(cents, min_size=1, max_size=8),
-    fee=st.integers(min_value=0, max_value=5000).map(lambda c: Decimal(c) / 100),
-    discount_ratio=st.integers(min_value=0, max_value=100),
-    data=st.data(),
-)
-def test_refund_shares_add_up_to_the_cent_whatever_the_order_of_refusals(
-    totals, fee, discount_ratio, data
-):
-    # covers: ORD-5
-    lines = [_Line(pk, total) for pk, total in enumerate(totals, start=1)]
-    base = sum(totals)
-    discount = (base * discount_ratio / 100).quantize(Decimal("0.01"))
-    vendor_order = _VendorOrder(fee, discount)
-    remaining = list(lines)
-    while remaining:
-        batch = data.draw(
-            st.lists(st.sampled_from(remaining), min_size=1, unique_by=lambda ln: ln.pk)
-        )
-        _refund_shares(lines=lines, newly=batch, vendor_order=vendor_order)
-        for line in batch:
-            line.refunded = True
-            remaining.remove(line)
-            assert line.refunded_shipping >= 0 and line.refunded_discount >= 0
-    assert sum(line.refunded_shipping for line in lines) == fee
-    assert sum(line.refunded_discount for line in lines) == discount
-    assert sum(line.refunded_amount for line in lines) == base + fee - discount

@@ -51,9 +51,9 @@ def test_my_purchases_list_only_my_orders(client, django_assert_max_num_queries)
     make_order(other, "AL-2026-000002", Order.Status.VALIDATED)
     client.force_login(me)
     with django_assert_max_num_queries(12):
-        html = client.get(reverse("accounts:purchases")).content.decode()
+        html = client.get(reverse("orders:purchases")).content.decode()
     assert "AL-2026-000001" in html and "AL-2026-000002" not in html
-    assert client.get(reverse("accounts:purchases"), {"page": "9"}).status_code == 404
+    assert client.get(reverse("orders:purchases"), {"page": "9"}).status_code == 404
 
 
 def test_a_validated_order_cannot_be_cancelled_by_the_customer(client):

@@ -11,16 +11,16 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from allies.orders.fulfilment import (
-    FulfilmentError,
-    VendorOrderNotFound,
-    carrier_simulate_deliveries,
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.carrier_simulation import carrier_simulate_deliveries
+from allies.orders.events import Actor
+from allies.orders.models import OrderEvent, Parcel, Shipment, VendorOrder
+from allies.orders.shipments import (
     shipment_mark_delivered,
-    vendor_order_lines_decide,
     vendor_order_mark_delivered,
     vendor_order_ship,
 )
-from allies.orders.models import OrderEvent, Parcel, Shipment, VendorOrder
+from allies.orders.vendor_side import FulfilmentError, VendorOrderNotFound
 from allies.shipping.tracking import SIGNATURE_HEADER, signature_for
 from tests.orders.conftest import TRACKING_1, TRACKING_2, buy, vendor_order_of
 
@@ -64,7 +64,7 @@ def event(number, kind, at):
 
 
 def test_the_webhook_route_is_the_one_carriers_are_given():
-    assert reverse("shipping:carrier_webhook", args=["simulated"]) == URL
+    assert reverse("carriers:carrier_webhook", args=["simulated"]) == URL
 
 
 def test_a_signed_delivery_event_for_every_parcel_delivers_the_vendor_order(client, market):
@@ -180,7 +180,10 @@ def test_the_vendor_confirms_delivery_of_its_own_orders_only(market):
     assert shipment.delivered_at is None
     at = shipment.shipped_at + timedelta(seconds=1)
     result = vendor_order_mark_delivered(
-        vendor_order=vendor_order, vendor=market["verlaine"], at=at, actor=market["verlaine_user"]
+        vendor_order=vendor_order,
+        vendor=market["verlaine"],
+        at=at,
+        actor=Actor.vendor_user(market["verlaine_user"]),
     )
     assert result.status == VendorOrder.Status.DELIVERED and result.delivered_at == at
     shipment.refresh_from_db()
@@ -205,7 +208,8 @@ def test_a_partially_shipped_order_is_not_delivered_until_everything_is(market):
     )  # fmt: skip
     shipment_mark_delivered(shipment=first, at=timezone.now(), source="carrier")
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING and vendor_order.delivered_at is None
+    assert vendor_order.status == VendorOrder.Status.PARTIALLY_SHIPPED
+    assert vendor_order.delivered_at is None
     second = vendor_order_ship(
         vendor_order=vendor_order, vendor=vendor, carrier="colissimo", parcels=[TRACKING_2]
     )

@@ -10,9 +10,11 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from allies.orders.fulfilment import FulfilmentError, vendor_order_lines_decide, vendor_order_ship
+from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.models import OrderEvent, VendorOrder
+from allies.orders.shipments import vendor_order_ship
 from allies.orders.tasks import vendor_orders_acceptance_overdue
+from allies.orders.vendor_side import FulfilmentError
 from allies.payments.models import Refund
 from tests.orders.conftest import (
     TRACKING_1,
@@ -59,7 +61,7 @@ def test_an_unanswered_vendor_order_is_flagged_once(order, market):
         assert run()["flagged"] == 0  # safe to run again
     vendor_order.refresh_from_db()
     assert vendor_order.overdue_flagged_at == datetime(2026, 12, 3, 11, 0, tzinfo=PARIS)
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.WAITING_ACCEPTANCE
     assert (
         OrderEvent.objects.filter(vendor_order=vendor_order, kind="acceptance_overdue").count() == 1
     )
@@ -77,7 +79,7 @@ def test_an_accepted_vendor_order_is_never_flagged(order, market):
     assert outcome["cancelled"] == 1  # only the other vendor's, still unanswered
     vendor_order.refresh_from_db()
     assert vendor_order.overdue_flagged_at is None
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.TO_SHIP
 
 
 def test_past_the_operator_limit_it_is_cancelled_and_refunded_in_full(order, market, settings):
@@ -136,7 +138,7 @@ def test_after_a_partial_refusal_the_cancellation_refunds_only_the_rest(order, m
 
 
 def test_a_shipped_vendor_order_cannot_be_cancelled(order, market):
-    from allies.orders.fulfilment import vendor_order_cancel
+    from allies.orders.acceptance import vendor_order_cancel
 
     vendor_order = vendor_order_of(order, market["verlaine"])
     vendor_order_lines_decide(

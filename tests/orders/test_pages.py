@@ -10,11 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from allies.orders.fulfilment import (
-    shipment_mark_delivered,
-    vendor_order_lines_decide,
-    vendor_order_ship,
-)
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.shipments import shipment_mark_delivered, vendor_order_ship
 from tests.factories import UserFactory
 from tests.orders.conftest import TRACKING_1, TRACKING_2, buy, lines_by_title, vendor_order_of
 
@@ -127,7 +124,7 @@ def test_my_purchases_shows_each_vendor_orders_status(
     order = progressed(market)
     client.force_login(market["customer"])
     with django_assert_max_num_queries(10):
-        html = client.get(reverse("accounts:purchases")).content.decode()
+        html = client.get(reverse("orders:purchases")).content.decode()
     text = text_of(html)
     assert order.reference in text
     assert "Maison Verlaine · Livrée" in text and "livrée le" in text

@@ -6,9 +6,10 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from allies.orders.fulfilment import vendor_order_lines_decide, vendor_order_ship
+from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.models import Order, VendorOrder
 from allies.orders.selectors import vendor_order_get, vendor_orders_for
+from allies.orders.shipments import vendor_order_ship
 from tests.orders.conftest import TRACKING_1, buy, vendor_order_of
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,11 @@ def test_filters_by_status_mirakl_state_and_update_time(market):
     )
     assert list(vendor_orders_for(vendor=vendor, status="WAITING_ACCEPTANCE")) == [first]
     assert list(vendor_orders_for(vendor=vendor, status="SHIPPING")) == [second]
-    assert set(vendor_orders_for(vendor=vendor, status="preparing")) == {first, second}
+    assert list(vendor_orders_for(vendor=vendor, status="waiting_acceptance")) == [first]
+    assert set(vendor_orders_for(vendor=vendor, status=["to_ship", "WAITING_ACCEPTANCE"])) == {
+        first,
+        second,
+    }
     assert list(vendor_orders_for(vendor=vendor, status=["SHIPPED", "RECEIVED"])) == []
     assert list(vendor_orders_for(vendor=vendor, status="nonsense")) == []
     assert list(vendor_orders_for(vendor=vendor, updated_since=before)) == [second]
@@ -66,18 +71,20 @@ def test_another_vendors_order_does_not_exist(market):
 
 
 @pytest.mark.parametrize(
-    ("status", "accepted", "state"),
+    ("status", "state"),
     [
-        ("awaiting_payment", False, "WAITING_DEBIT_PAYMENT"),
-        ("preparing", False, "WAITING_ACCEPTANCE"),
-        ("preparing", True, "SHIPPING"),
-        ("shipped", True, "SHIPPED"),
-        ("delivered", True, "RECEIVED"),
-        ("closed", True, "CLOSED"),
-        ("refused", False, "REFUSED"),
-        ("cancelled", False, "CANCELED"),
+        ("awaiting_payment", "WAITING_DEBIT_PAYMENT"),
+        ("waiting_acceptance", "WAITING_ACCEPTANCE"),
+        ("to_ship", "SHIPPING"),
+        ("partially_shipped", "SHIPPING"),
+        ("shipped", "SHIPPED"),
+        ("delivered", "RECEIVED"),
+        ("closed", "CLOSED"),
+        ("refused", "REFUSED"),
+        ("cancelled_unpaid", "CANCELED"),
+        ("cancelled", "CANCELED"),
     ],
 )
-def test_mirakl_states(status, accepted, state):
-    vendor_order = VendorOrder(status=status, accepted_at=timezone.now() if accepted else None)
-    assert vendor_order.mirakl_state == state
+def test_mirakl_states(status, state):
+    # covers: ORD-8 (the vendor API speaks Mirakl's states)
+    assert VendorOrder(status=status).mirakl_state == state

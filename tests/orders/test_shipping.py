@@ -8,14 +8,12 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from allies.orders import fulfilment
-from allies.orders.fulfilment import (
-    FulfilmentError,
-    VendorOrderNotFound,
-    vendor_order_lines_decide,
-    vendor_order_ship,
-)
+from allies.core import hooks
+from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.events import Actor
 from allies.orders.models import OrderEvent, Parcel, Shipment, VendorOrder
+from allies.orders.shipments import vendor_order_ship
+from allies.orders.vendor_side import FulfilmentError, VendorOrderNotFound
 from tests.orders.conftest import (
     TRACKING_1,
     TRACKING_2,
@@ -54,7 +52,7 @@ def test_shipping_in_two_parcels_with_tracking(market):
         carrier="colissimo",
         parcels=[TRACKING_1, " 6a1234-5678902 "],  # typed loosely: normalised
         estimated_delivery_date=estimate,
-        actor=market["verlaine_user"],
+        actor=Actor.vendor_user(market["verlaine_user"]),
     )
     vendor_order.refresh_from_db()
     assert vendor_order.status == VendorOrder.Status.SHIPPED
@@ -96,7 +94,7 @@ def test_a_partial_shipment_then_the_rest(market):
         lines={shirt.pk: 1},
     )  # fmt: skip
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.PARTIALLY_SHIPPED
     assert vendor_order.mirakl_state == "SHIPPING" and vendor_order.shipped_at is None
     # The estimate defaults to the vendor's promised latest date.
     assert first.estimated_delivery_date == vendor_order.delivery_max_date
@@ -179,7 +177,7 @@ def test_bad_carrier_or_tracking_numbers_are_refused_with_a_clear_message(
     assert message in error.value.message
     assert not Shipment.objects.exists() and not Parcel.objects.exists()
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.TO_SHIP
     assert shipped_mails() == []
 
 
@@ -216,37 +214,36 @@ def test_a_vendor_cannot_ship_another_vendors_order(market):
         )  # fmt: skip
     assert not Shipment.objects.exists()
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.TO_SHIP
 
 
-def test_the_invoice_hook_runs_in_the_shipment_transaction(market, monkeypatch):
-    # covers: INV-1
+def test_every_shipment_calls_the_shipped_hook_in_its_transaction(market, monkeypatch):
+    # covers: INV-1 (the invoices app hears of each shipment; it invoices once "Expédiée")
     calls = []
 
-    def invoice_on_shipment(*, vendor_order):
-        calls.append((vendor_order.pk, transaction.get_connection().in_atomic_block))
-        assert Shipment.objects.filter(vendor_order=vendor_order).exists()
+    def receiver(*, vendor_order, shipment):
+        calls.append((vendor_order.status, transaction.get_connection().in_atomic_block))
+        assert Shipment.objects.filter(pk=shipment.pk).exists()
 
-    monkeypatch.setattr(fulfilment, "_invoice_hook", lambda: invoice_on_shipment)
+    monkeypatch.setitem(hooks._receivers, "vendor_order_shipped", [receiver])
     vendor_order = accepted(market, [(market["shirt"], 2)])
     (line,) = vendor_order.lines.all()
     vendor_order_ship(
         vendor_order=vendor_order, vendor=market["verlaine"], carrier="colissimo",
         parcels=[TRACKING_1], lines={line.pk: 1},
     )  # fmt: skip
-    assert calls == []  # partly shipped: no invoice yet
     vendor_order_ship(
         vendor_order=vendor_order, vendor=market["verlaine"], carrier="colissimo",
         parcels=[TRACKING_2],
     )  # fmt: skip
-    assert calls == [(vendor_order.pk, True)]
+    assert calls == [("partially_shipped", True), ("shipped", True)]
 
 
-def test_a_failing_invoice_hook_undoes_the_shipment(market, monkeypatch):
-    def invoice_on_shipment(*, vendor_order):
+def test_a_failing_shipped_hook_undoes_the_shipment(market, monkeypatch):
+    def receiver(*, vendor_order, shipment):
         raise RuntimeError("invoice numbering unavailable")
 
-    monkeypatch.setattr(fulfilment, "_invoice_hook", lambda: invoice_on_shipment)
+    monkeypatch.setitem(hooks._receivers, "vendor_order_shipped", [receiver])
     vendor_order = accepted(market, [(market["shirt"], 1)])
     with pytest.raises(RuntimeError):
         vendor_order_ship(
@@ -255,10 +252,10 @@ def test_a_failing_invoice_hook_undoes_the_shipment(market, monkeypatch):
         )  # fmt: skip
     assert not Shipment.objects.exists()
     vendor_order.refresh_from_db()
-    assert vendor_order.status == VendorOrder.Status.PREPARING
+    assert vendor_order.status == VendorOrder.Status.TO_SHIP
     assert shipped_mails() == []
 
 
-def test_without_the_invoices_app_shipping_works(market, settings):
-    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "allies.invoices"]
-    assert fulfilment._invoice_hook() is None
+def test_the_invoices_app_listens_to_shipments():
+    # covers: INV-1 (wired in allies.invoices.apps, not imported by the orders app)
+    assert hooks.hook_receivers("vendor_order_shipped")

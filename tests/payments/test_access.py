@@ -7,7 +7,7 @@ from django.urls import reverse
 from allies.payments.models import SandboxTransaction
 from allies.payments.services import payment_start
 from tests.factories import UserFactory
-from tests.payments.conftest import make_order, return_urls
+from tests.payments.conftest import return_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -63,17 +63,3 @@ def test_unknown_return_token_is_a_404(client):
         == 404
     )
     assert client.get(reverse("payments:return")).status_code == 404
-
-
-def test_fallback_result_page_is_for_the_order_customer_only(client, settings, customer):
-    # covers: CHK-7
-    settings.ROOT_URLCONF = "allies.urls"  # as today, before checkout adds its result page
-    order = make_order(customer=customer)
-    url = reverse("payments:result", kwargs={"reference": order.reference})
-    assert client.get(url).status_code == 302  # log in first
-    client.force_login(UserFactory())
-    assert client.get(url).status_code == 404
-    client.force_login(customer)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert order.reference in response.content.decode()

@@ -108,15 +108,20 @@ def test_coming_back_on_the_return_url_while_lemonway_says_pending_validates_not
         ("7", "cancelled", "cancelled"),
     ],
 )
-def test_lemonway_failures_fail_the_order(lemonway, order, client, status, ours, code):
-    # covers: PAY-1
+def test_lemonway_failures_fail_the_attempt_and_the_order_can_be_paid_again(
+    lemonway, order, client, status, ours, code
+):
+    # covers: PAY-1, issue 8 §5 (a retry pays the same order)
     started = payment_start(order=order, **URLS)
     lemonway.set_status(started.payment.provider_transaction_id, status)
     back(client, started.payment, "error")
     payment = Payment.objects.get(pk=started.payment.pk)
     assert (payment.status, payment.failure_code) == (ours, code)
     order.refresh_from_db()
-    assert order.status == Order.Status.PAYMENT_FAILED
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    again = payment_start(order=order, **URLS)
+    assert again.payment.pk != payment.pk
+    assert again.payment.reference == f"{order.reference}-2"
 
 
 def test_notification_twice_is_verified_each_time_and_applied_once(lemonway, order, client):

@@ -112,14 +112,20 @@ def test_a_notification_with_another_amount_does_not_validate_the_order(
     assert order.status == Order.Status.VALIDATED
 
 
-def test_a_refusal_notification_fails_the_order_once(customer_client, order, client):
-    # covers: PAY-3
+def test_a_refusal_notification_fails_the_attempt_once(customer_client, order, client):
+    # covers: PAY-3, issue 8 §5 (the order waits for another attempt until its hold ends)
     payment, tx, _ = pay_at_bank_without_coming_back(customer_client, order, "4000000000009995")
     notify(client, IdTransaction=tx.provider_id, Amount="129.90", Status="6")
     notify(client, IdTransaction=tx.provider_id, Amount="129.90", Status="6")
     payment.refresh_from_db()
     assert (payment.status, payment.failure_code) == ("failed", "insufficient_funds")
-    assert events(order, "payment_failed") == 1
+    assert list(PaymentNotification.objects.values_list("outcome", flat=True)) == [
+        "duplicate",
+        "applied",
+    ]
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert events(order, "payment_failed") == 0
 
 
 def test_json_notifications_are_read_too(customer_client, order, client):

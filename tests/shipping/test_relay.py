@@ -62,7 +62,9 @@ def test_points_look_like_shops_with_an_address_and_opening_hours():
 def test_every_point_can_be_found_again_by_its_id():
     # covers: CHK-3
     for city in ("Paris", "Saint-Étienne", "Le Havre", ""):
-        for point in directory.search(country="FR", postcode="42000", city=city, limit=50):
+        points = directory.search(country="FR", postcode="42000", city=city, limit=50)
+        assert points, city
+        for point in points:
             assert directory.get(point.id) == point
 
 

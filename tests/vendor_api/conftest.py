@@ -80,7 +80,7 @@ def paid_vendor_orders_make(vendor, count: int, *, lines: int = 2, shipped: bool
         VendorOrder(
             order=order,
             vendor=vendor,
-            status=VendorOrder.Status.SHIPPED if shipped else VendorOrder.Status.PREPARING,
+            status=VendorOrder.Status.SHIPPED if shipped else VendorOrder.Status.WAITING_ACCEPTANCE,
             shipping_mode="home",
             carrier="colissimo",
             shipping_fee=Decimal("5.00"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from allies.invoices.models import Invoice
 from allies.invoices.services import vendor_invoicing_set
+from allies.orders.events import ActorKind
 from allies.orders.models import OrderEvent, OrderLine, Shipment, VendorOrder
 from allies.payments.models import Refund
 from tests.invoices.conftest import minimal_pdf
@@ -81,7 +82,7 @@ def test_the_list_shows_the_keys_vendor_orders_only_with_what_is_needed_to_ship(
     [order] = data["orders"]
     vo = bought["verlaine_vo"]
     assert order["id"] == vo.pk and order["reference"] == bought["order"].reference
-    assert order["state"] == "WAITING_ACCEPTANCE" and order["status"] == "preparing"
+    assert order["state"] == "WAITING_ACCEPTANCE" and order["status"] == "waiting_acceptance"
     assert order["acceptance_deadline"] and order["paid_at"]
     assert order["shipping"]["mode"] == "home" and order["shipping_fee"] == "7.00"
     assert order["lines_total"] == "129.90" and order["total"] == "136.90"
@@ -208,7 +209,8 @@ def test_accept_and_refuse_lines(market, bought, verlaine_api):
     assert Refund.objects.count() == 1  # the refused belts went back to the customer
     # The audit log says which key acted (a program, not a person).
     event = OrderEvent.objects.get(vendor_order=vo, kind="accepted")
-    assert event.actor is None and event.data["api_key"]["label"].startswith("ERP")
+    assert event.actor is None and event.actor_kind == ActorKind.API_KEY
+    assert event.api_key.name.startswith("ERP") and "api_key" not in event.data
 
 
 def test_a_refusal_without_reason_or_a_duplicate_line_changes_nothing(bought, verlaine_api):

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
+from allies.core.countries import country_label
 from allies.core.money import format_eur
 
 register = template.Library()
@@ -17,6 +18,4 @@ def eur(amount) -> str:
 @register.filter
 def country_name(code: str) -> str:
     """ "FR" → "France", "BE" → "Belgique", in the active language."""
-    from allies.accounts.models import Address
-
-    return str(dict(Address.Country.choices).get(code, code))
+    return country_label(code)

@@ -9,7 +9,7 @@ GATEWAYS = ("sandbox", "lemonway")
 
 
 def get_gateway(name: str | None = None) -> PaymentGateway:
-    name = (name or getattr(settings, "PAYMENT_GATEWAY", "") or "sandbox").strip().lower()
+    name = (name or settings.PAYMENT_GATEWAY).strip().lower()
     if name == "sandbox":
         from allies.payments.gateways.sandbox import SandboxGateway
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from allies.core.numbers import NumberError, parse_decimal
 
 if TYPE_CHECKING:
     from allies.payments.models import Payment, Refund
@@ -156,30 +159,68 @@ LEMONWAY_MONEY_IN_STATUS = {
 LEMONWAY_PAY_IN_CATEGORIES = {"42", "22"}
 
 
+# What a notification may carry that we keep (LemonWay's notification fields): anything else
+# is dropped before the notification is stored, and each value is cut to NOTIFICATION_VALUE_MAX
+# characters. A notification is anonymous: nothing in it may cost us more than a few bytes.
+NOTIFICATION_FIELDS = (
+    "NotifCategory",
+    "NotifDate",
+    "IntId",
+    "ExtId",
+    "IdTransaction",
+    "Amount",
+    "Status",
+    "Msg",
+)
+NOTIFICATION_VALUE_MAX = 200
+TRANSACTION_ID_MAX = 64
+# Euros with cents, as in notifications ("10.00"); far above any basket, far below overflow.
+NOTIFICATION_AMOUNT = {
+    "max_digits": 12,
+    "decimal_places": 2,
+    "min_value": 0,
+    "max_value": Decimal("9999999999.99"),
+}
+
+
+def _notification_value(data: Mapping[str, Any], key: str) -> str:
+    raw = data.get(key)
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else ""
+    if raw is None or isinstance(raw, dict | list | tuple):
+        return ""
+    return str(raw).strip()[:NOTIFICATION_VALUE_MAX]
+
+
+def notification_fields_keep(data: Mapping[str, Any]) -> dict[str, str]:
+    """The known fields of a notification body, as short strings (what is stored and read)."""
+    kept = {}
+    for key in NOTIFICATION_FIELDS:
+        if key in data:
+            kept[key] = _notification_value(data, key)
+    return kept
+
+
 def parse_lemonway_style_notification(data: Mapping[str, Any]) -> NotificationClaim:
     """Read a LemonWay-shaped notification (form or JSON): IdTransaction, Status, Amount.
 
-    `Amount` is in euros with decimals ("10.00") in notifications, unlike the API's cents.
+    `Amount` is in euros with decimals ("10.00") in notifications, unlike the API's cents. It
+    is read with `core.numbers` (bounded, checked as text first): "1e999990" is refused at
+    once instead of holding the worker while it is turned into an integer.
     """
-    from decimal import Decimal, InvalidOperation
-
-    def value(key: str) -> str:
-        raw = data.get(key)
-        if isinstance(raw, list | tuple):
-            raw = raw[0] if raw else ""
-        return "" if raw is None else str(raw).strip()
-
-    transaction_id = value("IdTransaction")
+    transaction_id = _notification_value(data, "IdTransaction")
     if not transaction_id:
         raise ValueError("no IdTransaction")
-    status_code = value("Status")
+    if len(transaction_id) > TRANSACTION_ID_MAX or not transaction_id.isprintable():
+        raise ValueError("unreadable IdTransaction")
+    status_code = _notification_value(data, "Status")
     amount_cents = None
-    if value("Amount"):
+    if amount := _notification_value(data, "Amount"):
         try:
-            amount_cents = int((Decimal(value("Amount").replace(",", ".")) * 100).to_integral())
-        except InvalidOperation as exc:
+            amount_cents = int(parse_decimal(amount, **NOTIFICATION_AMOUNT) * 100)
+        except NumberError as exc:
             raise ValueError("unreadable Amount") from exc
-    category = value("NotifCategory")
+    category = _notification_value(data, "NotifCategory")
     return NotificationClaim(
         transaction_id=transaction_id,
         status=LEMONWAY_MONEY_IN_STATUS.get(status_code, PENDING) if status_code else None,

@@ -1,19 +1,131 @@
 """`manage.py serve`: what `make run` runs — prepare the database, then web + worker together.
 
 Prepares (migrate, cache table, static files, demo data when the catalogue is empty), then
-starts gunicorn and the background worker as child processes and stops both when either
-ends or when interrupted.
+supervises two child processes, gunicorn and the background worker: when either dies it is
+started again (after a pause that grows while it keeps dying at once, so a broken setup does
+not spin), and the other one goes on serving. SIGTERM or SIGINT (Ctrl-C) stops both. Every
+minute it also runs the periodic sweeps (`SWEEPS`): emails due for a retry, offer imports
+whose worker died. Production runs these as cron jobs instead (README).
 """
 
+from __future__ import annotations
+
+import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
+
+# Management commands run every SWEEP_SECONDS; each is idempotent.
+SWEEPS = ("emails_retry_due", "offer_imports_resume_stale")
+SWEEP_SECONDS = 60.0
+# Pause before restarting a child: doubles while it dies within STABLE_SECONDS of its start.
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+STABLE_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass
+class _Child:
+    name: str
+    command: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    backoff: float = FIRST_BACKOFF_SECONDS
+    restart_at: float | None = None
+    restarts: int = 0
+
+
+class Supervisor:
+    """Keep each command running until `stop()`; restart those that exit. `log` gets one
+    line per event (start, death, restart, stop)."""
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        *,
+        log: Callable[[str], None],
+        sweep: Callable[[], None] | None = None,
+        sweep_seconds: float = SWEEP_SECONDS,
+    ):
+        self.children = [_Child(name, command) for name, command in commands.items()]
+        self.log = log
+        self.sweep = sweep
+        self.sweep_seconds = sweep_seconds
+        self._stopping = threading.Event()
+
+    def stop(self, *_args) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        for child in self.children:
+            self._start(child)
+        if self.sweep is not None:
+            threading.Thread(target=self._sweep_loop, name="sweeps", daemon=True).start()
+        try:
+            while not self._stopping.wait(0.2):
+                now = time.monotonic()
+                for child in self.children:
+                    self._watch(child, now)
+        finally:
+            self._stop_all()
+
+    def _start(self, child: _Child) -> None:
+        child.process = subprocess.Popen(child.command)
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        self.log(f"{child.name} started (pid {child.process.pid})")
+
+    def _watch(self, child: _Child, now: float) -> None:
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.restarts += 1
+                self._start(child)
+                self.log(f"{child.name} restarted ({child.restarts} time(s) so far)")
+            return
+        code = child.process.poll() if child.process else None
+        if code is None:
+            return
+        # A child that ran a while gets a quick restart; one that keeps dying waits longer.
+        if now - child.started_at >= STABLE_SECONDS:
+            child.backoff = FIRST_BACKOFF_SECONDS
+        else:
+            child.backoff = min(child.backoff * 2, MAX_BACKOFF_SECONDS)
+        child.restart_at = now + child.backoff
+        self.log(
+            f"{child.name} (pid {child.process.pid}) exited with {code}; "
+            f"restarting in {child.backoff:.1f} s"
+        )
+
+    def _stop_all(self) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.log("stopped")
+
+    def _sweep_loop(self) -> None:
+        while not self._stopping.wait(self.sweep_seconds):
+            try:
+                self.sweep()
+            except Exception as exc:  # a sweep failing must not stop the site
+                self.log(f"periodic sweep failed: {exc!r}")
 
 
 class Command(BaseCommand):
@@ -32,6 +144,7 @@ class Command(BaseCommand):
         if not no_demo and not Product.objects.exists():
             self.stdout.write("Loading demo data (first start)…")
             call_command("demo_data")
+        connections.close_all()  # the children open their own
 
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
@@ -46,7 +159,7 @@ class Command(BaseCommand):
                 "django_tasks_rq.Job",
             ]
             if settings.REDIS_URL
-            else [python, manage, "db_worker", "--interval", "0.5"]
+            else [python, manage, "db_worker", "--interval", "0.5", "--no-reload"]
         )
         host = os.environ.get("HOST", "127.0.0.1")
         web_cmd = [
@@ -55,23 +168,21 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--access-logfile", "-",
         ]  # fmt: skip
-        children = [subprocess.Popen(worker_cmd), subprocess.Popen(web_cmd)]
+        supervisor = Supervisor(
+            {"worker": worker_cmd, "web": web_cmd}, log=self._log, sweep=self._sweep
+        )
+        signal.signal(signal.SIGTERM, supervisor.stop)
+        signal.signal(signal.SIGINT, supervisor.stop)
         self.stdout.write(f"Alliés is served on {settings.SITE_URL} (Ctrl-C to stop).")
+        supervisor.run()
 
-        def stop(*_):
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
+    def _log(self, message: str) -> None:
+        self.stdout.write(f"[serve] {message}")
+        self.stdout.flush()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+    def _sweep(self) -> None:
         try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
+            for command in SWEEPS:
+                call_command(command, verbosity=0, stdout=io.StringIO())
         finally:
-            stop()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            connections.close_all()  # this thread's connection: not kept between sweeps

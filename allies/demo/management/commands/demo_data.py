@@ -1,11 +1,11 @@
-"""`manage.py demo_data [--products N] [--seed S]`: load the demo catalogue and logins.
+"""`manage.py demo_data [--products N] [--seed S] [--send-emails]`: load the demo data.
 
 Deterministic (same arguments, same titles, variants, offers and prices) and safe to run
-twice: when the catalogue already has products it says so and changes nothing.
+twice: when the catalogue already has products it says so and changes nothing. The demo
+orders' emails (confirmation, new order for the vendor…) are not sent unless `--send-emails`.
 """
 
-import os
-
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from allies.demo.identities import DEFAULT_PASSWORD
@@ -25,15 +25,26 @@ class Command(BaseCommand):
             help="Do not place the demo customer's orders (the catalogue only).",
         )
         parser.add_argument(
+            "--send-emails",
+            action="store_true",
+            help="Send the emails of the demo orders (default: none is written or sent).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=1, help="Random seed: same seed, same data (default 1)."
         )
 
-    def handle(self, *args, products: int, seed: int, without_orders: bool, **options):
+    def handle(
+        self, *args, products: int, seed: int, without_orders: bool, send_emails: bool, **options
+    ):
         if products < 1:
             raise CommandError("--products must be at least 1.")
-        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        password = settings.DEMO_PASSWORD or DEFAULT_PASSWORD
         report = demo_data_load(
-            products=products, seed=seed, password=password, orders=not without_orders
+            products=products,
+            seed=seed,
+            password=password,
+            orders=not without_orders,
+            send_emails=send_emails,
         )
         if report is None:
             self.stdout.write("The catalogue already has products: demo data not loaded.")

@@ -7,7 +7,7 @@ the same path as a carrier webhook. `--days 0` delivers everything shipped so fa
 
 from django.core.management.base import BaseCommand
 
-from allies.orders.fulfilment import carrier_simulate_deliveries
+from allies.orders.carrier_simulation import carrier_simulate_deliveries
 
 
 class Command(BaseCommand):

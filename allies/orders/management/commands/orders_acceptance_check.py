@@ -3,7 +3,7 @@ cancel (with refund) those past the operator's limit. Idempotent: run it any tim
 
 from django.core.management.base import BaseCommand
 
-from allies.orders.fulfilment import vendor_orders_acceptance_check
+from allies.orders.acceptance import vendor_orders_acceptance_check
 
 
 class Command(BaseCommand):

@@ -1,0 +1,13 @@
+"""English date formats (British order, as for customers in Europe): "2 December 2026, 16:20"."""
+
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+MONTH_DAY_FORMAT = "j F"
+MONTH_DAY_SHORT_FORMAT = "j N"
+MONTH_DAY_TIME_FORMAT = "j F, H:i"
+WEEKDAY_MONTH_DAY_FORMAT = "l j F"
+WEEKDAY_MONTH_DAY_TIME_FORMAT = "l j F, H:i"
+WEEKDAY_DATE_FORMAT = "l j F Y"
+WEEKDAY_DATETIME_FORMAT = "l j F Y, H:i"

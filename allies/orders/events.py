@@ -1,0 +1,134 @@
+"""The order timeline's vocabulary: which events are written, and who acted.
+
+Every change of an order writes one `OrderEvent` through `order_event_add`: its `kind` is an
+`EventKind` (a typo fails loudly instead of writing an event nobody reads) and its actor an
+`Actor` — a customer, a vendor's user, a vendor's API key, the operator's staff, or the system
+(timers, carriers). The same list is the audit log and, filtered by `allies.orders.timeline`,
+the customer's status timeline.
+
+This module imports no model (the models import these choices): it writes through the
+order's related manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from allies.orders.models import Order, VendorOrder
+
+
+class EventKind(models.TextChoices):
+    # Order level.
+    CREATED = "created", _("Commande passée")
+    PAYMENT_SUCCEEDED = "payment_succeeded", _("Paiement accepté")
+    PAYMENT_FAILED = "payment_failed", _("Paiement refusé")
+    ORDER_CANCELLED = "cancelled", _("Commande annulée avant paiement")
+    # Vendor order: its transitions (allies.orders.states).
+    PAID = "vendor_order_paid", _("Commande transmise au vendeur")
+    UNPAID_CANCELLED = "vendor_order_unpaid_cancelled", _("Annulée faute de paiement")
+    ACCEPTED = "accepted", _("Acceptée par le vendeur")
+    REFUSED = "refused", _("Refusée par le vendeur")
+    PARTIALLY_SHIPPED = "partially_shipped", _("Partiellement expédiée")
+    SHIPPED = "shipped", _("Expédiée")
+    DELIVERED = "delivered", _("Livrée")
+    CLOSED = "closed", _("Clôturée")
+    CANCELLED = "vendor_order_cancelled", _("Annulée")
+    # Vendor order: what happens within a stage.
+    LINES_ACCEPTED = "lines_accepted", _("Articles acceptés")
+    LINES_REFUSED = "lines_refused", _("Articles refusés")
+    ACCEPTANCE_OVERDUE = "acceptance_overdue", _("Délai d'acceptation dépassé")
+    SHIPMENT = "shipment_created", _("Colis remis au transporteur")
+    PARCEL_TRACKING = "parcel_tracking", _("Suivi du colis")
+    PARCEL_DELIVERED = "parcel_delivered", _("Colis livré")
+    SHIPMENT_DELIVERED = "shipment_delivered", _("Expédition livrée")
+    REFUND_FAILED = "refund_failed", _("Échec du remboursement")
+    LEDGER_FAILED = "ledger_failed", _("Écritures du remboursement manquantes")
+    # Invoices (written by allies.invoices through order_event_add).
+    INVOICE_ISSUED = "invoice_issued", _("Facture éditée")
+    INVOICE_UPLOADED = "invoice_uploaded", _("Facture déposée par le vendeur")
+    INVOICE_REQUESTED = "invoice_requested", _("Facture demandée par le client")
+    CREDIT_NOTE_ISSUED = "credit_note_issued", _("Avoir édité")
+
+
+class ActorKind(models.TextChoices):
+    CUSTOMER = "customer", _("Client")
+    VENDOR_USER = "vendor_user", _("Vendeur")
+    API_KEY = "api_key", _("Clé d'API du vendeur")
+    STAFF = "staff", _("Service client")
+    SYSTEM = "system", _("Système")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: built with one of the constructors below, never from a bare user.
+
+    A vendor's program calling the API is its key (`api_key_id`), not a person; timers and
+    carriers are the system.
+    """
+
+    kind: ActorKind
+    user_id: int | None = None
+    api_key_id: int | None = None
+
+    def __post_init__(self) -> None:
+        needs_user = self.kind in (ActorKind.CUSTOMER, ActorKind.VENDOR_USER, ActorKind.STAFF)
+        if needs_user and self.user_id is None:
+            raise ValueError(f"a {self.kind} actor needs a user")
+        if self.kind == ActorKind.API_KEY and self.api_key_id is None:
+            raise ValueError("an API key actor needs its key")
+
+    @classmethod
+    def customer(cls, user) -> Actor:
+        return cls(ActorKind.CUSTOMER, user_id=_pk(user))
+
+    @classmethod
+    def vendor_user(cls, user) -> Actor:
+        return cls(ActorKind.VENDOR_USER, user_id=_pk(user))
+
+    @classmethod
+    def staff(cls, user) -> Actor:
+        return cls(ActorKind.STAFF, user_id=_pk(user))
+
+    @classmethod
+    def api_key(cls, key) -> Actor:
+        return cls(ActorKind.API_KEY, api_key_id=_pk(key))
+
+    @classmethod
+    def system(cls) -> Actor:
+        return SYSTEM
+
+
+def _pk(value) -> int | None:
+    return getattr(value, "pk", value)
+
+
+SYSTEM = Actor(ActorKind.SYSTEM)
+
+
+def order_event_add(
+    *,
+    order: Order,
+    kind: EventKind | str,
+    actor: Actor | None = None,
+    vendor_order: VendorOrder | None = None,
+    **data: Any,
+) -> None:
+    """Write one timeline event. `actor` None means the system."""
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown order event kind {kind!r}")
+    actor = actor or SYSTEM
+    if not isinstance(actor, Actor):
+        raise TypeError(f"the actor of an order event is an Actor, not {type(actor).__name__}")
+    order.events.create(
+        vendor_order=vendor_order,
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        data=data,
+    )

@@ -1,0 +1,44 @@
+"""What every page's header shows from the shop: the category menu and the cart's count.
+
+Here rather than in core: core sits below the catalog and the cart (ARCHITECTURE.md layers).
+"""
+
+from django.core.cache import cache
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
+
+from allies.cart.models import CartLine
+from allies.catalog.models import Category
+
+
+def _menu_categories() -> list[dict[str, str]]:
+    key = "menu-categories:v1"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(Category.objects.values("slug", "name", "name_en"))
+        cache.set(key, rows, 300)
+    return rows
+
+
+def _cart_count(request: HttpRequest) -> int:
+    """Units in the visitor's cart; no query for a visitor without a session."""
+    if request.user.is_authenticated:
+        lines = CartLine.objects.filter(cart__customer=request.user)
+    elif request.session.session_key:
+        lines = CartLine.objects.filter(cart__session_key=request.session.session_key)
+    else:
+        return 0
+    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def shop(request: HttpRequest) -> dict[str, object]:
+    lang = get_language()
+    return {
+        "menu_categories": [
+            {"slug": r["slug"], "label": r["name_en"] if lang == "en" else r["name"]}
+            for r in _menu_categories()
+        ],
+        "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
+    }
