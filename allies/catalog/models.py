@@ -279,3 +279,6 @@ class OfferImportSku(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["offer_import", "sku"], name="offer_import_sku_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} (line {self.line})"

@@ -231,6 +231,8 @@ def active_parse(value: object) -> bool:
 
 def vendor_sku_parse(value: object) -> str:
     text = "" if value is None else str(value).strip()
+    if "\x00" in text:
+        raise _Invalid("invalid_vendor_sku", _("La référence vendeur contient un caractère nul."))
     if len(text) > VENDOR_SKU_MAX:
         raise _Invalid(
             "too_long",
@@ -240,10 +242,13 @@ def vendor_sku_parse(value: object) -> str:
 
 
 def sku_clean(value: object) -> str:
-    """A variant SKU as sent (spaces around removed; case kept: SKUs are exact)."""
+    """A variant SKU as sent (spaces around removed; case kept: SKUs are exact).
+
+    U+0000 becomes U+FFFD: no SKU holds either, so the value stays unknown (and is reported
+    so) instead of reaching a database that refuses it."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(value)).strip().replace("\x00", "\ufffd")
 
 
 def _item_fields(item: Mapping, *, stock_only: bool) -> dict[str, Any]:

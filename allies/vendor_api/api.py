@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
 from allies.vendor_api import offers, orders
-from allies.vendor_api.errors import ApiError, install_error_handlers
+from allies.vendor_api.errors import ApiError, VendorApiParser, install_error_handlers
 
-api = NinjaAPI(title="Alliés API", version="1", urls_namespace="api")
+api = NinjaAPI(title="Alliés API", version="1", urls_namespace="api", parser=VendorApiParser())
 install_error_handlers(api)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

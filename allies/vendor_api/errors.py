@@ -26,6 +26,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from allies.catalog.offers import OfferError
 from allies.invoices.services import InvoiceError
@@ -134,6 +135,37 @@ def error_response(
 # --- bodies that cannot be read -----------------------------------------------------------
 
 
+class NulCharacterInBody(ValueError):
+    """A JSON string holds U+0000: no column may store it (PostgreSQL refuses it outright)."""
+
+
+def json_body_parse(body: bytes) -> Any:
+    """The request's JSON, refusing U+0000 anywhere in its strings or keys.
+
+    Walked with a stack, not recursion: the depth was already bounded by `json.loads`.
+    """
+    data = json.loads(body)
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise NulCharacterInBody
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return data
+
+
+class VendorApiParser(Parser):
+    """ninja's JSON parser, with the U+0000 check of `json_body_parse`."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json_body_parse(request.body)
+
+
 def unreadable_body_response(request: HttpRequest, exc: BaseException) -> HttpResponse | None:
     """The JSON answer for a body refused while it is read (by ninja's parser or by the
     Idempotency-Key fingerprint, which reads it first), or None for another error.
@@ -151,6 +183,14 @@ def unreadable_body_response(request: HttpRequest, exc: BaseException) -> HttpRe
             message=_("Le corps de la requête dépasse %(size)s Mo : découpez l'envoi.")
             % {"size": number_format(limit / 1_000_000, 1)},
             details={"max_bytes": limit},
+            before_acting=True,
+        )
+    if isinstance(exc, NulCharacterInBody):
+        return error_response(
+            request,
+            status=400,
+            code="nul_character",
+            message=_("Le corps de la requête contient un caractère nul (U+0000), refusé."),
             before_acting=True,
         )
     if isinstance(exc, RecursionError):

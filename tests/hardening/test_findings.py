@@ -336,3 +336,27 @@ def test_admin_discount_code_form_sent_back_with_an_unreadable_vendor_id_shows_t
         "/admin/cart/discountcode/add/", {"code": "X", "vendor": "9" * 23, "category": "-0"}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/vendor/offers/stock", "/api/v1/vendor/offers"])
+def test_api_body_with_a_nul_character_is_a_400_on_every_database(api, market, path):  # noqa: F811
+    # covers: issue 9 §4 (found by the OpenAPI fuzz on PostgreSQL, which refuses U+0000)
+    sku = market["shirt"].variant.sku
+    body = json.dumps({"offers": [{"sku": sku + "\u0000", "stock": 3}]})
+    send = api.post if path.endswith("/offers") else api.put
+    response = send(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "nul_character"
+    assert Offer.objects.get(pk=market["shirt"].pk).stock == 10
+
+
+def test_a_csv_sku_with_a_nul_character_is_an_unknown_sku_not_a_crash(market):  # noqa: F811
+    # covers: issue 9 §2 (a CSV cell with U+0000 would make PostgreSQL refuse the lookup)
+    from allies.catalog.offers import offers_upsert
+
+    result = offers_upsert(
+        vendor=market["verlaine"],
+        items=[{"sku": market["shirt"].variant.sku + "\u0000", "stock": "3"}],
+    )
+    assert result.rejected == 1
+    assert Offer.objects.get(pk=market["shirt"].pk).stock == 10

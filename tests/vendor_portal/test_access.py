@@ -53,7 +53,8 @@ def test_another_vendors_order_does_not_exist_for_me(verlaine_client, paid):
     line.refresh_from_db()
     brun_vo.refresh_from_db()
     assert line.status == OrderLine.Status.PENDING
-    assert brun_vo.status == VendorOrder.Status.WAITING_ACCEPTANCE and not brun_vo.shipments.exists()
+    assert brun_vo.status == VendorOrder.Status.WAITING_ACCEPTANCE
+    assert not brun_vo.shipments.exists()
 
 
 def test_another_vendors_offer_and_key_do_not_exist_for_me(verlaine_client, market):
