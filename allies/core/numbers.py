@@ -123,26 +123,29 @@ def parse_decimal(
     """A Decimal with at most `max_digits` digits of which `decimal_places` decimals (like a
     DecimalField), within [min_value, max_value], returned with exactly `decimal_places`
     decimals. Accepts str ("49,90", "1 299.90", "-3"), int, finite float and Decimal."""
-    invalid = NumberError(
-        "invalid",
-        _("« %(value)s » n'est pas un nombre : écrivez-le en chiffres, par exemple 12,50.")
-        % {"value": _shown(value)},
-    )
+
+    def invalid() -> NumberError:  # built only when raised: translating costs, on every cell
+        return NumberError(
+            "invalid",
+            _("« %(value)s » n'est pas un nombre : écrivez-le en chiffres, par exemple 12,50.")
+            % {"value": _shown(value)},
+        )
+
     whole_limit = 10 ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
     try:
         text = _as_text(value)
     except NumberError as exc:
         if exc.code == "too_large":
             raise _too_large(max_value if max_value is not None else whole_limit) from None
-        raise invalid from None
+        raise invalid() from None
     if len(text) > MAX_TEXT:
-        raise invalid
+        raise invalid()
     match = _DECIMAL_TEXT.fullmatch(text.strip().translate(_GROUP_SPACES))
     if match is None:
-        raise invalid
+        raise invalid()
     sign, whole, decimals = match.group(1), match.group(2), match.group(3) or ""
     if not whole and not decimals:
-        raise invalid
+        raise invalid()
     whole, decimals = whole.lstrip("0"), decimals.rstrip("0")
     if len(whole) > max_digits - decimal_places:
         if sign == "-":
@@ -169,25 +172,28 @@ def parse_decimal(
 def parse_int(value: Any, *, min_value: int, max_value: int) -> int:
     """An integer within [min_value, max_value]. Accepts str ("12", "1 000", "12,0"), int,
     and integral finite float or Decimal."""
-    invalid = NumberError(
-        "invalid",
-        _("« %(value)s » n'est pas un nombre entier : écrivez-le en chiffres, par exemple 12.")
-        % {"value": _shown(value)},
-    )
+
+    def invalid() -> NumberError:  # built only when raised (see parse_decimal)
+        return NumberError(
+            "invalid",
+            _("« %(value)s » n'est pas un nombre entier : écrivez-le en chiffres, par exemple 12.")
+            % {"value": _shown(value)},
+        )
+
     try:
         text = _as_text(value)
     except NumberError as exc:
         if exc.code == "too_large":
             raise _too_large(max_value) from None
-        raise invalid from None
+        raise invalid() from None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
         if len(text) > MAX_TEXT:
-            raise invalid
+            raise invalid()
         match = _INTEGER_TEXT.fullmatch(text.strip().translate(_GROUP_SPACES))
         if match is None:
-            raise invalid
+            raise invalid()
         sign, digits = match.group(1), match.group(2).lstrip("0") or "0"
         if len(digits) > len(str(max(abs(min_value), abs(max_value)))):
             raise _too_small(min_value) if sign == "-" else _too_large(max_value)

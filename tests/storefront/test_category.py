@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 from allies.catalog.selectors import PAGE_SIZE
 from tests.factories import CategoryFactory, VendorFactory
@@ -266,4 +267,7 @@ def test_filters_collapse_on_phone(client, shirts):
     # covers: CAT-1 (the filter panel is a <details> closed by a media query script on phones)
     body = text(client.get("/c/chemises/"))
     assert '<details class="filters" id="filtres" open>' in body
-    assert 'matchMedia("(max-width: 820px)")' in body
+    # The script is a static file (the Content-Security-Policy forbids inline scripts).
+    assert 'src="/static/js/listing.js"' in body
+    script = (settings.BASE_DIR / "allies" / "static" / "js" / "listing.js").read_text()
+    assert 'matchMedia("(max-width: 820px)")' in script and 'removeAttribute("open")' in script
