@@ -161,14 +161,16 @@ def test_a_period_starts_from_the_balance_before_it(client, two_vendors):
     # covers: PAY-2
     vo = buy([(two_vendors["wallet"], 1)]).vendor_orders.get()
     now = timezone.now()
-    _many_entries(vo, 3, start=now - timedelta(days=60))
+    # Local noon: the period's days are the vendor's (Paris) days, whatever the hour of the run.
+    start = timezone.localtime(now - timedelta(days=60)).replace(hour=12, minute=0)
+    _many_entries(vo, 3, start=start)
     before = vendor_statement(vendor=vo.vendor, until=now - timedelta(days=30))
     st = vendor_statement(vendor=vo.vendor, since=now - timedelta(days=30))
     assert before.closing_balance == Decimal("6.00")  # 1 + 2 + 3
     assert st.opening_balance == Decimal("6.00")
     assert st.closing_balance == vendor_balance(vendor=vo.vendor)
     client.force_login(member_of(vo.vendor))
-    day = (now - timedelta(days=60)).date()
+    day = start.date()
     response = client.get(URL, {"du": day.isoformat(), "au": day.isoformat()})
     assert len(response.context["statement"].rows) == 3
     assert client.get(URL, {"du": "2026-02-10", "au": "2026-01-01"}).status_code == 200
