@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "allies.core.apps.TasksDatabaseConfig",  # django_tasks_db, named in French
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "allies.core",
     "allies.accounts",
@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "allies.orders",
     "allies.invoices",
     "allies.payments",
+    "allies.ledger",
+    "allies.support",
     "allies.vendor_portal",
     "allies.vendor_api",
     "allies.demo",
@@ -222,6 +224,19 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Support attachments: private, outside STATIC_ROOT and MEDIA_ROOT, served only through
+    # views that check who asks (allies/support/storage.py). Another backend (an
+    # S3-compatible store) is configured by its own settings.
+    "support": {
+        "BACKEND": os.environ.get(
+            "SUPPORT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": str(VAR_DIR / "private" / "support")}
+            if "SUPPORT_STORAGE_BACKEND" not in os.environ
+            else {}
+        ),
+    },
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
@@ -346,4 +361,30 @@ INVOICE_UPLOAD_MAX_BYTES = int(os.environ.get("INVOICE_UPLOAD_MAX_BYTES", str(5 
 
 # Vendors: the largest offers CSV accepted, and the vendor API's calls per key per minute.
 OFFER_IMPORT_MAX_BYTES = int(os.environ.get("OFFER_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# A running import whose heartbeat is older than this lost its worker and is resumed (a chunk
+# takes well under a second; the margin covers a database busy with something else).
+OFFER_IMPORT_STALE_SECONDS = int(os.environ.get("OFFER_IMPORT_STALE_SECONDS", "300"))
 VENDOR_API_RATE_LIMIT = int(os.environ.get("VENDOR_API_RATE_LIMIT", "600"))
+
+# "Assistance en ligne" (allies/support): the vendor answers within 48 h (CS-1), the operator
+# within 24 h of an escalation (CS-2); the vendor is reminded this many hours before its
+# deadline. Replies by email reach the thread through a relayed per-thread address, e.g.
+# reponse+<token>@<SUPPORT_REPLY_DOMAIN>: the parties never see each other's address.
+SUPPORT_VENDOR_ANSWER_HOURS = int(os.environ.get("SUPPORT_VENDOR_ANSWER_HOURS", "48"))
+SUPPORT_OPERATOR_ANSWER_HOURS = int(os.environ.get("SUPPORT_OPERATOR_ANSWER_HOURS", "24"))
+SUPPORT_VENDOR_REMINDER_HOURS = int(os.environ.get("SUPPORT_VENDOR_REMINDER_HOURS", "12"))
+SUPPORT_REPLY_DOMAIN = os.environ.get("SUPPORT_REPLY_DOMAIN", "allies.test")
+SUPPORT_REPLY_ADDRESS_FORMAT = os.environ.get(
+    "SUPPORT_REPLY_ADDRESS_FORMAT", "reponse+{token}@{domain}"
+)
+# Messages and attachments: the longest message, the largest file, files per message, the
+# largest image (pixels; more is refused as a decompression bomb) and the longest side an
+# image is stored with; the largest inbound email accepted.
+SUPPORT_MESSAGE_MAX_CHARS = int(os.environ.get("SUPPORT_MESSAGE_MAX_CHARS", "5000"))
+SUPPORT_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("SUPPORT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+SUPPORT_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("SUPPORT_ATTACHMENTS_PER_MESSAGE", "5"))
+SUPPORT_IMAGE_MAX_PIXELS = int(os.environ.get("SUPPORT_IMAGE_MAX_PIXELS", str(50_000_000)))
+SUPPORT_IMAGE_MAX_SIDE = int(os.environ.get("SUPPORT_IMAGE_MAX_SIDE", "3000"))
+SUPPORT_INBOUND_MAX_BYTES = int(os.environ.get("SUPPORT_INBOUND_MAX_BYTES", str(40 * 1024 * 1024)))

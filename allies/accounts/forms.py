@@ -3,6 +3,8 @@ password strength); the rules (unique email, delivery zones, throttling…) are 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
@@ -12,6 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.accounts import services
 from allies.accounts.models import Address, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django_stubs_ext import StrOrPromise
+
+    # The mixins below are only used on these forms: mypy checks them as such.
+    _CurrentPasswordBase = forms.Form
+    _NewPasswordBase = SetPasswordForm[User]
+else:
+    _CurrentPasswordBase = _NewPasswordBase = object
 
 PASSWORD_HELP = _(
     "Au moins 8 caractères. Pour un mot de passe sûr, mélangez des lettres, des chiffres et "
@@ -47,12 +59,12 @@ def _password_field(label, *, autocomplete: str, help_text=None, **attrs) -> for
     )
 
 
-class CurrentPasswordMixin:
+class CurrentPasswordMixin(_CurrentPasswordBase):
     """A "current password" field checked against the signed-in customer, under the login
     throttle (`services.user_current_password_check`)."""
 
     user: User
-    request = None
+    request: HttpRequest | None = None
 
     def _check_current_password(self, password: str) -> str:
         services.user_current_password_check(request=self.request, user=self.user,
@@ -85,8 +97,9 @@ class SignUpForm(forms.Form):
             raise ValidationError(services.EMAIL_TAKEN, code="email_taken")
         return email
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
         if password:
             try:
@@ -130,8 +143,8 @@ class PasswordResetRequestForm(forms.Form):
         return email
 
 
-class NewPasswordMixin:
-    def _french_labels(self, *, first: str):
+class NewPasswordMixin(_NewPasswordBase):
+    def _french_labels(self, *, first: StrOrPromise) -> None:
         self.fields["new_password1"].label = first
         self.fields["new_password1"].help_text = PASSWORD_HELP
         self.fields["new_password1"].widget.attrs["minlength"] = 8
@@ -302,8 +315,9 @@ class AddressForm(forms.Form):
             self.fields["recipient"].label = _("Nom (ou raison sociale) à facturer")
             self.fields["phone"].help_text = ""
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         # The service checks the zone again; asking here shows it with the other errors.
         if cleaned.get("country") and "postcode" in cleaned:
             try:

@@ -170,6 +170,8 @@ class NewsletterDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("envoi de newsletter")
+        verbose_name_plural = _("envois de newsletter")
         constraints = [
             models.UniqueConstraint(
                 fields=["newsletter", "user"], name="accounts_newsletter_delivery_once"

@@ -8,6 +8,9 @@ never kept by a browser's history cache or a shared proxy (issue 9 §12).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -264,6 +267,14 @@ def newsletter_unsubscribe(request, token: str):
 _KIND_SLUGS = {"livraison": Address.Kind.DELIVERY, "facturation": Address.Kind.BILLING}
 
 
+@dataclass(frozen=True)
+class _AddressCard:
+    """An address of "Mes adresses" with its delivery zone ("Corse", "Belgique"…)."""
+
+    address: Address
+    zone_label: str
+
+
 def _zone_label(address: Address) -> str:
     try:
         return zone_for(address.country, address.postcode).label
@@ -275,21 +286,20 @@ def _zone_label(address: Address) -> str:
 @login_required
 def address_list(request):
     addresses = selectors.address_list(user=request.user)
-    for address in addresses:
-        address.zone_label = _zone_label(address)
+    cards = [_AddressCard(a, _zone_label(a)) for a in addresses]
     return render(
         request,
         "accounts/addresses.html",
         {
-            "billing": next((a for a in addresses if a.kind == Address.Kind.BILLING), None),
-            "deliveries": [a for a in addresses if a.kind == Address.Kind.DELIVERY],
+            "billing": next((c for c in cards if c.address.kind == Address.Kind.BILLING), None),
+            "deliveries": [c for c in cards if c.address.kind == Address.Kind.DELIVERY],
             "section": "addresses",
         },
     )
 
 
 def _address_form_page(request, *, kind: str, address: Address | None):
-    initial = {"country": "FR"}
+    initial: dict[str, Any] = {"country": "FR"}
     if address is not None:
         initial = {
             f: getattr(address, f)

@@ -7,7 +7,9 @@ share over its eligible lines (`discount_line_split`): every order line records 
 charged less, and a refund gives back exactly what was paid for it.
 Usage limits count the orders that carry the code and are paid or awaiting payment, except
 the customer's own unpaid order: the checkout resumes or replaces it (one unpaid order per
-customer, `checkout.services.order_place`), so paying it again is not a second use. The
+customer, `checkout.services.order_place`), so paying it again is not a second use. The cart
+sits below the apps that place orders and may not import them: it asks the hook
+`discount_code_uses` (`allies.core.hooks`), answered by `checkout.discount_uses`. The
 checkout re-evaluates the code while holding a lock on its row, so two orders placed at the
 same moment cannot both take the last use (issue 9 §5).
 """
@@ -20,8 +22,11 @@ from decimal import Decimal
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from allies.accounts.models import User
 from allies.cart.models import DiscountCode
-from allies.core.money import format_eur, to_cents
+from allies.core.errors import AlliesError
+from allies.core.hooks import hook_call
+from allies.core.money import format_eur, round_cent
 
 ZERO = Decimal("0.00")
 
@@ -40,30 +45,31 @@ class DiscountResult:
     by_vendor: dict[int, Decimal] = field(default_factory=dict)
 
 
-class DiscountRefused(Exception):
-    """The code cannot be used; `str(exc)` is the customer-facing reason."""
+class DiscountRefused(AlliesError):
+    """The code cannot be used; `str(exc)` is the customer-facing reason, `code` why
+    ("unknown", "expired", "exhausted", "already_used"…)."""
 
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.code = code
+    code = "discount_refused"
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
 
 
 def normalize_code(code: str) -> str:
     return "".join((code or "").split()).upper()
 
 
-def _uses(code: DiscountCode, *, customer=None, by_customer_only: bool = False) -> int:
+def _uses(code: DiscountCode, *, customer: User | None, by_customer_only: bool = False) -> int:
     """Orders that used `code` (paid or awaiting payment), not counting `customer`'s unpaid
-    order; with `by_customer_only`, only `customer`'s orders."""
-    from allies.orders.models import Order
-
-    awaiting, validated = Order.Status.AWAITING_PAYMENT, Order.Status.VALIDATED
-    qs = Order.objects.filter(discount_code=code, status__in=[awaiting, validated])
-    if customer is not None:
-        qs = qs.exclude(customer=customer, status=awaiting)
-        if by_customer_only:
-            qs = qs.filter(customer=customer)
-    return qs.count()
+    order; with `by_customer_only`, only `customer`'s orders. Asked of the app that places
+    orders (hook `discount_code_uses`): a limit nobody can count is a configuration error,
+    never a code used without limit."""
+    answers = hook_call(
+        "discount_code_uses", code=code, customer=customer, by_customer_only=by_customer_only
+    )
+    if len(answers) != 1:
+        raise RuntimeError(f"discount_code_uses needs exactly one receiver, got {len(answers)}")
+    return int(answers[0])
 
 
 def split_proportionally(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
@@ -71,8 +77,8 @@ def split_proportionally(total: Decimal, weights: dict[int, Decimal]) -> dict[in
     base = sum(weights.values(), ZERO)
     if not weights or base <= 0:
         return {}
-    shares = {k: to_cents(total * w / base) for k, w in weights.items()}
-    remainder = to_cents(total) - sum(shares.values(), ZERO)
+    shares = {k: round_cent(total * w / base) for k, w in weights.items()}
+    remainder = round_cent(total) - sum(shares.values(), ZERO)
     if remainder:
         biggest = max(weights, key=lambda k: (weights[k], -k))
         shares[biggest] += remainder
@@ -106,7 +112,7 @@ def discount_evaluate(
     *,
     code: str,
     lines: list[DiscountLine],
-    customer,
+    customer: User | None,
     now: datetime,
 ) -> DiscountResult:
     """What `code` takes off these lines for this customer now, or DiscountRefused."""
@@ -144,9 +150,9 @@ def discount_evaluate(
             _("Vous avez déjà utilisé ce code de réduction."), code="already_used"
         )
     if obj.kind == DiscountCode.Kind.PERCENT:
-        amount = to_cents(subtotal * obj.value / Decimal(100))
+        amount = round_cent(subtotal * obj.value / Decimal(100))
     else:
-        amount = to_cents(obj.value)
+        amount = round_cent(obj.value)
     amount = min(amount, subtotal)
     weights: dict[int, Decimal] = {}
     for ln in eligible:

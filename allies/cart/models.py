@@ -23,6 +23,10 @@ class Cart(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("panier")
+        verbose_name_plural = _("paniers")
+
     def __str__(self) -> str:
         return f"cart {self.pk} ({self.customer_id or 'guest'})"
 
@@ -38,6 +42,8 @@ class CartLine(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ligne de panier")
+        verbose_name_plural = _("lignes de panier")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "offer"], name="cart_line_unique_offer")
@@ -75,6 +81,10 @@ class DiscountCode(models.Model):
     funded_by = models.CharField(max_length=10, choices=FundedBy.choices, default=FundedBy.OPERATOR)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code de réduction")
+        verbose_name_plural = _("codes de réduction")
 
     def __str__(self) -> str:
         return self.code

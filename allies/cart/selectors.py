@@ -7,11 +7,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from allies.cart.models import Cart, CartLine
+from allies.catalog.models import Offer, Product, Variant
+from allies.vendors.models import Vendor
 
 ZERO = Decimal("0.00")
 
 
-def units_for_sale(offer, *, held: int = 0) -> int:
+def units_for_sale(offer: Offer, *, held: int = 0) -> int:
     """How many units of `offer` one customer may put in the cart and order now.
 
     In stock: the stock, plus the `held` units the customer's own unpaid order took from it.
@@ -28,7 +30,7 @@ def units_for_sale(offer, *, held: int = 0) -> int:
     return cap if offer.restock_weeks else 0
 
 
-def restock_weeks_of(offer, *, held: int = 0) -> int:
+def restock_weeks_of(offer: Offer, *, held: int = 0) -> int:
     """Weeks before a restocking offer ships (0 when it is in stock or not restocking)."""
     return (offer.restock_weeks or 0) if offer.stock + held == 0 else 0
 
@@ -59,15 +61,15 @@ class CartLineView:
         return self.quantity > self.available
 
     @property
-    def product(self):
+    def product(self) -> Product:
         return self.line.offer.variant.product
 
     @property
-    def variant(self):
+    def variant(self) -> Variant:
         return self.line.offer.variant
 
     @property
-    def offer(self):
+    def offer(self) -> Offer:
         return self.line.offer
 
     @property
@@ -78,7 +80,7 @@ class CartLineView:
 
 @dataclass
 class VendorGroup:
-    vendor: object
+    vendor: Vendor
     lines: list[CartLineView] = field(default_factory=list)
 
     @property

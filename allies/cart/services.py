@@ -1,21 +1,36 @@
 """Writes on the cart: add, change quantity, remove, merge at login, discount code."""
 
+from typing import Literal, overload
+
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allies.accounts.models import User
 from allies.cart.discounts import DiscountLine, DiscountRefused, discount_evaluate
 from allies.cart.models import Cart, CartLine
 from allies.cart.selectors import held_units, units_for_sale
 from allies.catalog.models import Offer
+from allies.core.errors import AlliesError
 
 
-class CartError(Exception):
+class CartError(AlliesError):
     """A cart change that cannot be made; `str(exc)` is the customer-facing reason."""
 
+    code = "cart_refused"
 
-def cart_for_request(request, *, create: bool = False) -> Cart | None:
-    """The customer's cart, or the guest's cart kept in the session."""
+
+@overload
+def cart_for_request(request: HttpRequest, *, create: Literal[True]) -> Cart: ...
+
+
+@overload
+def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | None: ...
+
+
+def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    """The customer's cart, or the guest's cart kept in the session (created if `create`)."""
     if request.user.is_authenticated:
         if create:
             return Cart.objects.get_or_create(customer=request.user)[0]
@@ -37,9 +52,11 @@ def cart_add(*, cart: Cart, offer_id: int, quantity: int = 1) -> tuple[CartLine,
     if quantity < 1:
         raise CartError(_("La quantité doit être d'au moins 1."))
     offer = Offer.objects.select_related("vendor").filter(pk=offer_id).first()
-    line = CartLine.objects.filter(cart=cart, offer=offer).first() if offer else None
+    if offer is None:
+        raise CartError(_("Cet article n'est plus disponible chez ce vendeur."))
+    line = CartLine.objects.filter(cart=cart, offer=offer).first()
     held = held_units(cart, line) if line else 0
-    available = units_for_sale(offer, held=held) if offer is not None else 0
+    available = units_for_sale(offer, held=held)
     if available == 0:
         raise CartError(_("Cet article n'est plus disponible chez ce vendeur."))
     wanted = quantity + (line.quantity if line else 0)
@@ -86,7 +103,7 @@ def cart_prices_accept(*, cart: Cart) -> None:
 
 
 @transaction.atomic
-def cart_merge(*, guest_session_key: str | None, customer) -> Cart | None:
+def cart_merge(*, guest_session_key: str | None, customer: User) -> Cart | None:
     """At login, the guest's lines join the customer's cart (quantities capped by stock)."""
     if not guest_session_key:
         return None
@@ -124,7 +141,7 @@ def cart_discount_lines(cart: Cart) -> list[DiscountLine]:
 
 
 @transaction.atomic
-def cart_discount_apply(*, cart: Cart, code: str, customer=None) -> None:
+def cart_discount_apply(*, cart: Cart, code: str, customer: User | None = None) -> None:
     """Check the code against the cart now; raises DiscountRefused with the reason."""
     result = discount_evaluate(
         code=code, lines=cart_discount_lines(cart), customer=customer, now=timezone.now()

@@ -2,15 +2,16 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from allies.cart import services
-from allies.cart.discounts import DiscountRefused
+from allies.cart.discounts import DiscountRefused, discount_evaluate
 from allies.cart.forms import AddToCartForm, DiscountForm, QuantityForm, SimulationForm
+from allies.cart.quotes import cart_quote
 from allies.cart.selectors import cart_view
-from allies.checkout.quotes import cart_quote
 
 
 def _back(request, default="cart:detail"):
@@ -42,10 +43,6 @@ def cart_page(request):
 
 def _discount_preview(request, view):
     """The cart's code re-checked now: (amount, code) or a refusal message."""
-    from django.utils import timezone
-
-    from allies.cart.discounts import discount_evaluate
-
     if view.cart is None or view.cart.discount_code_id is None or view.is_empty:
         return None
     customer = request.user if request.user.is_authenticated else None

@@ -47,9 +47,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
@@ -58,22 +59,22 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from allies.catalog.models import OfferImport, OfferImportSku
-from allies.catalog.offers import OfferError, offers_upsert, sku_clean
+from allies.catalog.offers import OfferError, column_name, offers_upsert, sku_clean
 
 # The per-value rules of `offers` (the same messages whatever the channel), run here before
 # the write transaction; `offers_upsert` then only re-reads values already parsed.
 from allies.catalog.offers import _Invalid as OfferValueInvalid
 from allies.catalog.offers import _item_fields as offer_item_fields
 
+if TYPE_CHECKING:
+    from allies.accounts.models import User
+    from allies.vendors.models import Vendor
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 ROWS_PER_CHUNK = 2000
 DELIMITERS = (";", ",", "\t")
 BLOCK_BYTES = 64 * 1024
-# A RUNNING import whose heartbeat is older than this lost its worker (a chunk takes well
-# under a second; the margin covers a database busy with something else).
-DEFAULT_STALE_SECONDS = 300
 _BOM = codecs.BOM_UTF8
 # SKUs looked up per query (well under every database's limit of parameters).
 _SKUS_PER_QUERY = 500
@@ -108,13 +109,12 @@ _TEMPLATE_ROWS = [
 
 
 def _max_bytes() -> int:
-    return int(getattr(settings, "OFFER_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.OFFER_IMPORT_MAX_BYTES
 
 
 def _stale_after() -> timedelta:
-    return timedelta(
-        seconds=int(getattr(settings, "OFFER_IMPORT_STALE_SECONDS", DEFAULT_STALE_SECONDS))
-    )
+    """A RUNNING import whose heartbeat is older than this lost its worker."""
+    return timedelta(seconds=settings.OFFER_IMPORT_STALE_SECONDS)
 
 
 def _refuse(code: str, message: str) -> OfferError:
@@ -353,11 +353,16 @@ def _rows_count(f: IO[bytes], layout: _Layout) -> int:
 # --- starting an import --------------------------------------------------------------------
 
 
-def offer_import_start(*, vendor, uploaded_file, actor=None) -> OfferImport:
+def offer_import_start(
+    *, vendor: Vendor, uploaded_file: File[bytes], actor: User | None = None
+) -> OfferImport:
     """Check the uploaded CSV, store it and queue its processing; OfferError (field "file")
     if it cannot be imported: empty, too big, not UTF-8, not CSV, header without `sku` or
     without any column to update, no data line. Nothing is stored then. The file is read a
-    block at a time (twice: bytes, then CSV), never whole in memory."""
+    block at a time (twice: bytes, then CSV), never whole in memory.
+
+    `actor` is the vendor's user who uploaded it (kept as `created_by`). Not the orders'
+    `Actor`: catalog sits below orders in the layers, and an import is always a person's."""
     limit = _max_bytes()
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
@@ -369,12 +374,12 @@ def offer_import_start(*, vendor, uploaded_file, actor=None) -> OfferImport:
             "no_rows", _("Le fichier ne contient que l'en-tête : aucune offre à importer.")
         )
 
-    name = os.path.basename(getattr(uploaded_file, "name", "") or "offres.csv")
+    name = os.path.basename(uploaded_file.name or "offres.csv")
     uploaded_file.seek(0)
     with transaction.atomic():
         job = OfferImport(
             vendor=vendor,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor if actor is not None and actor.pk else None,
             filename=name[-255:],
             sha256=sha256,
             language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -395,7 +400,7 @@ def _enqueue(import_id: int) -> None:
 
 # --- the import's status: one function moves it --------------------------------------------
 
-_TRANSITIONS = {
+_TRANSITIONS: dict[str, set[str]] = {
     OfferImport.Status.PENDING: {OfferImport.Status.RUNNING, OfferImport.Status.FAILED},
     OfferImport.Status.RUNNING: {OfferImport.Status.DONE, OfferImport.Status.FAILED},
     OfferImport.Status.DONE: set(),
@@ -403,7 +408,7 @@ _TRANSITIONS = {
 }
 
 
-def _status_set(*, import_id: int, to: str, **fields) -> bool:
+def _status_set(*, import_id: int, to: str, **fields: object) -> bool:
     """Move the import to `to` (with `fields`) if its current status allows it; False if not
     (another run got there first). Finishing also forgets the SKUs the run met."""
     with transaction.atomic():
@@ -512,7 +517,7 @@ def _skus_remember(rows: list[tuple[int, str, int]]) -> None:
         return
     meta, quote = OfferImportSku._meta, connection.ops.quote_name
     columns = ", ".join(
-        quote(meta.get_field(name).column) for name in ("offer_import", "sku", "line")
+        quote(column_name(OfferImportSku, n)) for n in ("offer_import", "sku", "line")
     )
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s)"
     with connection.cursor() as cursor:
@@ -639,12 +644,12 @@ def offer_import_template() -> str:
     return "\ufeff" + out.getvalue()
 
 
-def offer_imports_for(*, vendor) -> QuerySet[OfferImport]:
+def offer_imports_for(*, vendor: Vendor) -> QuerySet[OfferImport]:
     """The vendor's imports, newest first (without their error lists: a list does not show
     them)."""
     return OfferImport.objects.filter(vendor=vendor).defer("errors")
 
 
-def offer_import_get(*, vendor, pk: int) -> OfferImport:
+def offer_import_get(*, vendor: Vendor, pk: int) -> OfferImport:
     """One of the vendor's imports; Http404 for another vendor's (or none)."""
     return get_object_or_404(OfferImport, vendor=vendor, pk=pk)

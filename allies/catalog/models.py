@@ -36,8 +36,9 @@ class Category(models.Model):
     size_scale = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.name
@@ -104,6 +105,8 @@ class Product(models.Model):
     facets = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("produit")
+        verbose_name_plural = _("produits")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["category", "is_active", "price_from"]),
@@ -134,6 +137,8 @@ class Variant(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("variante")
+        verbose_name_plural = _("variantes")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["size", "product"])]
 
@@ -161,6 +166,8 @@ class Offer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
         constraints = [
             models.UniqueConstraint(fields=["vendor", "variant"], name="catalog_offer_unique"),
             models.CheckConstraint(
@@ -241,6 +248,8 @@ class OfferImport(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import d'offres")
+        verbose_name_plural = _("imports d'offres")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["vendor", "-created_at"]),
@@ -276,6 +285,8 @@ class OfferImportSku(models.Model):
     line = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("ligne d'import d'offres")
+        verbose_name_plural = _("lignes d'import d'offres")
         constraints = [
             models.UniqueConstraint(fields=["offer_import", "sku"], name="offer_import_sku_once")
         ]

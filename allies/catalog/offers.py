@@ -36,10 +36,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,19 +48,16 @@ from django.utils.translation import gettext_lazy
 
 from allies.catalog.models import Offer, Product, Variant
 from allies.catalog.services import OfferFacts, product_summaries_refresh, product_summary
+from allies.core.errors import AlliesError
 from allies.core.numbers import NumberError, parse_decimal, parse_int
+
+if TYPE_CHECKING:
+    from allies.vendors.models import Vendor
 
 # "Stock faible" in the portal: active offers with 1 to LOW_STOCK units left.
 LOW_STOCK = 3
 MAX_PRICE = Decimal("100000")
 CENT = Decimal("0.01")
-# Offer.price holds 10 digits, 2 of them decimals; the business bound is far lower.
-PRICE_BOUNDS = {
-    "max_digits": 10,
-    "decimal_places": 2,
-    "min_value": CENT,
-    "max_value": MAX_PRICE,
-}
 MAX_STOCK = 1_000_000
 MAX_RESTOCK_WEEKS = 52
 VENDOR_SKU_MAX = 64
@@ -85,14 +83,16 @@ _SUMMARY_FIELDS = {"price", "stock", "restock_weeks", "is_active"}
 _ITEM_KEYS = ("price", "stock", "restock_weeks", "active", "vendor_sku")
 
 
-class OfferError(Exception):
+class OfferError(AlliesError):
     """A single write refused: `errors` maps each field to its (translated) message and
-    `code` is the stable code of the first problem ("invalid_price", "not_utf8", …)."""
+    `code` is the stable code of the first problem ("invalid_price", "not_utf8", …);
+    `message` joins them ("price: …; stock: …")."""
 
-    def __init__(self, errors: dict[str, str], code: str = "invalid"):
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, str], *, code: str | None = None) -> None:
         self.errors = dict(errors)
-        self.code = code
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()), code=code)
 
 
 @dataclass
@@ -117,10 +117,11 @@ class OfferUpsertResult:
         return len(self.errors)
 
 
-class _Invalid(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+class _Invalid(AlliesError):
+    """One value refused (reported per item by `offers_upsert`, per field by `offer_update`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
 
 
 _UNSET: Any = object()
@@ -155,7 +156,10 @@ def price_parse(value: object) -> Decimal:
     if isinstance(text, str) and "," in text and "." in text:
         raise _price_invalid(value)  # "1.299,90" or "1,299.90": ambiguous, better ask
     try:
-        return parse_decimal(text, **PRICE_BOUNDS)
+        # Offer.price holds 10 digits, 2 of them decimals; the business bound is far lower.
+        return parse_decimal(
+            text, max_digits=10, decimal_places=2, min_value=CENT, max_value=MAX_PRICE
+        )
     except NumberError as problem:
         if problem.code == "too_small":
             raise _Invalid("invalid_price", _("Le prix doit être supérieur à 0 €.")) from None
@@ -251,7 +255,7 @@ def sku_clean(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip().replace("\x00", "\ufffd")
 
 
-def _item_fields(item: Mapping, *, stock_only: bool) -> dict[str, Any]:
+def _item_fields(item: Mapping[str, object], *, stock_only: bool) -> dict[str, Any]:
     """Model field → parsed value for the keys present in `item`; _Invalid on the first bad
     one (in the order of _ITEM_KEYS)."""
     if stock_only:
@@ -290,7 +294,7 @@ _COLUMNS = ("id", "variant_id", "price", "stock", "restock_weeks", "is_active", 
 
 
 def offers_upsert(
-    *, vendor, items: Sequence[Mapping], stock_only: bool = False
+    *, vendor: Vendor, items: Sequence[Mapping[str, object]], stock_only: bool = False
 ) -> OfferUpsertResult:
     """Create or update `vendor`'s offers, one item per variant SKU (Mirakl's OF24).
 
@@ -352,14 +356,14 @@ def offers_upsert(
 
 
 def _apply(
-    *, vendor, items: list[_Item], stock_only: bool
+    *, vendor: Vendor, items: list[_Item], stock_only: bool
 ) -> tuple[tuple[int, int, int], list[OfferItemError]]:
     created = updated = unchanged = 0
     errors: list[OfferItemError] = []
     now = timezone.now()
     to_create: list[Offer] = []
     # (changed columns) → rows of (values…, id): one executemany per shape.
-    to_update: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    to_update: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     products: set[int] = set()
     for start in range(0, len(items), CHUNK_SIZE):
         chunk = items[start : start + CHUNK_SIZE]
@@ -436,10 +440,10 @@ def _apply(
     return (created, updated, unchanged), errors
 
 
-def _offers_write(*, names: tuple[str, ...], rows: list[tuple], now) -> None:
+def _offers_write(*, names: tuple[str, ...], rows: list[tuple[Any, ...]], now: datetime) -> None:
     """UPDATE the given columns (and updated_at, which only `save()` sets by itself) of many
     offers in one executemany, in id order (a consistent lock order between writers)."""
-    stamp = Offer._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    stamp = _concrete_field(Offer, "updated_at").get_db_prep_save(now, connection)
     _rows_write(
         Offer,
         names=(*names, "updated_at"),
@@ -448,15 +452,37 @@ def _offers_write(*, names: tuple[str, ...], rows: list[tuple], now) -> None:
     )
 
 
-def _rows_write(model, *, names: tuple[str, ...], rows: list[tuple], prepared: int) -> None:
+def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """A field of `model` stored in its table (a relation seen from the other side is not)."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field) or found.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return found
+
+
+def column_name(model: type[models.Model], name: str) -> str:
+    """The database column of field `name` ("vendor" → "vendor_id"), for raw SQL."""
+    column = _concrete_field(model, name).column
+    if column is None:  # refused by _concrete_field already; narrows the type
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return column
+
+
+def _rows_write(
+    model: type[models.Model],
+    *,
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    prepared: int,
+) -> None:
     """`UPDATE <table> SET <names> = … WHERE id = …` once per row (values…, id), through one
     executemany. The first `prepared` values go through their field's get_db_prep_save; the
     others are passed as they are."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(n) for n in names]
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
+    fields = [_concrete_field(model, n) for n in names]
+    sets = ", ".join(f"{quote(column_name(model, n))} = %s" for n in names)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(column_name(model, 'id'))} = %s"
     params = [
         (
             *(
@@ -476,7 +502,7 @@ def _summaries_refresh(*, product_ids: set[int]) -> int:
     products changed. Two queries per CHUNK_SIZE products, plus one executemany for them all."""
     ids = sorted(product_ids)
     names = tuple(product_summary(offers=[]))
-    changed: list[tuple] = []
+    changed: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
         # The offers `services.product_summaries_refresh` reads: active, of active vendors.
@@ -500,7 +526,7 @@ def _summaries_refresh(*, product_ids: set[int]) -> int:
 @transaction.atomic
 def offer_update(
     *,
-    vendor,
+    vendor: Vendor,
     offer_id: int,
     price: Any = _UNSET,
     stock: Any = _UNSET,
@@ -562,7 +588,7 @@ def offer_update(
 # --- reads ---------------------------------------------------------------------------------
 
 
-def vendor_offers(*, vendor, q: str = "", status: str = "") -> QuerySet[Offer]:
+def vendor_offers(*, vendor: Vendor, q: str = "", status: str = "") -> QuerySet[Offer]:
     """The vendor's own offers for the portal's list, by product title then variant order.
 
     `q` matches the product title, the variant SKU or the vendor's reference (case-insensitive);

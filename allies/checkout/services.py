@@ -28,13 +28,16 @@ first (issue 9 §5).
 
 An offer out of stock but being restocked ("En cours de réapprovisionnement - Livré sous X
 semaines", CAT-2) is sold without taking stock; its vendor's delivery dates move by the
-restock delay (`shipping.engine`), and the line is listed in the order's "created" event
-(`restock_lines`) so that releasing the order gives back no stock it never took.
+restock delay (`shipping.engine`), and the line keeps its weeks (`OrderLine.restock_weeks`)
+so that releasing the order gives back no stock it never took.
 """
+
+from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,7 +46,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allies.accounts.models import Address
+from allies.accounts.models import Address, User
 from allies.cart.discounts import (
     DiscountLine,
     DiscountRefused,
@@ -56,11 +59,19 @@ from allies.cart.selectors import restock_weeks_of
 from allies.cart.services import cart_discount_lines
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
+from allies.core.errors import AlliesError
 from allies.orders.events import Actor, EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.orders.services import order_cancel_unpaid, order_reference_next
 from allies.payments.models import Payment
-from allies.shipping.engine import QuoteItem, Selection, quote_cart, select_modes
+from allies.shipping.engine import (
+    QuoteItem,
+    Selection,
+    VendorQuote,
+    VendorSelection,
+    quote_cart,
+    select_modes,
+)
 from allies.shipping.relay import relay_point_validate
 from allies.shipping.selectors import rate_rules_for_vendors
 from allies.shipping.zones import zone_for
@@ -75,8 +86,16 @@ ADDRESS_FIELDS = (
 )  # fmt: skip
 
 
-class CheckoutError(Exception):
-    """The order cannot be placed; `str(exc)` tells the customer why. Nothing was written."""
+class CheckoutError(AlliesError):
+    """The order cannot be placed; `message` (also `str(exc)`) tells the customer why.
+    Nothing was written.
+
+    Codes: unknown_address, undeliverable, invalid_relay_point, empty_cart, unavailable,
+    price_changed, too_many_units, out_of_stock, not_enough_stock, sold_out (taken by
+    another customer meanwhile), too_many_payment_attempts, and discount_<DiscountRefused
+    code> (discount_expired, discount_exhausted…)."""
+
+    code = "checkout_refused"
 
 
 @dataclass
@@ -91,18 +110,28 @@ class CheckoutChoices:
     bill_to_delivery: bool = False
 
 
-def address_snapshot(address: Address) -> dict:
+def quoted_vendor_id(quoted: VendorQuote | VendorSelection) -> int:
+    """The vendor of a cart's quote: `quote_cart` quotes vendors by their id, so it is never
+    None here (only a quote made without any rate rule has no vendor)."""
+    if quoted.vendor_id is None:
+        raise ValueError("a cart's shipping quote always names its vendor")
+    return quoted.vendor_id
+
+
+def address_snapshot(address: Address) -> dict[str, Any]:
     return {name: getattr(address, name) for name in ADDRESS_FIELDS}
 
 
-def _address(customer, address_id: int | None, kind: str) -> Address:
+def _address(customer: User, address_id: int, kind: str) -> Address:
     address = Address.objects.filter(user=customer, pk=address_id, kind=kind).first()
     if address is None:
-        raise CheckoutError(_("Choisissez une adresse de votre carnet d'adresses."))
+        raise CheckoutError(
+            _("Choisissez une adresse de votre carnet d'adresses."), code="unknown_address"
+        )
     return address
 
 
-def billing_address_for(*, customer, choices: CheckoutChoices, delivery: Address) -> Address:
+def billing_address_for(*, customer: User, choices: CheckoutChoices, delivery: Address) -> Address:
     """The address the order is billed to (CHK-6): the one chosen, else the address book's
     billing address, else the delivery address."""
     if choices.bill_to_delivery:
@@ -117,7 +146,7 @@ def billing_address_for(*, customer, choices: CheckoutChoices, delivery: Address
 class _Priced:
     selection: Selection
     discount: DiscountResult | None
-    relays: dict[int, dict]
+    relays: dict[int, dict[str, Any]]
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
@@ -129,7 +158,13 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def _price(
-    *, customer, cart: Cart, lines: list[CartLine], delivery: Address, choices, now
+    *,
+    customer: User,
+    cart: Cart,
+    lines: list[CartLine],
+    delivery: Address,
+    choices: CheckoutChoices,
+    now: datetime,
 ) -> _Priced:
     """Fees, discount and totals of the cart for these choices, as the review page showed."""
     items: dict[int, list[QuoteItem]] = {}
@@ -154,41 +189,47 @@ def _price(
     if cart.discount_code_id:
         # Lock the code's row before counting its uses: a concurrent order with the same
         # code waits here until this one is committed, then counts it.
-        DiscountCode.objects.select_for_update().filter(pk=cart.discount_code_id).first()
+        code = DiscountCode.objects.select_for_update().filter(pk=cart.discount_code_id).first()
         try:
             discount = discount_evaluate(
-                code=cart.discount_code.code,
+                code=code.code if code is not None else "",  # gone: refused as unknown
                 lines=cart_discount_lines(cart),
                 customer=customer,
                 now=now,
             )
         except DiscountRefused as exc:
-            raise CheckoutError(str(exc)) from exc
+            raise CheckoutError(exc.message, code=f"discount_{exc.code}") from exc
     try:
         selection = select_modes(
             quote, choices.modes, discount=discount.amount if discount else Decimal("0")
         )
     except ValidationError as exc:
-        raise CheckoutError(exc.messages[0]) from exc
+        raise CheckoutError(exc.messages[0], code="undeliverable") from exc
 
-    relays: dict[int, dict] = {}
+    relays: dict[int, dict[str, Any]] = {}
     for chosen in selection.vendors:
         if chosen.mode != VendorOrder.ShippingMode.RELAY:
             continue
+        vendor_id = quoted_vendor_id(chosen)
         try:
             point = relay_point_validate(
-                point_id=choices.relay_points.get(chosen.vendor_id, ""),
+                point_id=choices.relay_points.get(vendor_id, ""),
                 carrier=chosen.option.carrier,
                 zone=selection.zone,
             )
         except ValidationError as exc:
-            raise CheckoutError(exc.messages[0]) from exc
-        relays[chosen.vendor_id] = point.as_order_data()
+            raise CheckoutError(exc.messages[0], code="invalid_relay_point") from exc
+        relays[vendor_id] = point.as_order_data()
     return _Priced(selection=selection, discount=discount, relays=relays)
 
 
 def _same_purchase(
-    order: Order, *, lines: list[CartLine], delivery: dict, billing: dict, priced: _Priced
+    order: Order,
+    *,
+    lines: list[CartLine],
+    delivery: dict[str, Any],
+    billing: dict[str, Any],
+    priced: _Priced,
 ) -> bool:
     """Whether the unpaid `order` is exactly what the cart and choices would order now."""
     ordered = sorted(
@@ -202,7 +243,7 @@ def _same_purchase(
         for vo in order.vendor_orders.all()
     }
     chosen = {
-        s.vendor_id: (s.mode, priced.relays.get(s.vendor_id, {}).get("id"))
+        quoted_vendor_id(s): (s.mode, priced.relays.get(quoted_vendor_id(s), {}).get("id"))
         for s in priced.selection.vendors
     }
     code_id = priced.discount.code.pk if priced.discount else None
@@ -227,7 +268,8 @@ def _resume(*, order: Order, cart: Cart, now: datetime) -> Order:
                 "Trop de tentatives de paiement ont échoué pour la commande %(ref)s. "
                 "Annulez-la depuis « Mes achats » ou réessayez dans %(minutes)s minutes."
             )
-            % {"ref": order.reference, "minutes": RESERVATION_MINUTES}
+            % {"ref": order.reference, "minutes": RESERVATION_MINUTES},
+            code="too_many_payment_attempts",
         )
     # Only the hold moves, never the status: the order is still awaiting payment.
     order.reserved_until = now + timedelta(minutes=RESERVATION_MINUTES)
@@ -256,25 +298,28 @@ def _check_stock(lines: list[CartLine]) -> None:
                     "Vous pouvez commander au plus %(max)s « %(title)s » à la fois : "
                     "modifiez la quantité."
                 )
-                % {"max": cap, "title": title}
+                % {"max": cap, "title": title},
+                code="too_many_units",
             )
         if restock_weeks_of(offer):
             continue  # sold on restock: no stock to take (CAT-2)
         if offer.stock == 0:
             raise CheckoutError(
                 _("« %(title)s » n'est plus disponible chez %(vendor)s.")
-                % {"title": title, "vendor": vendor}
+                % {"title": title, "vendor": vendor},
+                code="out_of_stock",
             )
         if line.quantity > offer.stock:
             raise CheckoutError(
                 _("Il ne reste que %(stock)s « %(title)s » chez %(vendor)s : modifiez la quantité.")
-                % {"stock": offer.stock, "title": title, "vendor": vendor}
+                % {"stock": offer.stock, "title": title, "vendor": vendor},
+                code="not_enough_stock",
             )
 
 
 @transaction.atomic
 def order_place(
-    *, customer, cart: Cart, choices: CheckoutChoices, now: datetime | None = None
+    *, customer: User, cart: Cart, choices: CheckoutChoices, now: datetime | None = None
 ) -> Order:
     """The customer's order awaiting payment for this cart: resumed, or placed (replacing a
     different unpaid one), with its stock held; CheckoutError otherwise."""
@@ -286,22 +331,24 @@ def order_place(
     try:
         zone_for(delivery.country, delivery.postcode)
     except ValidationError as exc:
-        raise CheckoutError(exc.messages[0]) from exc
+        raise CheckoutError(exc.messages[0], code="undeliverable") from exc
 
     lines = _cart_lines(cart)
     if not lines:
-        raise CheckoutError(_("Votre panier est vide."))
+        raise CheckoutError(_("Votre panier est vide."), code="empty_cart")
     for line in lines:
         offer = line.offer
         if not (offer.is_active and offer.vendor.is_active):
             raise CheckoutError(
                 _("« %(title)s » n'est plus disponible chez %(vendor)s.")
-                % {"title": offer.variant.product.title, "vendor": offer.vendor.name}
+                % {"title": offer.variant.product.title, "vendor": offer.vendor.name},
+                code="unavailable",
             )
         if line.price_when_added != offer.price:
             raise CheckoutError(
                 _("Le prix de « %(title)s » a changé : vérifiez votre panier.")
-                % {"title": offer.variant.product.title}
+                % {"title": offer.variant.product.title},
+                code="price_changed",
             )
 
     priced = _price(
@@ -351,13 +398,19 @@ def order_place(
 
 
 def _order_create(
-    *, customer, lines: list[CartLine], priced: _Priced, delivery: dict, billing: dict, now
+    *,
+    customer: User,
+    lines: list[CartLine],
+    priced: _Priced,
+    delivery: dict[str, Any],
+    billing: dict[str, Any],
+    now: datetime,
 ) -> Order:
     selection, discount, relays = priced.selection, priced.discount, priced.relays
     order = Order.objects.create(
         reference=order_reference_next(year=timezone.localdate(now).year),
         customer=customer,
-        language=getattr(customer, "language", "fr") or "fr",
+        language=customer.language or "fr",
         delivery_address=delivery,
         billing_address=billing,
         lines_total=selection.lines_total,
@@ -371,20 +424,20 @@ def _order_create(
     by_vendor_lines: dict[int, list[CartLine]] = {}
     for line in lines:
         by_vendor_lines.setdefault(line.offer.vendor_id, []).append(line)
-    restock_lines: dict[str, int] = {}
     for chosen in selection.vendors:
+        vendor_id = quoted_vendor_id(chosen)
         vendor_order = VendorOrder.objects.create(
             order=order,
-            vendor_id=chosen.vendor_id,
-            relay_point=relays.get(chosen.vendor_id),
-            discount_share=shares.get(chosen.vendor_id, Decimal("0")),
+            vendor_id=vendor_id,
+            relay_point=relays.get(vendor_id),
+            discount_share=shares.get(vendor_id, Decimal("0")),
             # The restock wait is part of the delay: the dates given again when the order
             # is validated keep it (orders.services.order_payment_succeeded).
             delivery_min_days=chosen.option.min_days + chosen.option.restock_days,
             delivery_max_days=chosen.option.max_days + chosen.option.restock_days,
             **chosen.order_fields(),
         )
-        vendor_lines = by_vendor_lines[chosen.vendor_id]
+        vendor_lines = by_vendor_lines[vendor_id]
         # Each line's part of the vendor's discount share, fixed now: a refund of the line
         # gives back exactly what was paid for it (allies.orders.refunds).
         line_discounts = (
@@ -405,7 +458,8 @@ def _order_create(
         )
         for line, line_discount in zip(vendor_lines, line_discounts, strict=True):
             offer, product = line.offer, line.offer.variant.product
-            order_line = OrderLine.objects.create(
+            weeks = restock_weeks_of(offer)
+            OrderLine.objects.create(
                 vendor_order=vendor_order,
                 vendor_id=offer.vendor_id,
                 offer=offer,
@@ -418,11 +472,10 @@ def _order_create(
                 parcel_count=product.parcel_count,
                 weight_grams=product.weight_grams,
                 discount_amount=line_discount,
+                restock_weeks=weeks or None,
             )
-            weeks = restock_weeks_of(offer)
             if weeks:
-                restock_lines[str(order_line.pk)] = weeks
-                continue
+                continue  # sold on restock: no stock to take
             taken = Offer.objects.filter(pk=offer.pk, stock__gte=line.quantity).update(
                 stock=F("stock") - line.quantity
             )
@@ -430,15 +483,11 @@ def _order_create(
                 # Someone bought the last units since we read them: the atomic block undoes all.
                 raise CheckoutError(
                     _("« %(title)s » vient d'être acheté par un autre client chez %(vendor)s.")
-                    % {"title": product.title, "vendor": offer.vendor.name}
+                    % {"title": product.title, "vendor": offer.vendor.name},
+                    code="sold_out",
                 )
     product_summaries_refresh(product_ids={ln.offer.variant.product_id for ln in lines})
-    extra = {"restock_lines": restock_lines} if restock_lines else {}
     order_event_add(
-        order=order,
-        kind=EventKind.CREATED,
-        actor=Actor.customer(customer),
-        total=str(order.total),
-        **extra,
+        order=order, kind=EventKind.CREATED, actor=Actor.customer(customer), total=str(order.total)
     )
     return order

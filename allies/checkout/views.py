@@ -4,6 +4,8 @@ The customer's choices live in the session under `checkout` until the order is p
 step re-reads the cart, so a change made in another tab is seen, never silently applied.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -14,15 +16,16 @@ from django.views.decorators.http import require_POST
 from allies.accounts.forms import AddressForm
 from allies.accounts.models import Address
 from allies.cart.discounts import DiscountRefused, discount_evaluate
+from allies.cart.quotes import cart_quote
 from allies.cart.selectors import cart_view
 from allies.cart.services import cart_discount_lines, cart_for_request
 from allies.checkout.forms import BillingSameForm, address_form_save
-from allies.checkout.quotes import cart_quote
 from allies.checkout.services import (
     CheckoutChoices,
     CheckoutError,
     billing_address_for,
     order_place,
+    quoted_vendor_id,
 )
 from allies.orders.models import Order, VendorOrder
 from allies.orders.selectors import customer_order_get
@@ -105,13 +108,15 @@ def delivery(request):
     if address is not None:
         quote, quote_error = cart_quote(view, postcode=address.postcode, country=address.country)
         if quote is not None:
-            for vendor_id, mode in quote.cheapest_modes().items():
-                modes.setdefault(vendor_id, mode)
+            for quoted_id, mode in quote.cheapest_modes().items():
+                if quoted_id is not None:  # a cart's quote always names its vendors
+                    modes.setdefault(quoted_id, mode)
             provider = relay_provider()
             for vq in quote.vendors:
+                vendor_id = quoted_vendor_id(vq)
                 relay = vq.option(VendorOrder.ShippingMode.RELAY)
                 if relay is not None:
-                    relay_points[vq.vendor_id] = provider.search(
+                    relay_points[vendor_id] = provider.search(
                         country=address.country,
                         postcode=address.postcode,
                         city=address.city,
@@ -119,21 +124,27 @@ def delivery(request):
                         limit=5,
                     )
                     # The nearest point is preselected; the customer may pick another.
-                    if relay_points[vq.vendor_id] and vq.vendor_id not in relays:
-                        relays[vq.vendor_id] = relay_points[vq.vendor_id][0].id
+                    if relay_points[vendor_id] and vendor_id not in relays:
+                        relays[vendor_id] = relay_points[vendor_id][0].id
     errors = []
-    if request.method == "POST" and request.POST.get("action") == "choose_modes" and quote:
+    if (
+        request.method == "POST"
+        and request.POST.get("action") == "choose_modes"
+        and quote
+        and address is not None  # always, when there is a quote
+    ):
         for vq in quote.vendors:
-            mode = request.POST.get(f"mode_{vq.vendor_id}", "")
+            vendor_id = quoted_vendor_id(vq)
+            mode = request.POST.get(f"mode_{vendor_id}", "")
             if vq.option(mode) is None:
                 errors.append(_("Choisissez un mode de livraison pour chaque vendeur."))
                 continue
-            modes[vq.vendor_id] = mode
+            modes[vendor_id] = mode
             if mode == VendorOrder.ShippingMode.RELAY:
-                point = request.POST.get(f"relay_{vq.vendor_id}", "")
-                if point not in {p.id for p in relay_points.get(vq.vendor_id, [])}:
+                point = request.POST.get(f"relay_{vendor_id}", "")
+                if point not in {p.id for p in relay_points.get(vendor_id, [])}:
                     errors.append(_("Choisissez un point relais dans la liste proposée."))
-                relays[vq.vendor_id] = point
+                relays[vendor_id] = point
         _save_state(
             request,
             address=address.pk,
@@ -146,13 +157,14 @@ def delivery(request):
     if quote is not None:
         by_vendor = {g.vendor.id: g for g in view.groups}
         for vq in quote.vendors:
+            vendor_id = quoted_vendor_id(vq)
             groups.append(
                 {
-                    "group": by_vendor[vq.vendor_id],
+                    "group": by_vendor[vendor_id],
                     "quote": vq,
-                    "mode": modes.get(vq.vendor_id),
-                    "relay": relays.get(vq.vendor_id),
-                    "relay_points": relay_points.get(vq.vendor_id, []),
+                    "mode": modes.get(vendor_id),
+                    "relay": relays.get(vendor_id),
+                    "relay_points": relay_points.get(vendor_id, []),
                 }
             )
     return render(
@@ -248,19 +260,20 @@ def review(request):
         view, postcode=delivery_address.postcode, country=delivery_address.country
     )
     discount, discount_error = _discount(request, view)
-    rows, shipping_total = [], 0
+    rows, shipping_total = [], Decimal("0")
     if quote is not None:
         by_vendor = {g.vendor.id: g for g in view.groups}
         provider = relay_provider()
         for vq in quote.vendors:
-            option = vq.option(choices.modes.get(vq.vendor_id, ""))
+            vendor_id = quoted_vendor_id(vq)
+            option = vq.option(choices.modes.get(vendor_id, ""))
             if option is None:
                 return redirect("checkout:delivery")
             relay = None
             if option.mode == VendorOrder.ShippingMode.RELAY:
-                relay = provider.get(choices.relay_points.get(vq.vendor_id, ""))
+                relay = provider.get(choices.relay_points.get(vendor_id, ""))
             shipping_total += option.fee
-            rows.append({"group": by_vendor[vq.vendor_id], "option": option, "relay": relay})
+            rows.append({"group": by_vendor[vendor_id], "option": option, "relay": relay})
     discount_amount = discount.amount if discount else 0
     total = view.lines_total + shipping_total - discount_amount
     return render(

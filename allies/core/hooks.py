@@ -4,7 +4,8 @@ The apps are layered (ARCHITECTURE.md, checked by the import contract in CI): `p
 may not import `orders`, `orders` may not import `invoices` or the ledger. When a lower layer
 must let a higher one act (a payment succeeded, a parcel shipped so an invoice is due, a
 refund was sent so the ledger and a credit note follow), it calls a named hook here, and the
-higher app registers its receiver in its `AppConfig.ready()`.
+higher app registers its receiver in its `AppConfig.ready()`. Rarely, a hook asks a question
+only a higher app can answer (`discount_code_uses`): its caller reads the receivers' results.
 
 Every hook name is declared in `HOOKS` below, so a newcomer finds who listens to what by
 searching for the name. Receivers run synchronously in the caller's transaction, in the order
@@ -17,14 +18,21 @@ from typing import Any
 
 # name -> what it means and what keyword arguments receivers get.
 HOOKS: dict[str, str] = {
-    "payment_succeeded": "a customer's payment is captured: payment=",
-    "payment_failed": "a payment attempt failed or was cancelled: payment=",
+    "payment_succeeded": "a customer's payment is captured: payment=; a receiver returns False "
+    "when the order can no longer take it (closed meanwhile): the payment is then refunded",
+    "payment_failed": "the customer's payment ended without success for good (the last attempt "
+    "was abandoned when the order's hold ended; a refused card alone does not call it, the "
+    "customer may retry): payment=, reason=",
+    "order_paid": "an order was validated by its payment (in that transaction): order=",
     "vendor_order_shipped": "a vendor order has shipped units: vendor_order=, shipment=",
     "refund_recorded": "a refund was created for order lines: refund=, vendor_order=, lines=",
     "refund_failed": "the provider finally reported a refund FAILED: refund=",
-    "carrier_events": "tracking events arrived from a carrier: events=, adapter=",
     "customer_signed_in": "a visitor logged in or signed up (the cart keeps the guest's lines): "
     "customer=, guest_session_key= (the session key before login replaced it)",
+    # A question rather than news: the cart checks a code's usage limits, and only the app
+    # that places orders can count them. Exactly one receiver answers (an int).
+    "discount_code_uses": "how many orders used a discount code (paid or awaiting payment, the "
+    "customer's own unpaid order not counted): code=, customer=, by_customer_only=",
 }
 
 _receivers: dict[str, list[Callable[..., Any]]] = {name: [] for name in HOOKS}

@@ -16,10 +16,6 @@ def round_cent(amount: Decimal | int) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-# TODO(issue 8 §4): the old name, which returns euros, not cents: callers move to round_cent.
-to_cents = round_cent
-
-
 def eur_to_cents(amount: Decimal | int) -> int:
     """Euros → whole cents (rounded by `round_cent` first): Decimal("49.90") → 4990."""
     return int(round_cent(amount) * 100)

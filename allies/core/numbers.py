@@ -11,10 +11,10 @@ text*, before any conversion:
   MAX_TEXT characters;
 - no more integer digits and decimals than the column holds, then the value's own bounds.
 
-Every refusal is one `NumberError` (a ValueError) with a stable `code` and a message in the
-user's language. `decimal_bounds` and `integer_bounds` read those limits from a model column,
-so a form, an API and an import all refuse what the database could not store, on SQLite as on
-PostgreSQL.
+Every refusal is one `NumberError` (an `AlliesError`, and a ValueError) with a stable `code`
+and a message in the user's language. `decimal_bounds` and `integer_bounds` read those limits
+from a model column, so a form, an API and an import all refuse what the database could not
+store, on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.translation import gettext as _
+
+from allies.core.errors import AlliesError
 
 # Far more than any column's digits, short enough to be read in no time.
 MAX_TEXT = 40
@@ -48,14 +52,13 @@ INTEGER_RANGES = {
 }
 
 
-class NumberError(ValueError):
+class NumberError(AlliesError, ValueError):
     """A number refused: `code` is stable ("invalid", "too_small", "too_large",
-    "too_many_decimals"), `message` is for people (translated when raised)."""
+    "too_many_decimals"), `message` is for people (translated when raised).
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    Also a ValueError: code that converts numbers catches ValueError for every bad value."""
+
+    code = "invalid"
 
 
 def ascii_digits(text: str) -> bool:
@@ -73,7 +76,7 @@ def _french(value: Decimal | int) -> str:
     """A bound as people read it: "9 999,99", "2 147 483 647"."""
     sign = "-" if value < 0 else ""
     units, _dot, decimals = f"{abs(value)}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(units) > 3:
         groups.insert(0, units[-3:])
         units = units[:-3]
@@ -85,11 +88,11 @@ def _french(value: Decimal | int) -> str:
 def _as_text(value: Any) -> str:
     """Any accepted input as the text it stands for; NumberError("invalid") otherwise."""
     if isinstance(value, bool) or value is None:
-        raise NumberError("invalid", "")
+        raise NumberError(code="invalid")
     if isinstance(value, int):
         # Python's int→str refuses more than 4,300 digits by itself; refuse far fewer here.
         if value.bit_length() > 4 * MAX_TEXT:
-            raise NumberError("too_large", "")
+            raise NumberError(code="too_large")
         return str(value)
     if isinstance(value, float):
         return repr(value)  # "inf", "nan" and "1e+300" are then refused as text
@@ -97,18 +100,18 @@ def _as_text(value: Any) -> str:
         return str(value)  # exponents ("1E+999990") are refused as text
     if isinstance(value, str):
         return value
-    raise NumberError("invalid", "")
+    raise NumberError(code="invalid")
 
 
 def _too_small(minimum: Decimal | int) -> NumberError:
     return NumberError(
-        "too_small", _("La valeur doit être au moins %(min)s.") % {"min": _french(minimum)}
+        _("La valeur doit être au moins %(min)s.") % {"min": _french(minimum)}, code="too_small"
     )
 
 
 def _too_large(maximum: Decimal | int) -> NumberError:
     return NumberError(
-        "too_large", _("La valeur doit être au plus %(max)s.") % {"max": _french(maximum)}
+        _("La valeur doit être au plus %(max)s.") % {"max": _french(maximum)}, code="too_large"
     )
 
 
@@ -126,9 +129,9 @@ def parse_decimal(
 
     def invalid() -> NumberError:  # built only when raised: translating costs, on every cell
         return NumberError(
-            "invalid",
             _("« %(value)s » n'est pas un nombre : écrivez-le en chiffres, par exemple 12,50.")
             % {"value": _shown(value)},
+            code="invalid",
         )
 
     whole_limit = 10 ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
@@ -153,10 +156,10 @@ def parse_decimal(
         raise _too_large(max_value if max_value is not None else whole_limit)
     if len(decimals) > decimal_places:
         if decimal_places == 0:
-            raise NumberError("too_many_decimals", _("Indiquez un nombre entier."))
+            raise NumberError(_("Indiquez un nombre entier."), code="too_many_decimals")
         raise NumberError(
-            "too_many_decimals",
             _("Au plus %(places)s décimales.") % {"places": decimal_places},
+            code="too_many_decimals",
         )
     # Only now is the text known to be a short plain number: converting it is safe.
     number = Decimal(f"{sign}{whole or '0'}.{decimals or '0'}")
@@ -175,9 +178,9 @@ def parse_int(value: Any, *, min_value: int, max_value: int) -> int:
 
     def invalid() -> NumberError:  # built only when raised (see parse_decimal)
         return NumberError(
-            "invalid",
             _("« %(value)s » n'est pas un nombre entier : écrivez-le en chiffres, par exemple 12.")
             % {"value": _shown(value)},
+            code="invalid",
         )
 
     try:
@@ -205,15 +208,17 @@ def parse_int(value: Any, *, min_value: int, max_value: int) -> int:
     return number
 
 
-def decimal_bounds(model, field_name: str) -> dict[str, Any]:
+def decimal_bounds(model: type[models.Model], field_name: str) -> dict[str, Any]:
     """`parse_decimal`'s keyword arguments for a DecimalField: its digits, and the largest
     value it stores (a MinValueValidator gives the lower bound, else its negative)."""
     field = model._meta.get_field(field_name)
+    if not isinstance(field, models.DecimalField):
+        raise TypeError(f"{model.__name__}.{field_name} is not a DecimalField")
     places = field.decimal_places
     largest = 10 ** (field.max_digits - places) - Decimal(1).scaleb(-places)
     lowest = -largest
     for validator in field.validators:
-        if getattr(validator, "code", "") == "min_value":
+        if isinstance(validator, MinValueValidator):
             lowest = max(lowest, Decimal(validator.limit_value))
     return {
         "max_digits": field.max_digits,
@@ -223,15 +228,16 @@ def decimal_bounds(model, field_name: str) -> dict[str, Any]:
     }
 
 
-def integer_bounds(model, field_name: str) -> dict[str, int]:
+def integer_bounds(model: type[models.Model], field_name: str) -> dict[str, int]:
     """`parse_int`'s keyword arguments for an integer column (PostgreSQL's range), narrowed
     by its Min/MaxValueValidators."""
     field = model._meta.get_field(field_name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{field_name} is not a column")
     lowest, highest = INTEGER_RANGES[field.get_internal_type()]
     for validator in field.validators:
-        code = getattr(validator, "code", "")
-        if code == "min_value":
+        if isinstance(validator, MinValueValidator):
             lowest = max(lowest, int(validator.limit_value))
-        elif code == "max_value":
+        elif isinstance(validator, MaxValueValidator):
             highest = min(highest, int(validator.limit_value))
     return {"min_value": lowest, "max_value": highest}

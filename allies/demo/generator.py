@@ -8,12 +8,15 @@ and prices. Listing summaries and search terms need the vendors' database ids, s
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
 
 from django.utils.text import slugify
 
 from allies.catalog.models import Availability
+from allies.core.money import eur_to_cents
 from allies.demo import words
 from allies.demo.identities import VENDORS
 
@@ -75,19 +78,24 @@ class ProductSpec:
     variants: list[VariantSpec]
 
 
-def _weighted(rng: random.Random, weights: dict) -> object:
+_T = TypeVar("_T")
+
+
+def _weighted(rng: random.Random, weights: Mapping[_T, int]) -> _T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def _price_cents(value: float) -> int:
     """Shop-like prices: 12.50, 59.90, 145.00, 1 290.00."""
     if value < 20:
-        return max(100, round(value * 2) * 50)
-    if value < 200:
-        return int(value) * 100 + 90
-    if value < 1000:
-        return round(value / 5) * 500
-    return round(value / 10) * 1000
+        euros = max(Decimal(1), Decimal(round(value * 2)) / 2)  # half-euros, at least 1 €
+    elif value < 200:
+        euros = int(value) + Decimal("0.90")
+    elif value < 1000:
+        euros = Decimal(round(value / 5) * 5)
+    else:
+        euros = Decimal(round(value / 10) * 10)
+    return eur_to_cents(euros)
 
 
 def _stock(rng: random.Random, state: str) -> tuple[int, int | None]:

@@ -17,19 +17,26 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
+from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from allies.accounts.models import Address, User
+from allies.cart.models import DiscountCode
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
 from allies.catalog.services import OfferFacts, product_search_fields, product_summary
+from allies.core.money import cents_to_eur
 from allies.demo import identities, words
 from allies.demo.generator import ProductSpec, products_generate
+from allies.demo.orders import demo_orders_create
+from allies.notifications.services import notifications_muted
+from allies.shipping.demo import demo_rates_for_vendor
+from allies.shipping.models import ShippingRate
 from allies.vendor_api.demo import demo_api_keys_create
 from allies.vendors.models import Vendor, VendorMembership
 
@@ -45,22 +52,22 @@ class DemoReport:
     variants: int = 0
     offers: int = 0
     inactive_offers: int = 0
-    product_availability: Counter = field(default_factory=Counter)
-    offer_availability: Counter = field(default_factory=Counter)
+    product_availability: Counter[str] = field(default_factory=Counter)
+    offer_availability: Counter[str] = field(default_factory=Counter)
     logins: list[tuple[str, str]] = field(default_factory=list)  # (email, role)
     password: str = ""
     seconds: float = 0.0
     orders: int = 0
 
 
-def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+_T = TypeVar("_T")
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _chunks(iterable: Iterable[_T], size: int) -> Iterator[list[_T]]:
     it = iter(iterable)
     while chunk := list(islice(it, size)):
         yield chunk
-
-
-def _cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
 
 
 def demo_data_load(
@@ -93,9 +100,6 @@ def demo_data_load(
         for chunk in _chunks(products_generate(count=products, seed=seed), CHUNK):
             _products_write(chunk, categories=categories, vendors=vendors, now=now, report=report)
     _statistics_refresh()
-    from allies.demo.orders import demo_orders_create
-    from allies.notifications.services import notifications_muted
-
     with nullcontext() if send_emails else notifications_muted():
         report.orders = demo_orders_create(vendors=vendors) if orders else 0
     report.seconds = time.perf_counter() - started
@@ -104,9 +108,6 @@ def demo_data_load(
 
 def _shipping_rates_create(vendors: list[Vendor]) -> None:
     """Each demo vendor gets one of the shipping engine's demo policies, in turn."""
-    from allies.shipping.demo import demo_rates_for_vendor
-    from allies.shipping.models import ShippingRate
-
     if ShippingRate.objects.filter(vendor__in=vendors).exists():
         return
     ShippingRate.objects.bulk_create(
@@ -124,11 +125,9 @@ DEMO_CODES = (
 )
 
 
-def _discount_codes_create(*, vendors: list[Vendor], categories, now) -> None:
-    from datetime import timedelta
-
-    from allies.cart.models import DiscountCode
-
+def _discount_codes_create(
+    *, vendors: list[Vendor], categories: list[Category], now: datetime
+) -> None:
     for code, kind, value, minimum, days, vendor_index, funded_by in DEMO_CODES:
         if DiscountCode.objects.filter(code=code).exists():
             continue
@@ -157,8 +156,8 @@ def _statistics_refresh() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def _existing(model, field: str, keys: list[str]) -> dict:
-    return {getattr(o, field): o for o in model.objects.filter(**{f"{field}__in": keys})}
+def _existing(model: type[_M], field: str, keys: list[str]) -> dict[str, _M]:
+    return {getattr(o, field): o for o in model._default_manager.filter(**{f"{field}__in": keys})}
 
 
 # Demo categories, vendors and users left from an earlier load (the products having been
@@ -216,7 +215,7 @@ def _vendors_create() -> list[Vendor]:
     return [existing[v.slug] for v in identities.VENDORS]
 
 
-def _users_create(*, vendors: list[Vendor], password: str, now) -> list[tuple[str, str]]:
+def _users_create(*, vendors: list[Vendor], password: str, now: datetime) -> list[tuple[str, str]]:
     hashed = make_password(password)  # once: every demo login shares this hash
     customer = User(
         email=identities.CUSTOMER_EMAIL,
@@ -274,7 +273,9 @@ def _users_create(*, vendors: list[Vendor], password: str, now) -> list[tuple[st
     ]
 
 
-def _rows_insert(model, columns: list[str], rows: list[tuple], now) -> None:
+def _rows_insert(
+    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]], now: datetime
+) -> None:
     """Insert rows without the ORM, for the two big tables (variants, offers).
 
     `bulk_create` prepares every value of every row in Python, which was most of the time of
@@ -285,6 +286,8 @@ def _rows_insert(model, columns: list[str], rows: list[tuple], now) -> None:
     """
     qn = connection.ops.quote_name
     fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+    # Concrete fields all have a column; the test only tells the type checker so.
+    column_of = {name: f.column for name, f in fields.items() if f.column is not None}
     names = list(columns)
     constants = []
     for attname, f in fields.items():
@@ -294,7 +297,7 @@ def _rows_insert(model, columns: list[str], rows: list[tuple], now) -> None:
         names.append(attname)
         constants.append(f.get_db_prep_save(now if auto else f.get_default(), connection))
     table = qn(model._meta.db_table)
-    column_list = ", ".join(qn(fields[n].column) for n in names)
+    column_list = ", ".join(qn(column_of[n]) for n in names)
     tail = tuple(constants)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -316,14 +319,14 @@ def _products_write(
     *,
     categories: list[Category],
     vendors: list[Vendor],
-    now,
+    now: datetime,
     report: DemoReport,
 ) -> None:
     products = []
     for spec in chunk:
         cat = categories[spec.category]
         active = [
-            OfferFacts(vendors[o.vendor].pk, v.size, _cents(o.price_cents), o.stock,
+            OfferFacts(vendors[o.vendor].pk, v.size, cents_to_eur(o.price_cents), o.stock,
                        o.restock_weeks)
             for v in spec.variants
             for o in v.offers
@@ -376,7 +379,7 @@ def _products_write(
                         vendors[o.vendor].pk,
                         variant_id,
                         f"V{o.vendor + 1:02d}-{v.sku}",
-                        _cents(o.price_cents),
+                        cents_to_eur(o.price_cents),
                         o.stock,
                         o.restock_weeks,
                         o.is_active,

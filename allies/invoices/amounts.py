@@ -9,7 +9,7 @@ The rules, in this order:
    20 % — everything is at that rate). Splits are made to the cent by the largest-remainder
    method, so the parts add up exactly.
 2. Per rate: TTC_r = goods_r + shipping_r − discount_r (exact, cents), HT_r = TTC_r / (1 + r)
-   rounded to the cent (half away from zero, `core.money.to_cents`), TVA_r = TTC_r − HT_r.
+   rounded to the cent (half away from zero, `core.money.round_cent`), TVA_r = TTC_r − HT_r.
    So HT + TVA = TTC exactly, per rate and in total, and TTC is what the customer paid.
 3. Rows shown: each goods line's total HT is its TTC total / (1 + r) rounded; the shipping and
    discount rows likewise. The cent or two that these separate roundings may miss against HT_r
@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from allies.core.money import CENT, to_cents
+from allies.core.money import CENT, round_cent
 
 ZERO = Decimal("0.00")
 DEFAULT_RATE = Decimal("0.200")
@@ -48,7 +48,7 @@ class GoodsLine:
 
     @property
     def total_ttc(self) -> Decimal:
-        return to_cents(self.unit_ttc * self.quantity)
+        return round_cent(self.unit_ttc * self.quantity)
 
 
 @dataclass
@@ -128,13 +128,13 @@ class Breakdown:
 
 
 def ht_from_ttc(amount: Decimal, rate: Decimal) -> Decimal:
-    return to_cents(Decimal(amount) / (1 + Decimal(rate)))
+    return round_cent(Decimal(amount) / (1 + Decimal(rate)))
 
 
 def unit_price_derive(total_ht: Decimal, quantity: int) -> Decimal:
     """The unit price HT printed for a row (rule 4): total ÷ quantity, as few decimals as
     possible (at least two) such that quantity × unit price rounds back to the total."""
-    total_ht = to_cents(total_ht)
+    total_ht = round_cent(total_ht)
     if quantity <= 1:
         return total_ht
     places = 2
@@ -147,7 +147,7 @@ def unit_price_derive(total_ht: Decimal, quantity: int) -> Decimal:
 
 def allocate(amount: Decimal, weights: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
     """Split `amount` (cents) pro rata of `weights`; the parts add up to `amount` exactly."""
-    amount = to_cents(amount)
+    amount = round_cent(amount)
     keys = sorted(weights, reverse=True)  # deterministic: the highest rate first on ties
     total = sum((weights[k] for k in keys), ZERO)
     if not keys:
@@ -174,7 +174,7 @@ def breakdown_compute(
     show_free_shipping: bool = False,
 ) -> Breakdown:
     """Rows, VAT per rate and totals for goods + shipping − discount (all amounts TTC)."""
-    shipping, discount = to_cents(shipping), to_cents(discount)
+    shipping, discount = round_cent(shipping), round_cent(discount)
     weights: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for line in goods:
         weights[Decimal(line.vat_rate)] += line.total_ttc

@@ -53,6 +53,8 @@ class InvoiceSequence(models.Model):
     last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("compteur de factures")
+        verbose_name_plural = _("compteurs de factures")
         constraints = [
             models.UniqueConstraint(
                 fields=["vendor", "kind", "year"], name="invoices_one_sequence_per_series"

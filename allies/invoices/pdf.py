@@ -33,7 +33,9 @@ def vat_rate_label(rate, *, language: str) -> str:
 def unit_price_label(amount: Decimal, *, language: str) -> str:
     """A unit price HT with all the decimals it was derived with (`amounts.unit_price_derive`,
     at least two): "49,915 €" so that quantity × unit price gives the line's total."""
-    places = max(2, -amount.as_tuple().exponent)
+    exponent = amount.as_tuple().exponent
+    # A str exponent marks NaN or infinity, which no invoice amount is.
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
     return format_eur(amount, language=language, places=places)
 
 

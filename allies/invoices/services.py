@@ -15,20 +15,27 @@ The lock is held while the PDF renders (a fraction of a second) — the price of
 is printed inside the document.
 """
 
+from __future__ import annotations
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allies.accounts.models import User
 from allies.core.deadlines import add_business_hours
-from allies.core.money import to_cents
-from allies.invoices.amounts import GoodsLine, breakdown_compute
+from allies.core.errors import AlliesError
+from allies.core.money import round_cent
+from allies.invoices.amounts import GoodsLine, allocate, breakdown_compute
 from allies.invoices.models import (
     Invoice,
     InvoiceRequest,
@@ -36,15 +43,17 @@ from allies.invoices.models import (
     VendorInvoicing,
 )
 from allies.invoices.pdf import invoice_pdf_render, pdf_looks_valid
-from allies.orders.events import Actor, order_event_add
-from allies.orders.models import OrderLine, VendorOrder
+from allies.notifications.services import notification_send
+from allies.orders.events import Actor, EventKind, order_event_add
+from allies.orders.models import OrderLine, Shipment, VendorOrder
 from allies.payments.models import Refund
+from allies.vendors.emails import vendor_email_send
+from allies.vendors.models import Vendor
 
 logger = logging.getLogger(__name__)
 
 PLATFORM_NAME = "Les Alliés"
 REQUEST_DELAY_BUSINESS_HOURS = 48  # INV-2
-DEFAULT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 # A vendor order whose invoice is due (INV-1: "once shipped").
 INVOICEABLE_STATUSES = frozenset(
@@ -59,29 +68,37 @@ NEVER_INVOICED_STATUSES = frozenset(
         VendorOrder.Status.REFUSED,
     }
 )
-SERIES_PREFIX = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
+SERIES_PREFIX: dict[str, str] = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
 
 
-class InvoiceError(Exception):
-    """The action is not possible; `str(exc)` says why in the user's language, `code` is stable.
+class InvoiceError(AlliesError):
+    """The action is not possible; `message` (also `str(exc)`) says why in the user's
+    language, `code` is stable.
 
     Codes: not_found, not_shipped, not_invoiceable, already_invoiced, too_large, not_pdf,
-    number_taken, invalid_amount, invalid_lines.
+    number_taken, invalid_amount, invalid_lines, invalid_mode.
     """
 
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.code = code
+
+class RefundedLine(TypedDict):
+    """A line of a credit note given as a mapping: the order line (or its id) and how many."""
+
+    line: OrderLine | int
+    quantity: int
+
+
+# A refunded line and its quantity, as a pair or as a RefundedLine.
+CreditLine = tuple[OrderLine | int, int] | RefundedLine
 
 
 def upload_max_bytes() -> int:
-    return int(getattr(settings, "INVOICE_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
+    return settings.INVOICE_UPLOAD_MAX_BYTES
 
 
 # --- vendor settings -------------------------------------------------------------------------
 
 
-def vendor_invoicing_set(*, vendor, mode: str) -> VendorInvoicing:
+def vendor_invoicing_set(*, vendor: Vendor, mode: str) -> VendorInvoicing:
     if mode not in VendorInvoicing.Mode.values:
         raise InvoiceError(_("Mode de facturation inconnu."), code="invalid_mode")
     invoicing, _created = VendorInvoicing.objects.update_or_create(
@@ -98,7 +115,7 @@ class AllocatedNumber:
     number: str
     year: int
     value: int
-    issued_at: object  # aware datetime, taken under the lock: numbers follow issue order
+    issued_at: datetime  # aware, taken under the lock: numbers follow issue order
 
 
 def vendor_code(vendor_id: int) -> str:
@@ -128,7 +145,7 @@ def invoice_number_next(*, vendor_id: int, kind: str) -> AllocatedNumber:
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def _seller_snapshot(vendor) -> dict:
+def _seller_snapshot(vendor: Vendor) -> dict[str, Any]:
     return {
         "legal_name": vendor.legal_name,
         "trade_name": vendor.name,
@@ -149,12 +166,14 @@ def _seller_snapshot(vendor) -> dict:
 _ADDRESS_KEYS = ("recipient", "company", "street", "street_extra", "postcode", "city", "country")
 
 
-def _address(snapshot: dict | None) -> dict:
+def _address(snapshot: dict[str, Any] | None) -> dict[str, str]:
     snapshot = snapshot or {}
     return {key: snapshot.get(key) or "" for key in _ADDRESS_KEYS}
 
 
-def _document_data(*, vendor_order: VendorOrder, shipped_at=None) -> dict:
+def _document_data(
+    *, vendor_order: VendorOrder, shipped_at: datetime | None = None
+) -> dict[str, Any]:
     order = vendor_order.order
     buyer = _address(order.billing_address)
     delivery = _address(order.delivery_address)
@@ -172,7 +191,8 @@ def _document_data(*, vendor_order: VendorOrder, shipped_at=None) -> dict:
             "sold_on": timezone.localtime(sold_at).date().isoformat(),
             "paid_on": timezone.localtime(sold_at).date().isoformat(),
             "shipped_on": timezone.localtime(shipped_at).date().isoformat() if shipped_at else None,
-            "discount_code": order.discount_code.code if order.discount_code_id else "",
+            # No query: a null key reads as None, and callers select_related the code.
+            "discount_code": order.discount_code.code if order.discount_code else "",
         },
     }
 
@@ -195,7 +215,8 @@ def _billed(vendor_order: VendorOrder) -> _Billed:
     shipping and of the discount (`orders.refunds`); the invoice leaves them out, so its
     total is exactly what the customer paid and kept: vendor order total − those refunds.
     """
-    goods, refunded_shipping, refunded_discount = [], Decimal("0"), Decimal("0")
+    goods: list[GoodsLine] = []
+    refunded_shipping, refunded_discount = Decimal("0"), Decimal("0")
     for line in OrderLine.objects.filter(vendor_order=vendor_order).order_by("id"):
         if line.is_refunded:
             refunded_shipping += line.refunded_shipping
@@ -231,11 +252,10 @@ def _pdf_store(invoice: Invoice, content: bytes, filename: str) -> None:
     invoice.pdf.save(filename, ContentFile(content), save=False)
 
 
-def _event(*, vendor_order: VendorOrder, kind: str, actor=None, **data) -> None:
-    """`actor`: an orders `Actor`, a vendor's user (the portal passes its user), or None for
-    the system."""
-    if actor is not None and not isinstance(actor, Actor):
-        actor = Actor.vendor_user(actor)
+def _event(
+    *, vendor_order: VendorOrder, kind: EventKind, actor: Actor | None = None, **data: Any
+) -> None:
+    """`actor` None: the system."""
     order_event_add(
         order=vendor_order.order, vendor_order=vendor_order, kind=kind, actor=actor, **data
     )
@@ -259,7 +279,9 @@ def _existing_invoice(vendor_order_id: int) -> Invoice | None:
 
 
 @transaction.atomic
-def invoice_generate(*, vendor_order: VendorOrder, shipped_at=None, actor=None) -> Invoice:
+def invoice_generate(
+    *, vendor_order: VendorOrder, shipped_at: datetime | None = None, actor: Actor | None = None
+) -> Invoice:
     """Issue the platform-generated invoice of a vendor order (idempotent: one per order).
 
     Only once the vendor order is "Expédiée" (or later): never while "En préparation", even
@@ -307,7 +329,7 @@ def invoice_generate(*, vendor_order: VendorOrder, shipped_at=None, actor=None) 
     )
     _pdf_store(invoice, invoice_pdf_render(invoice), f"{allocated.number}.pdf")
     invoice.save()
-    _event(vendor_order=vo, kind="invoice_issued", actor=actor, number=invoice.number)
+    _event(vendor_order=vo, kind=EventKind.INVOICE_ISSUED, actor=actor, number=invoice.number)
     requested = _requests_fulfil(vendor_order=vo, invoice=invoice)
     _customer_send_after_commit(invoice, requested=requested)
     return invoice
@@ -320,7 +342,9 @@ def vendor_invoicing_mode(*, vendor_id: int) -> str:
     return mode or VendorInvoicing.Mode.GENERATED
 
 
-def invoice_on_shipment(*, vendor_order: VendorOrder, shipped_at=None) -> Invoice | None:
+def invoice_on_shipment(
+    *, vendor_order: VendorOrder, shipped_at: datetime | None = None
+) -> Invoice | None:
     """Hook for the shipping service: issue the invoice if the platform makes this vendor's.
 
     Called after every shipment; acts once the vendor order is "Expédiée" (a partial shipment
@@ -343,7 +367,9 @@ def invoice_on_shipment(*, vendor_order: VendorOrder, shipped_at=None) -> Invoic
         return None
 
 
-def invoice_on_vendor_order_shipped(*, vendor_order: VendorOrder, shipment) -> Invoice | None:
+def invoice_on_vendor_order_shipped(
+    *, vendor_order: VendorOrder, shipment: Shipment
+) -> Invoice | None:
     """Receiver of the orders' `vendor_order_shipped` hook (every shipment, in its
     transaction): the invoice is issued once the vendor order is "Expédiée" (INV-1)."""
     return invoice_on_shipment(vendor_order=vendor_order, shipped_at=shipment.shipped_at)
@@ -352,29 +378,27 @@ def invoice_on_vendor_order_shipped(*, vendor_order: VendorOrder, shipment) -> I
 # --- credit notes ----------------------------------------------------------------------------
 
 
-def _credit_goods(vo: VendorOrder, lines) -> list[GoodsLine]:
+def _credit_goods(vo: VendorOrder, lines: Sequence[CreditLine]) -> list[GoodsLine]:
     """`lines`: (OrderLine or its id, quantity) pairs of the vendor order, as refunded."""
     wanted: list[tuple[int, int]] = []
     for item in lines:
-        if isinstance(item, dict):
-            item = (item["line"], item["quantity"])
-        line, quantity = item
-        wanted.append((getattr(line, "pk", line), int(quantity)))
+        line, quantity = (item["line"], item["quantity"]) if isinstance(item, dict) else item
+        wanted.append((line.pk if isinstance(line, OrderLine) else line, int(quantity)))
     found = OrderLine.objects.filter(vendor_order=vo, pk__in=[line_id for line_id, _ in wanted])
-    by_id = {line.pk: line for line in found}
-    goods = []
+    by_id = {order_line.pk: order_line for order_line in found}
+    goods: list[GoodsLine] = []
     for line_id, quantity in wanted:
-        line = by_id.get(line_id)
-        if line is None or not 0 < quantity <= line.quantity:
+        refunded = by_id.get(line_id)
+        if refunded is None or not 0 < quantity <= refunded.quantity:
             raise InvoiceError(_("Ligne à rembourser invalide."), code="invalid_lines")
         goods.append(
             GoodsLine(
-                title=line.product_title,
-                variant=line.variant_label,
-                sku=line.sku,
-                unit_ttc=line.unit_price,
+                title=refunded.product_title,
+                variant=refunded.variant_label,
+                sku=refunded.sku,
+                unit_ttc=refunded.unit_price,
                 quantity=quantity,
-                vat_rate=line.vat_rate,
+                vat_rate=refunded.vat_rate,
             )
         )
     return goods
@@ -386,9 +410,9 @@ def credit_note_issue(
     vendor_order: VendorOrder,
     amount: Decimal,
     reason: str,
-    lines=None,
+    lines: Sequence[CreditLine] | None = None,
     refund_reference: str = "",
-    actor=None,
+    actor: Actor | None = None,
 ) -> Invoice | None:
     """Issue a credit note ("avoir") for a refund made after the invoice (INV-3).
 
@@ -411,11 +435,13 @@ def credit_note_issue(
     invoice = _existing_invoice(vo.pk)
     if invoice is None or invoice.source != Invoice.Source.GENERATED:
         return None
-    amount = to_cents(Decimal(amount))
+    amount = round_cent(Decimal(amount))
     credited = sum(
         (cn.total_ttc for cn in invoice.credit_notes.all() if cn.total_ttc), Decimal("0")
     )
-    if amount <= 0 or amount > invoice.total_ttc - credited:
+    # A generated invoice always has its totals; only an uploaded PDF lacks them.
+    remaining = (invoice.total_ttc or Decimal("0")) - credited
+    if amount <= 0 or amount > remaining:
         raise InvoiceError(
             _("Le montant de l'avoir doit être positif et ne pas dépasser le montant restant "
               "de la facture."),
@@ -434,8 +460,6 @@ def credit_note_issue(
             fallback_weights=invoice_rates,
         )
     else:
-        from allies.invoices.amounts import allocate
-
         parts = allocate(amount, invoice_rates)
         goods = [
             GoodsLine(title=reason, unit_ttc=part, quantity=1, vat_rate=rate)
@@ -471,7 +495,7 @@ def credit_note_issue(
     _pdf_store(note, invoice_pdf_render(note), f"{allocated.number}.pdf")
     note.save()
     _event(
-        vendor_order=vo, kind="credit_note_issued", actor=actor, number=note.number,
+        vendor_order=vo, kind=EventKind.CREDIT_NOTE_ISSUED, actor=actor, number=note.number,
         credits=invoice.number, amount=str(note.total_ttc),
     )  # fmt: skip
     return note
@@ -509,13 +533,12 @@ def credit_note_on_refund_recorded(
 # --- uploaded invoices -----------------------------------------------------------------------
 
 
-def _read_upload(file) -> bytes:
+def _read_upload(file: File[bytes]) -> bytes:
     limit = upload_max_bytes()
     size = getattr(file, "size", None)
     if size is not None and size > limit:
         raise _too_large(limit)
-    if hasattr(file, "seek"):
-        file.seek(0)
+    file.seek(0)
     content = file.read(limit + 1)
     if len(content) > limit:
         raise _too_large(limit)
@@ -537,7 +560,12 @@ def _too_large(limit: int) -> InvoiceError:
 
 @transaction.atomic
 def invoice_upload(
-    *, vendor_order: VendorOrder, vendor, file, number: str = "", actor=None
+    *,
+    vendor_order: VendorOrder,
+    vendor: Vendor,
+    file: File[bytes],
+    number: str = "",
+    actor: Actor | None = None,
 ) -> Invoice:
     """The vendor's own invoice PDF for one of its shipped vendor orders (INV-1).
 
@@ -573,11 +601,12 @@ def invoice_upload(
         number=number,
         issued_at=timezone.now(),
         language=_language(vo),
-        uploaded_by=actor,
+        # A person's upload keeps who did it; an API key's has no person.
+        uploaded_by_id=actor.user_id if actor is not None else None,
     )
     invoice.pdf.save(f"{vo.order.reference}-{vo.pk}.pdf", ContentFile(content), save=False)
     invoice.save()
-    _event(vendor_order=vo, kind="invoice_uploaded", actor=actor, number=number)
+    _event(vendor_order=vo, kind=EventKind.INVOICE_UPLOADED, actor=actor, number=number)
     requested = _requests_fulfil(vendor_order=vo, invoice=invoice)
     _customer_send_after_commit(invoice, requested=requested)
     return invoice
@@ -587,7 +616,7 @@ def invoice_upload(
 
 
 @transaction.atomic
-def invoice_request(*, vendor_order: VendorOrder, customer) -> tuple[InvoiceRequest, bool]:
+def invoice_request(*, vendor_order: VendorOrder, customer: User) -> tuple[InvoiceRequest, bool]:
     """The customer asked for a missing invoice: record it once and tell the vendor.
 
     The vendor owes the invoice within 48 business hours (working days, French public holidays
@@ -617,9 +646,7 @@ def invoice_request(*, vendor_order: VendorOrder, customer) -> tuple[InvoiceRequ
             )
     except IntegrityError:  # a concurrent click won (databases without row locks)
         return InvoiceRequest.objects.get(vendor_order=vo), False
-    _event(vendor_order=vo, kind="invoice_requested", actor=Actor.customer(customer))
-    from allies.vendors.emails import vendor_email_send
-
+    _event(vendor_order=vo, kind=EventKind.INVOICE_REQUESTED, actor=Actor.customer(customer))
     transaction.on_commit(
         lambda: vendor_email_send(
             vendor=vo.vendor,
@@ -660,8 +687,6 @@ def invoice_customer_send(*, invoice_id: int, requested: bool = False) -> bool:
     attaching it: the document stays where the customer can download it again any time, and
     no PDF of personal data travels in mailboxes. `requested`: it answers a "Ma facture" click.
     """
-    from allies.notifications.services import notification_send
-
     invoice = Invoice.objects.select_related(
         "vendor_order__order__customer", "vendor_order__vendor"
     ).get(pk=invoice_id)

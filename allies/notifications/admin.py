@@ -23,7 +23,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     # The bodies are left out on purpose: they may hold a customer's password-reset link.
-    fields = [
+    fields = readonly_fields = (
         "to",
         "subject",
         "template",
@@ -34,8 +34,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["replay"]
 
     def has_add_permission(self, request):

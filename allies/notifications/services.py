@@ -22,10 +22,11 @@ never send the same email at the same time: an attempt starts only from PENDING 
 under a row lock.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -75,6 +76,17 @@ def notifications_muted() -> Iterator[None]:
         _MUTED.reset(token)
 
 
+class Recipient(Protocol):
+    """Who an email is for: a customer account (`accounts.User`, a layer above this one, so
+    named by what is read from it; its `language` is read when it has one)."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+
 class TransitionNotAllowed(Exception):
     """A status change that `OutgoingEmail.TRANSITIONS` does not allow."""
 
@@ -88,10 +100,10 @@ def recipient_may_receive(address: str) -> bool:
 def notification_send(
     *,
     template: str,
-    user=None,
+    user: Recipient | None = None,
     to_email: str | None = None,
-    context: dict | None = None,
-    headers: dict | None = None,
+    context: Mapping[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
     language: str | None = None,
 ) -> bool:
     """Render `template` for `user` (or a bare address) and queue it. Returns False if blocked.
@@ -155,7 +167,7 @@ def _delivery_queue(*, email_id: int, run_after: datetime | None = None) -> None
         transaction.on_commit(enqueue, robust=True)
 
 
-def outgoing_email_transition(*, email: OutgoingEmail, to: str, **fields) -> OutgoingEmail:
+def outgoing_email_transition(*, email: OutgoingEmail, to: str, **fields: object) -> OutgoingEmail:
     """Move `email` (locked by the caller) to status `to`, with the other `fields` changed in
     the same write; TransitionNotAllowed if `OutgoingEmail.TRANSITIONS` forbids it."""
     if to not in OutgoingEmail.TRANSITIONS[email.status]:
@@ -248,7 +260,11 @@ def outgoing_emails_retry_due() -> int:
     for email_id in list(stale):
         with transaction.atomic():
             email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
-            if email.status == Status.SENDING and email.attempted_at < now - SENDING_TIMEOUT:
+            if (
+                email.status == Status.SENDING
+                and email.attempted_at is not None  # always set on SENDING
+                and email.attempted_at < now - SENDING_TIMEOUT
+            ):
                 outgoing_email_transition(
                     email=email,
                     to=Status.FAILED,
@@ -269,7 +285,7 @@ def outgoing_emails_retry_due() -> int:
     return queued
 
 
-def outgoing_emails_replay(*, emails) -> int:
+def outgoing_emails_replay(*, emails: Iterable[OutgoingEmail]) -> int:
     """Staff's "Renvoyer": put failed and dead emails back in the queue with a fresh set of
     attempts. Sent and blocked emails are left alone. Returns how many were queued."""
     replayed = 0

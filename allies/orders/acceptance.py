@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,9 +37,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allies.core.deadlines import add_business_hours
-from allies.orders.events import EventKind
+from allies.orders.events import Actor, EventKind
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.orders.refunds import (
+    LinesRefund,
     refunds_reconcile,
     refunds_send,
     vendor_order_lines_refund_record,
@@ -55,7 +58,11 @@ from allies.orders.vendor_side import (
     vendor_order_lock,
     vendor_order_lock_any,
     vendor_order_touch,
+    whole_number,
 )
+from allies.payments.models import Refund
+from allies.vendors.emails import vendor_email_send
+from allies.vendors.models import Vendor
 
 ZERO = Decimal("0")
 ACCEPT, REFUSE = "accept", "refuse"
@@ -93,14 +100,14 @@ class DecisionResult:
     vendor_order: VendorOrder
     accepted: list[OrderLine] = field(default_factory=list)
     refused: list[OrderLine] = field(default_factory=list)
-    refunds: list = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
 
     @property
     def refunded(self) -> Decimal:
         return sum((line.refunded_amount for line in self.refused), ZERO)
 
 
-def _decision(value) -> LineDecision:
+def _decision(value: object) -> LineDecision:
     if isinstance(value, LineDecision):
         return value
     if isinstance(value, str):
@@ -135,13 +142,13 @@ def _refusal_text(line: OrderLine) -> str:
     }
 
 
-def _decisions(decisions: Mapping) -> dict[int, LineDecision]:
+def _decisions(decisions: Mapping[Any, object]) -> dict[int, LineDecision]:
     if not isinstance(decisions, Mapping) or not decisions:
         raise FulfilmentError(_("Indiquez une décision pour au moins un article."))
     parsed: dict[int, LineDecision] = {}
     for key, value in decisions.items():
         try:
-            line_id = int(getattr(key, "pk", key))
+            line_id = whole_number(key)
         except (TypeError, ValueError) as exc:
             raise FulfilmentError(_("Article inconnu dans cette commande.")) from exc
         parsed[line_id] = _decision(value)
@@ -151,9 +158,9 @@ def _decisions(decisions: Mapping) -> dict[int, LineDecision]:
 def vendor_order_lines_decide(
     *,
     vendor_order: VendorOrder | int,
-    vendor,
-    decisions: Mapping,
-    actor=None,
+    vendor: Vendor | int,
+    decisions: Mapping[Any, object],
+    actor: Actor | None = None,
 ) -> DecisionResult:
     """Accept or refuse lines of a paid vendor order (Mirakl OR21).
 
@@ -170,7 +177,8 @@ def vendor_order_lines_decide(
         locked = vendor_order_lock(vendor_order, vendor)
         lines = list(OrderLine.objects.filter(vendor_order=locked).order_by("id"))
         by_id = {line.pk: line for line in lines}
-        to_accept, to_refuse = [], []
+        to_accept: list[tuple[OrderLine, LineDecision]] = []
+        to_refuse: list[tuple[OrderLine, LineDecision]] = []
         for line_id, decision in parsed.items():
             line = by_id.get(line_id)
             if line is None:
@@ -209,11 +217,11 @@ def vendor_order_lines_decide(
             result.accepted + result.refused,
             ["status", "decided_at", "refusal_reason", "refusal_note"],
         )
-        refunds = [
+        refunds: list[LinesRefund] = [
             vendor_order_lines_refund_record(
                 vendor_order=locked,
                 lines=[line],
-                reason=french_text(lambda line=line: _refusal_text(line)),
+                reason=french_text(partial(_refusal_text, line)),
                 key=f"order-line-refused-{line.pk}",
                 now=now,
             )
@@ -266,7 +274,9 @@ def vendor_order_lines_decide(
     return result
 
 
-def vendor_order_cancel(*, vendor_order: VendorOrder | int, reason: str, actor=None) -> VendorOrder:
+def vendor_order_cancel(
+    *, vendor_order: VendorOrder | int, reason: str, actor: Actor | None = None
+) -> VendorOrder:
     """Cancel a paid vendor order that has not shipped (operator or system) and refund it.
 
     Every line not yet refunded is cancelled and refunded with its shipping and discount
@@ -323,7 +333,9 @@ def vendor_order_cancel(*, vendor_order: VendorOrder | int, reason: str, actor=N
     return locked
 
 
-def vendor_order_flag_overdue(*, vendor_order: VendorOrder | int, now: datetime | None = None):
+def vendor_order_flag_overdue(
+    *, vendor_order: VendorOrder | int, now: datetime | None = None
+) -> VendorOrder:
     """Mark a vendor order still awaiting acceptance past its deadline (once)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -340,8 +352,6 @@ def vendor_order_flag_overdue(*, vendor_order: VendorOrder | int, now: datetime 
         vendor_order_event_add(
             locked, EventKind.ACCEPTANCE_OVERDUE, deadline=locked.acceptance_deadline.isoformat()
         )
-    from allies.vendors.emails import vendor_email_send
-
     validated_at = locked.order.validated_at or locked.created_at
     vendor_email_send(
         vendor=locked.vendor,

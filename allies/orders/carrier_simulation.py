@@ -35,7 +35,7 @@ def carrier_simulate_deliveries(*, now: datetime | None = None, days: int | None
         return 0
     now = now or timezone.now()
     days = simulated_delivery_working_days() if days is None else max(0, days)
-    adapter = tracking.adapter_get(tracking.SimulatedAdapter.code)
+    adapter = tracking.ADAPTERS[tracking.SimulatedAdapter.code]
     pending = (
         Shipment.objects.filter(
             delivered_at__isnull=True,
@@ -46,7 +46,7 @@ def carrier_simulate_deliveries(*, now: datetime | None = None, days: int | None
         .prefetch_related("parcels")
         .order_by("shipped_at", "id")
     )
-    events = []
+    events: list[tracking.TrackingEvent] = []
     for shipment in pending:
         due = add_business_hours(shipment.shipped_at, 24 * days)
         if due > now:

@@ -53,7 +53,8 @@ def vendor_orders_close_due(*, now: datetime | None = None) -> int:
     ).order_by("delivered_at", "id")
     closed = 0
     for vendor_order in candidates.select_related("order"):
-        if withdrawal_window_end(vendor_order.delivered_at) > now:
+        delivered_at = vendor_order.delivered_at
+        if delivered_at is None or withdrawal_window_end(delivered_at) > now:
             continue
         if vendor_order_has_open_after_sales(vendor_order):
             continue

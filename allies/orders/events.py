@@ -13,7 +13,7 @@ order's related manager.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +63,13 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("Système")
 
 
+class Identified(Protocol):
+    """A row the actor is built from: a user (signed in or not), a vendor's API key."""
+
+    @property
+    def pk(self) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts: built with one of the constructors below, never from a bare user.
@@ -83,19 +90,19 @@ class Actor:
             raise ValueError("an API key actor needs its key")
 
     @classmethod
-    def customer(cls, user) -> Actor:
+    def customer(cls, user: Identified | int) -> Actor:
         return cls(ActorKind.CUSTOMER, user_id=_pk(user))
 
     @classmethod
-    def vendor_user(cls, user) -> Actor:
+    def vendor_user(cls, user: Identified | int) -> Actor:
         return cls(ActorKind.VENDOR_USER, user_id=_pk(user))
 
     @classmethod
-    def staff(cls, user) -> Actor:
+    def staff(cls, user: Identified | int) -> Actor:
         return cls(ActorKind.STAFF, user_id=_pk(user))
 
     @classmethod
-    def api_key(cls, key) -> Actor:
+    def api_key(cls, key: Identified | int) -> Actor:
         return cls(ActorKind.API_KEY, api_key_id=_pk(key))
 
     @classmethod
@@ -103,8 +110,12 @@ class Actor:
         return SYSTEM
 
 
-def _pk(value) -> int | None:
-    return getattr(value, "pk", value)
+def _pk(value: Identified | int) -> int | None:
+    """A user's or key's id, from the row or the id itself."""
+    if isinstance(value, int):
+        return value
+    pk: int | None = value.pk
+    return pk
 
 
 SYSTEM = Actor(ActorKind.SYSTEM)

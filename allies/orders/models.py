@@ -13,6 +13,7 @@ in one or more `Parcel`s, each with its tracking number ("Colis 1/3"). The write
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -60,6 +61,8 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-created_at"]),
@@ -112,6 +115,8 @@ class VendorOrder(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("commande vendeur")
+        verbose_name_plural = _("commandes vendeur")
         ordering = ["order_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "vendor"], name="orders_one_per_vendor")
@@ -148,20 +153,30 @@ class VendorOrder(models.Model):
     @property
     def vendor_status_label(self) -> str:
         """The stage as vendors and staff name it ("À accepter", "À expédier"…)."""
-        return str(VENDOR_ORDER_STAGES[self.status].vendor_label)
+        return str(VENDOR_ORDER_STAGES[VendorOrderStatus(self.status)].vendor_label)
 
     @property
     def mirakl_state(self) -> str:
         """The Mirakl order state vendors know (OR11), for the vendor API."""
-        return VENDOR_ORDER_STAGES[self.status].mirakl
+        return VENDOR_ORDER_STAGES[VendorOrderStatus(self.status)].mirakl
 
     @property
     def delivery_postcode(self) -> str:
         """Where the parcels go: the relay point's postcode for "Point relais" (tracking pages
         of some carriers ask for it)."""
-        if self.relay_point and self.relay_point.get("postcode"):
-            return str(self.relay_point["postcode"])
-        return str((self.order.delivery_address or {}).get("postcode", ""))
+        return delivery_postcode(
+            relay_point=self.relay_point, delivery_address=self.order.delivery_address
+        )
+
+
+def delivery_postcode(
+    *, relay_point: dict[str, Any] | None, delivery_address: dict[str, Any] | None
+) -> str:
+    """`VendorOrder.delivery_postcode` from the two fields it reads (the vendor API's rows
+    have them without a model instance)."""
+    if relay_point and relay_point.get("postcode"):
+        return str(relay_point["postcode"])
+    return str((delivery_address or {}).get("postcode", ""))
 
 
 class OrderLine(models.Model):
@@ -192,6 +207,9 @@ class OrderLine(models.Model):
     # (the lines' parts add up to the share, to the cent): what the customer did not pay for
     # this line. A refund gives back `total − discount_amount` (allies.orders.refunds).
     discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Sold on restock ("En cours de réapprovisionnement - Livré sous X semaines", CAT-2): the
+    # weeks quoted at checkout. Such a line took no stock, so releasing the order gives none back.
+    restock_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
     # The vendor's decision (Mirakl OR21).
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
@@ -211,6 +229,8 @@ class OrderLine(models.Model):
     )
 
     class Meta:
+        verbose_name = _("ligne de commande")
+        verbose_name_plural = _("lignes de commande")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -251,6 +271,8 @@ class OrderEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("événement de commande")
+        verbose_name_plural = _("historique des commandes")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -280,6 +302,8 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("expédition")
+        verbose_name_plural = _("expéditions")
         ordering = ["shipped_at", "id"]
         indexes = [models.Index(fields=["delivered_at", "shipped_at"])]
 
@@ -300,6 +324,8 @@ class ShipmentLine(models.Model):
     quantity = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("article expédié")
+        verbose_name_plural = _("articles expédiés")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -327,6 +353,8 @@ class Parcel(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("colis")
+        verbose_name_plural = _("colis")
         ordering = ["shipment_id", "index"]
         constraints = [
             models.UniqueConstraint(fields=["shipment", "index"], name="orders_parcel_index"),
@@ -363,6 +391,10 @@ class OrderSequence(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de commandes")
+        verbose_name_plural = _("compteurs de commandes")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_value}"

@@ -21,7 +21,7 @@ proportion to the price is our reading of it.)
 
 The commission the vendor paid on a line goes back to it with the line: `line_part` gives
 the part of a line's discount or commission that goes with a refunded amount; the ledger
-(`payments.ledger`) uses it for its reversal.
+(`allies.ledger`) uses it for its reversal.
 
 How a refund is written, so that it is never paid twice nor lost:
 
@@ -54,7 +54,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from allies.core.hooks import hook_call
-from allies.core.money import to_cents
+from allies.core.money import round_cent
 from allies.orders.events import EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.payments.gateways.base import GatewayError
@@ -71,11 +71,16 @@ REFUND_GRACE = timedelta(minutes=10)
 class RefundLine(Protocol):
     """What the split reads of an order line (an `OrderLine`, or a stand-in in tests)."""
 
-    pk: int
-    total: Decimal
-    discount_amount: Decimal
-    refunded_at: datetime | None
-    refunded_shipping: Decimal
+    @property
+    def pk(self) -> int: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def discount_amount(self) -> Decimal: ...
+    @property
+    def refunded_at(self) -> datetime | None: ...
+    @property
+    def refunded_shipping(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -125,24 +130,24 @@ def refund_split(
     them again gives nothing.
     """
     wanted = set(refunding)
-    base = sum((to_cents(line.total) for line in lines), ZERO)
+    base = sum((round_cent(line.total) for line in lines), ZERO)
     before = [line for line in lines if line.refunded_at is not None]
-    cumulative = sum((to_cents(line.total) for line in before), ZERO)
+    cumulative = sum((round_cent(line.total) for line in before), ZERO)
     shipping_so_far = sum((line.refunded_shipping for line in before), ZERO)
-    fee = to_cents(shipping_fee or ZERO)
+    fee = round_cent(shipping_fee or ZERO)
     parts = []
     for line in sorted(lines, key=lambda ln: ln.pk):
         if line.pk not in wanted or line.refunded_at is not None:
             continue
-        articles = to_cents(line.total)
+        articles = round_cent(line.total)
         cumulative += articles
-        target = fee if base <= 0 or cumulative >= base else to_cents(fee * cumulative / base)
+        target = fee if base <= 0 or cumulative >= base else round_cent(fee * cumulative / base)
         parts.append(
             LinePart(
                 line_id=line.pk,
                 articles=articles,
                 shipping=target - shipping_so_far,
-                discount=to_cents(line.discount_amount or ZERO),
+                discount=round_cent(line.discount_amount or ZERO),
             )
         )
         shipping_so_far = target
@@ -170,7 +175,7 @@ def line_part(
         return left
     if line_total <= 0:
         return ZERO
-    return max(min(to_cents(whole * refunded / line_total), left), ZERO)
+    return max(min(round_cent(whole * refunded / line_total), left), ZERO)
 
 
 @dataclass
@@ -189,7 +194,7 @@ class LinesRefund:
         return self.split.total
 
 
-def _succeeded_payment(order: Order):
+def _succeeded_payment(order: Order) -> Payment | None:
     return (
         Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).order_by("-id").first()
     )
@@ -223,7 +228,7 @@ def vendor_order_lines_refund_record(
             OrderLine.objects.select_for_update().filter(vendor_order=vo).order_by("id")
         )
         by_id = {line.pk: line for line in all_lines}
-        wanted = {int(getattr(line, "pk", line)) for line in lines}
+        wanted = {line.pk if isinstance(line, OrderLine) else int(line) for line in lines}
         if not wanted <= by_id.keys():
             raise ValueError(f"lines {sorted(wanted - by_id.keys())} are not lines of {vo}")
         split = refund_split(lines=all_lines, refunding=wanted, shipping_fee=vo.shipping_fee)

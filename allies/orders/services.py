@@ -1,16 +1,23 @@
 """Writes on orders. Each state change checks the transition and writes an `OrderEvent`."""
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allies.cart.models import Cart, CartLine
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
 from allies.core.deadlines import add_working_days
+from allies.core.errors import AlliesError
+from allies.core.hooks import hook_call
+from allies.notifications.services import notification_send
+from allies.orders.acceptance import acceptance_deadline_for, auto_cancel_limit_for
 from allies.orders.events import SYSTEM, Actor
-from allies.orders.events import order_event_add as order_event_add  # the writers' entry point
 from allies.orders.models import Order, OrderLine, OrderSequence, VendorOrder
+from allies.orders.selectors import customer_order_get
 from allies.orders.states import (
     OrderAction,
     VendorOrderAction,
@@ -18,10 +25,22 @@ from allies.orders.states import (
     order_transition,
     vendor_order_transition,
 )
+from allies.orders.tasks import vendor_orders_acceptance_schedule
+from allies.vendors.emails import vendor_email_send
 
 
-class OrderTransitionError(Exception):
-    """The order is not in a state that allows this action."""
+class OrderTransitionError(AlliesError):
+    """The order is not in a state that allows this action (`code` "invalid_state"), or a
+    payment arriving after the stock hold lapsed found the units gone ("stock_lost")."""
+
+    code = "invalid_state"
+
+
+def _not_allowed(order: Order) -> OrderTransitionError:
+    return OrderTransitionError(
+        _("La commande %(reference)s est « %(status)s » : cette action n'est plus possible.")
+        % {"reference": order.reference, "status": order.get_status_display()}
+    )
 
 
 def order_reference_next(*, year: int) -> str:
@@ -34,29 +53,24 @@ def order_reference_next(*, year: int) -> str:
     return f"AL-{year}-{seq.last_value:06d}"
 
 
-def _stock_lines(*, order: Order) -> list[dict]:
-    """The order's lines whose units come from stock (offer_id, quantity).
+def _stock_lines(*, order: Order) -> list[tuple[int, int]]:
+    """The order's lines whose units come from stock: (offer_id, quantity) pairs.
 
-    Lines sold on restock ("En cours de réapprovisionnement", CAT-2) took no stock: the
-    checkout lists them in the order's "created" event (`restock_lines`, line id → weeks).
-    TODO(orders migration): an `OrderLine.restock_weeks` field would say it on the line.
+    Lines sold on restock ("En cours de réapprovisionnement", CAT-2) took no stock.
     """
-    restock: set[int] = set()
-    for data in order.events.filter(kind="created").values_list("data", flat=True):
-        restock.update(int(pk) for pk in (data or {}).get("restock_lines", {}))
     return list(
-        OrderLine.objects.filter(vendor_order__order=order)
-        .exclude(pk__in=restock)
-        .values("offer_id", "quantity")
+        OrderLine.objects.filter(vendor_order__order=order, restock_weeks=None).values_list(
+            "offer_id", "quantity"
+        )
     )
 
 
 def _stock_release(*, order: Order) -> None:
     """Give back the units held by an unpaid order."""
     lines = _stock_lines(order=order)
-    for line in lines:
-        Offer.objects.filter(id=line["offer_id"]).update(stock=F("stock") + line["quantity"])
-    product_ids = Offer.objects.filter(id__in=[ln["offer_id"] for ln in lines]).values_list(
+    for offer_id, quantity in lines:
+        Offer.objects.filter(id=offer_id).update(stock=F("stock") + quantity)
+    product_ids = Offer.objects.filter(id__in=[offer_id for offer_id, _qty in lines]).values_list(
         "variant__product_id", flat=True
     )
     product_summaries_refresh(product_ids=product_ids)
@@ -64,10 +78,9 @@ def _stock_release(*, order: Order) -> None:
 
 def _stock_retake(*, order: Order) -> bool:
     """Take the units again for an order whose hold had lapsed; False if some are gone."""
-    lines = _stock_lines(order=order)
-    for line in lines:
-        taken = Offer.objects.filter(id=line["offer_id"], stock__gte=line["quantity"]).update(
-            stock=F("stock") - line["quantity"]
+    for offer_id, quantity in _stock_lines(order=order):
+        taken = Offer.objects.filter(id=offer_id, stock__gte=quantity).update(
+            stock=F("stock") - quantity
         )
         if not taken:
             return False
@@ -89,22 +102,24 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
         with transaction.atomic():
             if not _stock_retake(order=order):
                 transaction.set_rollback(True)
-                raise OrderTransitionError(f"order {order.reference} lost its stock")
+                raise OrderTransitionError(
+                    _("Les articles de la commande %(reference)s ne sont plus en stock.")
+                    % {"reference": order.reference},
+                    code="stock_lost",
+                )
         product_summaries_refresh(
             product_ids=Offer.objects.filter(
                 id__in=OrderLine.objects.filter(vendor_order__order=order).values("offer_id")
             ).values_list("variant__product_id", flat=True)
         )
     elif order.status != Order.Status.AWAITING_PAYMENT:
-        raise OrderTransitionError(f"order {order.reference} is {order.status}")
+        raise _not_allowed(order)
     now = timezone.now()
     order_transition(
         order=order, action=OrderAction.PAY, actor=SYSTEM, now=now, payment=payment_reference
     )
     # Delivery delays start now that the order is validated, and so does each vendor's time
     # to accept or refuse its lines (allies.orders.acceptance).
-    from allies.orders.acceptance import acceptance_deadline_for
-
     today = timezone.localdate(now)
     deadline = acceptance_deadline_for(now)
     for vendor_order in VendorOrder.objects.filter(order=order).order_by("id"):
@@ -128,10 +143,8 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
     Cart.objects.filter(
         customer_id=order.customer_id, discount_code=order.discount_code_id
     ).exclude(discount_code=None).update(discount_code=None)
-    from allies.payments.ledger import ledger_record_sale  # PAY-2; imported here: no cycle
-
-    for vendor_order in VendorOrder.objects.filter(order=order):
-        ledger_record_sale(vendor_order=vendor_order)
+    # The ledger (a higher layer) writes each vendor order's sale entries in this transaction.
+    hook_call("order_paid", order=order)
     order_confirmation_send(order=order)
     transaction.on_commit(lambda: vendor_orders_new_notify(order_id=order.pk))
     return order
@@ -143,9 +156,6 @@ def vendor_orders_new_notify(*, order_id: int) -> None:
     Sent after the payment is committed, to the addresses and in the language the vendor
     chose (`vendors.emails`). It states both real limits: the acceptance deadline, after which
     the order is only flagged late, and the automatic cancellation, later."""
-    from allies.orders.acceptance import auto_cancel_limit_for  # acceptance imports this module
-    from allies.vendors.emails import vendor_email_send
-
     for vendor_order in (
         VendorOrder.objects.filter(order_id=order_id)
         .select_related("order", "vendor")
@@ -164,17 +174,12 @@ def vendor_orders_new_notify(*, order_id: int) -> None:
         )
 
 
-def _acceptance_checks_schedule(*, validated_at) -> None:
-    from allies.orders.tasks import vendor_orders_acceptance_schedule
-
+def _acceptance_checks_schedule(*, validated_at: datetime) -> None:
     vendor_orders_acceptance_schedule(validated_at=validated_at)
 
 
 def order_confirmation_send(*, order: Order) -> None:
     """The confirmation email: reference, lines, each vendor's fee and estimate, totals."""
-    from allies.notifications.services import notification_send
-    from allies.orders.selectors import customer_order_get
-
     detailed = customer_order_get(customer=order.customer, reference=order.reference)
     notification_send(
         template="order_confirmation",
@@ -200,7 +205,7 @@ def order_cancel_unpaid(*, order: Order, actor: Actor, reason: str = "customer")
     """A not-yet-validated order can be cancelled (ORD-4): its stock goes back on sale."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.AWAITING_PAYMENT:
-        raise OrderTransitionError(f"order {order.reference} is {order.status}")
+        raise _not_allowed(order)
     order_transition(order=order, action=OrderAction.CANCEL, actor=actor, reason=reason)
     _vendor_orders_cancel_unpaid(order=order)
     _stock_release(order=order)

@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allies.core.hooks import hook_call
-from allies.orders.events import EventKind
+from allies.orders.events import Actor, EventKind
 from allies.orders.models import Order, OrderLine, Parcel, Shipment, ShipmentLine, VendorOrder
 from allies.orders.states import IN_TRANSIT, SHIPPABLE, VendorOrderAction, vendor_order_transition
 from allies.orders.tasks import vendor_order_close_schedule
@@ -36,9 +37,11 @@ from allies.orders.vendor_side import (
     vendor_order_lock,
     vendor_order_lock_any,
     vendor_order_touch,
+    whole_number,
 )
 from allies.shipping import tracking
 from allies.shipping.carriers import carrier_get, normalize_tracking_number, tracking_number_error
+from allies.vendors.models import Vendor
 
 MAX_PARCELS = 50
 
@@ -58,12 +61,12 @@ def _shipped_quantities(vendor_order: VendorOrder) -> dict[int, int]:
 def vendor_order_ship(
     *,
     vendor_order: VendorOrder | int,
-    vendor,
+    vendor: Vendor | int,
     carrier: str,
     parcels: Iterable[str],
-    lines: Mapping | None = None,
+    lines: Mapping[Any, object] | None = None,
     estimated_delivery_date: date | None = None,
-    actor=None,
+    actor: Actor | None = None,
 ) -> Shipment:
     """Hand accepted units to a carrier, in one or more parcels (Mirakl OR23 + OR24).
 
@@ -111,7 +114,7 @@ def vendor_order_ship(
         wanted = {}
         for key, quantity in dict(lines).items():
             try:
-                line_id, qty = int(getattr(key, "pk", key)), int(quantity)
+                line_id, qty = whole_number(key), whole_number(quantity)
             except (TypeError, ValueError) as exc:
                 raise FulfilmentError(_("Quantité à expédier invalide.")) from exc
             if qty < 0:
@@ -235,16 +238,17 @@ def _simulation_schedule(*, shipment: Shipment) -> None:
     carrier_simulation_schedule(shipment=shipment)
 
 
-def _delivered_if_complete(vendor_order: VendorOrder, actor=None) -> None:
+def _delivered_if_complete(vendor_order: VendorOrder, actor: Actor | None = None) -> None:
     """ "Livrée" once every accepted unit shipped and every shipment is delivered (locked)."""
     if vendor_order.status != VendorOrder.Status.SHIPPED:
         return
     moments = list(
         Shipment.objects.filter(vendor_order=vendor_order).values_list("delivered_at", flat=True)
     )
-    if not moments or any(moment is None for moment in moments):
+    delivered = [moment for moment in moments if moment is not None]
+    if not delivered or len(delivered) < len(moments):
         return
-    delivered_at = max(moments)
+    delivered_at = max(delivered)
     vendor_order_transition(
         vendor_order=vendor_order,
         action=VendorOrderAction.DELIVER,
@@ -277,8 +281,8 @@ def shipment_mark_delivered(
     shipment: Shipment | int,
     at: datetime | None,
     source: str,
-    actor=None,
-    vendor=None,
+    actor: Actor | None = None,
+    vendor: Vendor | int | None = None,
 ) -> Shipment:
     """Record a shipment's delivery, by the carrier (tracking event) or confirmed by the vendor.
 
@@ -289,7 +293,7 @@ def shipment_mark_delivered(
     """
     if source not in Shipment.DeliverySource.values:
         raise ValueError(f"unknown delivery source {source!r}")
-    pk = getattr(shipment, "pk", shipment)
+    pk = shipment.pk if isinstance(shipment, Shipment) else shipment
     with transaction.atomic():
         vendor_order_id = (
             Shipment.objects.filter(pk=pk).values_list("vendor_order_id", flat=True).first()
@@ -331,7 +335,11 @@ def shipment_mark_delivered(
 
 
 def vendor_order_mark_delivered(
-    *, vendor_order: VendorOrder | int, vendor, at: datetime | None = None, actor=None
+    *,
+    vendor_order: VendorOrder | int,
+    vendor: Vendor | int,
+    at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> VendorOrder:
     """The vendor confirms delivery of every shipment of a fully shipped vendor order."""
     with transaction.atomic():
@@ -360,7 +368,7 @@ class TrackingOutcome:
         return {"applied": self.applied, "duplicates": self.duplicates, "unknown": self.unknown}
 
 
-def _parcel_for(event: tracking.TrackingEvent, carriers: tuple[str, ...] | None):
+def _parcel_for(event: tracking.TrackingEvent, carriers: tuple[str, ...] | None) -> int | None:
     number = normalize_tracking_number(event.tracking_number)
     parcels = Parcel.objects.filter(tracking_number=number)
     if carriers is not None:
@@ -380,12 +388,13 @@ def parcel_tracking_event_apply(
     """
     if event not in tracking.EVENTS:
         raise ValueError(f"unknown tracking event {event!r}")
-    pk = getattr(parcel, "pk", parcel)
-    shipment_id = None
+    pk = parcel.pk if isinstance(parcel, Parcel) else parcel
     with transaction.atomic():
         vendor_order_id = (
             Parcel.objects.filter(pk=pk).values_list("shipment__vendor_order_id", flat=True).first()
         )
+        if vendor_order_id is None:
+            raise Parcel.DoesNotExist(f"no parcel {pk}")
         vendor_order = vendor_order_lock_any(vendor_order_id)
         locked = Parcel.objects.select_for_update().select_related("shipment").get(pk=pk)
         shipment = locked.shipment
@@ -425,9 +434,8 @@ def parcel_tracking_event_apply(
         )
         vendor_order_touch(vendor_order)
         if not Parcel.objects.filter(shipment=shipment, delivered_at__isnull=True).exists():
-            shipment_id = shipment.pk
-            last = Parcel.objects.filter(shipment=shipment).order_by("-delivered_at").first()
-            shipment_mark_delivered(shipment=shipment_id, at=last.delivered_at, source="carrier")
+            last = Parcel.objects.filter(shipment=shipment).aggregate(at=Max("delivered_at"))
+            shipment_mark_delivered(shipment=shipment.pk, at=last["at"], source="carrier")
     return True
 
 

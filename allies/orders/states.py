@@ -40,15 +40,19 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.errors import AlliesError
 from allies.orders.events import Actor, EventKind, order_event_add
 
 if TYPE_CHECKING:
     from allies.orders.models import Order, VendorOrder
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(AlliesError):
     """The table has no such move from the entity's current stage (a caller's bug or a race:
-    the services check the stage first and explain it to the user)."""
+    the services check the stage first and explain it to the user, so this message, in
+    English, is for the logs)."""
+
+    code = "invalid_state"
 
 
 # --- order --------------------------------------------------------------------------------
@@ -207,12 +211,12 @@ IN_TRANSIT = frozenset({VendorOrderStatus.PARTIALLY_SHIPPED, VendorOrderStatus.S
 # --- the one function per entity ----------------------------------------------------------
 
 
-def _locked_status(instance) -> str:
+def _locked_status(instance: Order | VendorOrder) -> str:
     manager = type(instance)._default_manager
     return manager.select_for_update().values_list("status", flat=True).get(pk=instance.pk)
 
 
-def _save(instance, fields: list[str]) -> None:
+def _save(instance: Order | VendorOrder, fields: list[str]) -> None:
     instance.save(update_fields=list(dict.fromkeys(fields)))
 
 

@@ -19,10 +19,6 @@ from allies.orders.events import EventKind
 from allies.shipping.carriers import carrier_name
 from allies.shipping.tracking import EVENTS as TRACKING_EVENTS
 
-# The event kinds live with the other vocabulary of the timeline (allies.orders.events);
-# `Kind` is the name the refund module imports.
-Kind = EventKind
-
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -40,9 +36,9 @@ def _money(amount) -> str:
 
 def _entry(event) -> TimelineEntry | None:
     data, kind = event.data or {}, event.kind
-    if kind == Kind.ACCEPTED:
+    if kind == EventKind.ACCEPTED:
         return TimelineEntry(event.created_at, _("Acceptée par le vendeur"), kind=kind)
-    if kind == Kind.LINES_REFUSED:
+    if kind == EventKind.LINES_REFUSED:
         count = len(data.get("lines", []))
         label = ngettext(
             "Un article refusé par le vendeur",
@@ -53,21 +49,21 @@ def _entry(event) -> TimelineEntry | None:
         if data.get("refunded"):
             detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
         return TimelineEntry(event.created_at, label, detail, kind)
-    if kind == Kind.REFUSED:
+    if kind == EventKind.REFUSED:
         return TimelineEntry(event.created_at, _("Refusée par le vendeur"), kind=kind)
-    if kind == Kind.CANCELLED:
+    if kind == EventKind.CANCELLED:
         detail = ""
         if data.get("refunded"):
             detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
         return TimelineEntry(event.created_at, _("Annulée"), detail, kind)
-    if kind == Kind.SHIPMENT:
+    if kind == EventKind.SHIPMENT:
         parcels = int(data.get("parcels", 1))
         detail = ngettext(
             "%(carrier)s, %(count)s colis", "%(carrier)s, %(count)s colis", parcels
         ) % {"carrier": carrier_name(data.get("carrier", "")), "count": parcels}
         label = _("Colis remis au transporteur") if data.get("partial") else _("Expédiée")
         return TimelineEntry(event.created_at, label, detail, kind)
-    if kind == Kind.PARCEL_TRACKING:
+    if kind == EventKind.PARCEL_TRACKING:
         status = TRACKING_EVENTS.get(data.get("event", ""))
         if status is None:
             return None
@@ -77,13 +73,13 @@ def _entry(event) -> TimelineEntry | None:
             "status": status,
         }
         return TimelineEntry(event.created_at, label, kind=kind)
-    if kind == Kind.PARCEL_DELIVERED and int(data.get("count", 1)) > 1:
+    if kind == EventKind.PARCEL_DELIVERED and int(data.get("count", 1)) > 1:
         label = _("Colis %(index)s/%(count)s livré") % {
             "index": data.get("index", 1),
             "count": data.get("count", 1),
         }
         return TimelineEntry(_moment(data, event), label, kind=kind)
-    if kind == Kind.DELIVERED:
+    if kind == EventKind.DELIVERED:
         return TimelineEntry(_moment(data, event), _("Livrée"), kind=kind)
     return None
 

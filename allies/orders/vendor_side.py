@@ -16,38 +16,54 @@ Rules kept by every one of those services:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from allies.core.errors import AlliesError
 from allies.notifications.services import notification_send
 from allies.orders.events import Actor, EventKind, order_event_add
-from allies.orders.models import VendorOrder
+from allies.orders.models import OrderLine, VendorOrder
+from allies.vendors.models import Vendor
 
 
-class FulfilmentError(Exception):
-    """The action is refused; `message` (French source, translated) can be shown as is."""
+class FulfilmentError(AlliesError):
+    """The action is refused; `message` (French source, translated) can be shown as is, `code`
+    says why for programs ("invalid", "invalid_state", "not_found")."""
 
-    def __init__(self, message: str, *, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+    code = "invalid"
 
 
 class VendorOrderNotFound(FulfilmentError):
     """Not this vendor's order (or no such order): nothing is revealed, nothing changes."""
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("Commande introuvable."), code="not_found")
+    code = "not_found"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Commande introuvable."))
 
 
-def vendor_pk(vendor) -> int | None:
-    return getattr(vendor, "pk", vendor)
+def vendor_pk(vendor: Vendor | int | None) -> int | None:
+    return vendor.pk if isinstance(vendor, Vendor) else vendor
 
 
-def vendor_order_lock(vendor_order: VendorOrder | int, vendor) -> VendorOrder:
+def whole_number(value: object) -> int:
+    """A line id or a quantity as the portal's forms and the API's bodies give it (a line, an
+    int, digits); TypeError or ValueError for anything else, which callers turn into a
+    FulfilmentError."""
+    if isinstance(value, OrderLine):
+        return value.pk
+    if isinstance(value, int | str | float):
+        return int(value)
+    raise TypeError(f"not a whole number: {type(value).__name__}")
+
+
+def vendor_order_lock(vendor_order: VendorOrder | int, vendor: Vendor | int | None) -> VendorOrder:
     """The vendor order, row-locked, with its order; VendorOrderNotFound for another vendor."""
     vendor_id = vendor_pk(vendor)
-    pk = getattr(vendor_order, "pk", vendor_order)
+    pk = vendor_order.pk if isinstance(vendor_order, VendorOrder) else vendor_order
     if vendor_id is None or pk is None:
         raise VendorOrderNotFound()
     found = (
@@ -66,7 +82,7 @@ def vendor_order_lock_any(vendor_order: VendorOrder | int) -> VendorOrder:
     return (
         VendorOrder.objects.select_for_update(of=("self",))
         .select_related("order", "vendor")
-        .get(pk=getattr(vendor_order, "pk", vendor_order))
+        .get(pk=vendor_order.pk if isinstance(vendor_order, VendorOrder) else vendor_order)
     )
 
 
@@ -76,20 +92,20 @@ def vendor_order_touch(vendor_order: VendorOrder, *fields: str) -> None:
 
 
 def vendor_order_event_add(
-    vendor_order: VendorOrder, kind: EventKind, actor: Actor | None = None, **data
+    vendor_order: VendorOrder, kind: EventKind, actor: Actor | None = None, **data: Any
 ) -> None:
     order_event_add(
         order=vendor_order.order, vendor_order=vendor_order, kind=kind, actor=actor, **data
     )
 
 
-def french_text(text_fn) -> str:
+def french_text(text_fn: Callable[[], object]) -> str:
     """A text stored for the audit trail (refund reasons), in the source language."""
     with translation.override("fr"):
         return str(text_fn())
 
 
-def customer_notify(template: str, *, vendor_order: VendorOrder, **context) -> None:
+def customer_notify(template: str, *, vendor_order: VendorOrder, **context: Any) -> None:
     """Email the customer about one of their vendor orders (shipped, lines refused…)."""
     order = vendor_order.order
     notification_send(

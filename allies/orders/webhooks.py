@@ -6,7 +6,7 @@ shipments and vendor orders (`shipments.tracking_events_apply`, idempotent); the
 app below only knows carriers, payload formats and signatures.
 """
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from allies.shipping import tracking
 
 @csrf_exempt  # a carrier's server cannot hold a CSRF token: the signature authenticates it
 @require_POST
-def carrier_webhook(request, adapter):
+def carrier_webhook(request: HttpRequest, adapter: str) -> JsonResponse:
     found = tracking.adapter_get(adapter)
     if found is None:
         return JsonResponse({"error": "unknown_adapter"}, status=404)
@@ -28,6 +28,6 @@ def carrier_webhook(request, adapter):
     try:
         events = found.parse(body=body, headers=request.headers)
     except tracking.TrackingPayloadError as exc:
-        return JsonResponse({"error": "bad_payload", "message": str(exc)}, status=400)
+        return JsonResponse({"error": exc.code, "message": exc.message}, status=400)
     outcome = tracking_events_apply(adapter=found, events=events)
     return JsonResponse(outcome.as_dict())

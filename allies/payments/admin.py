@@ -26,15 +26,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+REFUND_INLINE_FIELDS = (
+    "created_at", "amount", "status", "sent_at", "provider_refund_id", "reason",
+    "failure_message",
+)  # fmt: skip
+
+
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = [
-        "created_at", "amount", "status", "sent_at", "provider_refund_id", "reason",
-        "failure_message",
-    ]  # fmt: skip
-    readonly_fields = fields
+    fields = REFUND_INLINE_FIELDS
+    readonly_fields = REFUND_INLINE_FIELDS
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -125,6 +128,3 @@ class VendorTransferAdmin(ReadOnlyAdmin):
 class SandboxTransactionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "checkout", "brand", "last4", "status", "failure_code"]
     list_filter = ["status"]
-
-
-from allies.payments import ledger_admin  # noqa: E402,F401  (PAY-2: registers the ledger's admin)

@@ -52,6 +52,8 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -105,6 +107,8 @@ class PaymentNotification(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("notification de paiement")
+        verbose_name_plural = _("notifications de paiement")
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
@@ -134,6 +138,8 @@ class Refund(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("remboursement")
+        verbose_name_plural = _("remboursements")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refunds_amount_positive")
@@ -167,6 +173,8 @@ class VendorTransfer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("virement au vendeur")
+        verbose_name_plural = _("virements aux vendeurs")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -201,6 +209,10 @@ class SandboxCheckout(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("paiement de test (bac à sable)")
+        verbose_name_plural = _("paiements de test (bac à sable)")
+
     def __str__(self) -> str:
         return f"sandbox checkout {self.reference} ({self.status})"
 
@@ -227,12 +239,13 @@ class SandboxTransaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("transaction de test (bac à sable)")
+        verbose_name_plural = _("transactions de test (bac à sable)")
+
     def __str__(self) -> str:
         return f"{self.provider_id} {self.brand} {self.last4} ({self.status})"
 
     @property
     def provider_id(self) -> str:
         return f"SBX-{self.pk:08d}"
-
-
-from allies.payments.ledger_models import *  # noqa

@@ -8,8 +8,12 @@ The rules, whatever the gateway:
   notification whose content disagrees with that answer (transaction, status or amount) is
   recorded as a mismatch and changes nothing.
 - Settling is idempotent and atomic: the `Payment` row is locked (select_for_update), and the
-  payment and the order change together or not at all; `orders.services` is called once per
+  payment and the order change together or not at all; the order learns of it once per
   payment (a second notification, a late redirect, change nothing).
+- `payments` sits below `orders` (ARCHITECTURE.md layers) and never imports it: it tells the
+  order through the hooks `payment_succeeded` / `payment_failed` (`allies.core.hooks`, whose
+  receivers `orders.payment_receivers` registers), and reaches the order's row through
+  `Payment.order` only to lock it and read its status and total.
 - The database holds at most one live (pending or succeeded) payment per order, so an order
   can never be paid twice. A success that arrives after the order was closed (abandoned,
   cancelled) is recorded and refunded in full automatically.
@@ -22,27 +26,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from allies.core.errors import AlliesError
 from allies.core.hooks import hook_call
-from allies.core.money import format_eur, to_cents
-from allies.orders.models import Order
-from allies.orders.services import (
-    OrderTransitionError,
-    order_payment_failed,
-    order_payment_succeeded,
-)
+from allies.core.money import cents_to_eur, eur_to_cents, format_eur, round_cent
 from allies.payments import messages as codes
 from allies.payments.gateways import GATEWAYS, get_gateway
 from allies.payments.gateways.base import (
@@ -54,38 +54,62 @@ from allies.payments.gateways.base import (
     ReturnUrls,
 )
 from allies.payments.models import Payment, PaymentNotification, Refund, VendorTransfer
+from allies.vendors.models import Vendor
 
 logger = logging.getLogger(__name__)
 
 OUTCOME_HINTS = ("return", "error", "cancel")
 
 
-class PaymentError(Exception):
+class PaymentError(AlliesError):
     """A payment action that cannot be done; `message` can be shown to the customer."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "payment_refused"
 
 
 class PaymentStartError(PaymentError):
     """The provider could not open its payment page: nothing was charged, try again."""
 
+    code = "payment_not_started"
+
 
 class PaymentStateError(PaymentError):
     """The order or payment is not in a state that allows this."""
 
+    code = "invalid_state"
+
 
 class PaymentNotFound(PaymentError):
-    pass
+    """No such payment (or gateway): the URL or notification names nothing we know."""
+
+    code = "not_found"
 
 
 class RefundError(PaymentError):
-    pass
+    """A refund that cannot be written (amount, payment not captured, key reused)."""
+
+    code = "refund_refused"
 
 
 class NotificationRetry(Exception):
     """The provider could not be asked: answer with an error so it sends the notification again."""
+
+
+class PayableOrder(Protocol):
+    """What payments reads of the order a payment is for (`orders.Order`: a higher layer,
+    reached through `Payment.order`, never imported)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def reference(self) -> str: ...
+
+
+def _order_model() -> Any:
+    """The order model, through `Payment.order`: payments locks the order row it is paid for
+    and reads its status (`Order.Status`) without importing the orders app."""
+    return Payment._meta.get_field("order").related_model
 
 
 @dataclass(frozen=True)
@@ -99,14 +123,10 @@ class PaymentOutcome:
     """What the customer comes back to: the payment, its order, and what to tell them."""
 
     payment: Payment
-    order: Order
+    order: PayableOrder
     status: str
     message: str
     redirect_url: str
-
-
-def amount_to_cents(amount: Decimal) -> int:
-    return int(to_cents(Decimal(amount)) * 100)
 
 
 def _french(code: str) -> str:
@@ -115,12 +135,12 @@ def _french(code: str) -> str:
         return codes.failure_message(code)[:300]
 
 
-def payment_result_url(*, order: Order) -> str:
+def payment_result_url(*, order: PayableOrder) -> str:
     """The page that shows the customer how the payment went (checkout's)."""
     return reverse("checkout:payment_result", kwargs={"reference": order.reference})
 
 
-def payment_return_urls(*, request=None) -> ReturnUrls:
+def payment_return_urls(*, request: HttpRequest | None = None) -> ReturnUrls:
     """Absolute return / error / cancel URLs of this app, for `payment_start`.
 
     With a request, they point to the host the customer uses; otherwise to SITE_URL.
@@ -129,7 +149,7 @@ def payment_return_urls(*, request=None) -> ReturnUrls:
     if request is not None:
         urls = [request.build_absolute_uri(p) for p in paths]
     else:
-        site = getattr(settings, "SITE_URL", "").rstrip("/")
+        site = settings.SITE_URL.rstrip("/")
         urls = [site + p for p in paths]
     return ReturnUrls(*urls)
 
@@ -137,13 +157,13 @@ def payment_return_urls(*, request=None) -> ReturnUrls:
 # --- start --------------------------------------------------------------------------------
 
 
-def _next_reference(order: Order) -> str:
-    attempts = Payment.objects.filter(order=order).count()
+def _next_reference(order: PayableOrder) -> str:
+    attempts = Payment.objects.filter(order_id=order.pk).count()
     return order.reference if attempts == 0 else f"{order.reference}-{attempts + 1}"
 
 
 def payment_start(
-    *, order: Order, return_url: str, error_url: str, cancel_url: str
+    *, order: PayableOrder, return_url: str, error_url: str, cancel_url: str
 ) -> PaymentStart:
     """Open the provider's card page for an order awaiting payment; where to send the buyer.
 
@@ -153,9 +173,10 @@ def payment_start(
     still held) and PaymentStartError says to try again.
     """
     gateway = get_gateway()
+    order_model = _order_model()
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status != Order.Status.AWAITING_PAYMENT:
+        locked = order_model.objects.select_for_update().get(pk=order.pk)
+        if locked.status != order_model.Status.AWAITING_PAYMENT:
             raise PaymentStateError(
                 _("La commande %(ref)s ne peut plus être payée.") % {"ref": locked.reference}
             )
@@ -169,7 +190,7 @@ def payment_start(
                 _("Un paiement est déjà en cours pour la commande %(ref)s.")
                 % {"ref": locked.reference}
             )
-        cents = amount_to_cents(locked.total)
+        cents = eur_to_cents(locked.total)
         if cents <= 0:
             raise PaymentStateError(
                 _("La commande %(ref)s n'a aucun montant à payer.") % {"ref": locked.reference}
@@ -177,7 +198,7 @@ def payment_start(
         payment = Payment.objects.create(
             order=locked,
             gateway=gateway.name,
-            amount=to_cents(locked.total),
+            amount=round_cent(locked.total),
             amount_cents=cents,
             reference=_next_reference(locked),
             return_url=return_url,
@@ -258,20 +279,16 @@ def _payment_settle(
         if payment.status != Payment.Status.PENDING and provider.status != SUCCEEDED:
             return payment, DUPLICATE  # already failed or cancelled: nothing more to do
         now = timezone.now()
-        order = payment.order
         if provider.status == SUCCEEDED:
             # Pending, or a success arriving after we gave up waiting (abandoned).
             payment.status = Payment.Status.SUCCEEDED
             payment.failure_code = ""
             payment.failure_message = ""
             payment.settled_at = now
-            try:
-                with transaction.atomic():
-                    order_payment_succeeded(
-                        order=order,
-                        payment_reference=payment.provider_transaction_id or payment.reference,
-                    )
-            except OrderTransitionError:
+            # The order is validated by its receiver (orders), in this transaction; only an
+            # explicit False (the order was closed) refuses the money.
+            answers = hook_call("payment_succeeded", payment=payment)
+            if any(answer is False for answer in answers):
                 # The order was closed meanwhile: keep the truth (it is paid) and give it back.
                 logger.warning("payment %s succeeded for closed order", payment.reference)
                 payment.failure_code = codes.ORDER_CLOSED
@@ -334,7 +351,7 @@ def payment_return_handle(*, token: str, outcome_hint: str) -> PaymentOutcome:
     )
 
 
-def _jsonable(data: Mapping[str, Any]) -> dict:
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     if hasattr(data, "lists"):  # QueryDict
         return {k: v[0] if len(v) == 1 else v for k, v in data.lists()}
     try:
@@ -354,7 +371,7 @@ def payment_notification_handle(*, gateway: str, data: Mapping[str, Any]) -> Pay
     gw = get_gateway(gateway)
     note = PaymentNotification.objects.create(gateway=gateway, payload=_jsonable(data))
 
-    def finish(outcome: str, detail: str = "", **links) -> PaymentNotification:
+    def finish(outcome: str, detail: str = "", **links: Any) -> PaymentNotification:
         for key, value in links.items():
             setattr(note, key, value)
         note.outcome = outcome
@@ -425,7 +442,7 @@ def payment_notification_handle(*, gateway: str, data: Mapping[str, Any]) -> Pay
 
 
 def _refund_notification(
-    *, note: PaymentNotification, refund: Refund, finish
+    *, note: PaymentNotification, refund: Refund, finish: Callable[..., PaymentNotification]
 ) -> PaymentNotification:
     before = refund.status
     try:
@@ -467,7 +484,7 @@ def payment_abandon(*, payment: Payment) -> Payment:
         if what != MISMATCH and payment.status != Payment.Status.PENDING:
             if payment.status != Payment.Status.SUCCEEDED:
                 # A refused attempt leaves its order awaiting payment; the hold ends here.
-                order_payment_failed(order=payment.order, reason=codes.ABANDONED)
+                hook_call("payment_failed", payment=payment, reason=codes.ABANDONED)
             return payment
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
@@ -478,7 +495,7 @@ def payment_abandon(*, payment: Payment) -> Payment:
         payment.failure_message = _french(codes.ABANDONED)
         payment.settled_at = timezone.now()
         payment.save()
-        order_payment_failed(order=payment.order, reason=codes.ABANDONED)
+        hook_call("payment_failed", payment=payment, reason=codes.ABANDONED)
     return payment
 
 
@@ -510,8 +527,8 @@ def refund_create(
     RefundError, like an amount that is not positive or a payment never captured (nothing
     is written then).
     """
-    amount = to_cents(Decimal(amount))
-    cents = amount_to_cents(amount)
+    amount = round_cent(Decimal(amount))
+    cents = eur_to_cents(amount)
     if cents <= 0:
         raise RefundError(_("Le montant à rembourser doit être positif."))
     with transaction.atomic():
@@ -530,7 +547,7 @@ def refund_create(
         if cents > left:
             raise RefundError(
                 _("Remboursement impossible : il reste %(left)s à rembourser sur ce paiement.")
-                % {"left": format_eur(Decimal(left) / 100, language=translation.get_language())}
+                % {"left": format_eur(cents_to_eur(left), language=translation.get_language())}
             )
         return Refund.objects.create(
             payment=locked,
@@ -657,7 +674,7 @@ def refunds_unsent_send(
 def payment_vendor_transfer(
     *,
     payment: Payment,
-    vendor,
+    vendor: Vendor,
     amount: Decimal,
     credit_account_id: str,
     idempotency_key: str,
@@ -669,8 +686,8 @@ def payment_vendor_transfer(
     effect (no money moves). LemonWay advises holding vendor funds until the refund period
     has passed: choosing *when* to call this is the caller's decision.
     """
-    amount = to_cents(Decimal(amount))
-    cents = amount_to_cents(amount)
+    amount = round_cent(Decimal(amount))
+    cents = eur_to_cents(amount)
     if cents <= 0:
         raise PaymentError(_("Le montant à reverser doit être positif."))
     with transaction.atomic():

@@ -7,7 +7,6 @@ Views only parse, call one service, and redirect or render.
 import json
 import logging
 from collections.abc import Mapping
-from decimal import Decimal
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -18,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from allies.core.money import cents_to_eur
 from allies.core.numbers import NumberError, parse_int
 from allies.payments.forms import SandboxCardForm, SandboxChallengeForm
 from allies.payments.gateways.base import notification_fields_keep
@@ -55,7 +55,7 @@ def _sandbox_checkout(request, token: str):
 def _page_context(checkout: SandboxCheckout) -> dict:
     return {
         "checkout": checkout,
-        "amount": Decimal(checkout.amount_cents) / 100,
+        "amount": cents_to_eur(checkout.amount_cents),
         "test_cards": [
             ("4111 1111 1111 1111", "Visa"),
             ("5555 5555 5555 4444", "MasterCard"),

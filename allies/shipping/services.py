@@ -19,6 +19,7 @@ from allies.shipping.carriers import carrier_get
 from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
 from allies.shipping.zones import ZONE_LABELS, Zone
+from allies.vendors.models import Vendor
 
 MAX_DAYS = 60
 MAX_AMOUNT = Decimal("999999.99")
@@ -41,7 +42,17 @@ def _amount(value: Any, bounds: dict[str, Any] = _AMOUNT) -> Decimal | None:
     return parse_decimal(value, **bounds)
 
 
-def _check_amount(errors: dict, field: str, value: Any, *, required: bool = False) -> None:
+def _amount_given(value: Any, bounds: dict[str, Any] = _AMOUNT) -> Decimal:
+    """`_amount` of a value that `shipping_rate_errors` has already found present and valid."""
+    amount = _amount(value, bounds)
+    if amount is None:
+        raise ValueError(f"{value!r}: an amount checked as given is missing")
+    return amount
+
+
+def _check_amount(
+    errors: dict[str, list[str]], field: str, value: Any, *, required: bool = False
+) -> None:
     try:
         amount = _amount(value)
     except NumberError as problem:
@@ -185,8 +196,8 @@ def _normalized_brackets(brackets: Any) -> list[dict[str, str]]:
     return [
         {
             # Fixed-point: "10", never normalize()'s "1E+1", which the form could not read back.
-            "up_to_kg": f"{_amount(b['up_to_kg'], _BRACKET_KG).normalize():f}",
-            "fee": f"{_amount(b['fee']):f}".removesuffix(".00"),  # "3", "6.90" as typed
+            "up_to_kg": f"{_amount_given(b['up_to_kg'], _BRACKET_KG).normalize():f}",
+            "fee": f"{_amount_given(b['fee']):f}".removesuffix(".00"),  # "3", "6.90" as typed
         }
         for b in (brackets or [])
     ]
@@ -195,7 +206,7 @@ def _normalized_brackets(brackets: Any) -> list[dict[str, str]]:
 @transaction.atomic
 def shipping_rate_save(
     *,
-    vendor,
+    vendor: Vendor,
     mode: str,
     zone: str,
     carrier: str,
@@ -234,7 +245,7 @@ def shipping_rate_save(
         zone=zone,
         defaults={
             "carrier": carrier,
-            "base_fee": _amount(base_fee),
+            "base_fee": _amount_given(base_fee),
             "per_extra_item_fee": _amount(per_extra_item_fee) or Decimal("0"),
             "per_extra_parcel_fee": _amount(per_extra_parcel_fee) or Decimal("0"),
             "weight_brackets": _normalized_brackets(weight_brackets),
@@ -250,7 +261,7 @@ def shipping_rate_save(
 
 
 @transaction.atomic
-def shipping_rate_deactivate(*, vendor, mode: str, zone: str) -> bool:
+def shipping_rate_deactivate(*, vendor: Vendor, mode: str, zone: str) -> bool:
     """Stop offering a mode to a zone (the row is kept for the record); False if none."""
     return bool(
         ShippingRate.objects.filter(vendor=vendor, mode=mode, zone=zone, is_active=True).update(

@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.errors import AlliesError
 from allies.shipping.carriers import carrier_get, normalize_tracking_number
 
 SIGNATURE_HEADER = "X-Allies-Signature"
@@ -64,8 +65,13 @@ EVENTS = {
 }
 
 
-class TrackingPayloadError(ValueError):
-    """The request body cannot be read as this adapter's events (answered 400)."""
+class TrackingPayloadError(AlliesError):
+    """The request body cannot be read as this adapter's events (answered 400).
+
+    Its message is for the developer of the carrier's sender, a program: plain English, not
+    translated, like the rest of the webhook's answers."""
+
+    code = "bad_payload"
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ class TrackingAdapter(ABC):
         """The tracking events in one signed request; TrackingPayloadError if unreadable."""
 
 
-def _parse_moment(value) -> datetime:
+def _parse_moment(value: object) -> datetime:
     if not isinstance(value, str):
         raise TrackingPayloadError("'at' must be an ISO 8601 date-time")
     moment = parse_datetime(value.strip())
@@ -115,7 +121,7 @@ class SimulatedAdapter(TrackingAdapter):
             raise TrackingPayloadError("'events' must be a list")
         if len(items) > MAX_EVENTS_PER_REQUEST:
             raise TrackingPayloadError(f"at most {MAX_EVENTS_PER_REQUEST} events per request")
-        events = []
+        events: list[TrackingEvent] = []
         for position, item in enumerate(items):
             if not isinstance(item, dict):
                 raise TrackingPayloadError(f"event {position} is not an object")

@@ -28,9 +28,9 @@ class VendorKeyAuth(HttpBearer):
 
     def __call__(self, request: HttpRequest) -> VendorApiKey | None:
         cached = getattr(request, "_vendor_api_key", _UNSET)
-        if cached is not _UNSET:
-            if isinstance(cached, Exception):
-                raise cached
+        if isinstance(cached, Exception):
+            raise cached
+        if cached is None or isinstance(cached, VendorApiKey):
             return cached
         activate_request_language(request)
         header = request.headers.get("Authorization", "")

@@ -29,17 +29,20 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.parser import Parser
 
 from allies.catalog.offers import OfferError
+from allies.core.errors import AlliesError
 from allies.invoices.services import InvoiceError
 from allies.orders.vendor_side import FulfilmentError
 
 logger = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
+class ApiError(AlliesError):
     """An error answered as is: HTTP status, stable code, translated message, details.
 
-    `before_acting` marks refusals made while reading the request, before any service ran:
-    such answers are not kept for an Idempotency-Key (the corrected call may reuse the key).
+    The project's error base gives `code` and `message`; the API adds its HTTP `status`, the
+    `details` of the JSON shape and response headers. `before_acting` marks refusals made
+    while reading the request, before any service ran: such answers are not kept for an
+    Idempotency-Key (the corrected call may reuse the key).
     """
 
     def __init__(
@@ -51,15 +54,15 @@ class ApiError(Exception):
         details: Any = None,
         headers: dict[str, str] | None = None,
         before_acting: bool = False,
-    ):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status = status
         self.details, self.headers = details, headers or {}
         self.before_acting = before_acting
 
 
 class RateLimited(ApiError):
-    def __init__(self, *, limit: int, retry_after: int):
+    def __init__(self, *, limit: int, retry_after: int) -> None:
         super().__init__(
             429,
             "rate_limited",

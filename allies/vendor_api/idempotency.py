@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, transaction
@@ -49,6 +51,7 @@ from allies.vendor_api.errors import (
     unreadable_body_response,
 )
 from allies.vendor_api.models import IdempotencyRecord
+from allies.vendors.models import VendorApiKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -59,7 +62,9 @@ MAX_KEY_LENGTH = 255
 
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    digest.update(request.method.encode() + b"\n" + request.get_full_path().encode() + b"\n")
+    digest.update(
+        (request.method or "").encode() + b"\n" + request.get_full_path().encode() + b"\n"
+    )
     if request.content_type == "multipart/form-data":
         for name in sorted(request.POST):
             for value in request.POST.getlist(name):
@@ -92,8 +97,10 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def _claim(*, request, api_key, key: str, fingerprint: str):
-    """(record to complete, None) when this call may act, else (None, the answer to give)."""
+def _claim(
+    *, request: HttpRequest, api_key: VendorApiKey, key: str, fingerprint: str
+) -> IdempotencyRecord | HttpResponse:
+    """The record to complete when this call may act, else the answer to give."""
     for _attempt in range(3):
         now = timezone.now()
         try:
@@ -101,7 +108,7 @@ def _claim(*, request, api_key, key: str, fingerprint: str):
                 record = IdempotencyRecord.objects.create(
                     api_key=api_key,
                     key=key,
-                    method=request.method,
+                    method=request.method or "",
                     path=request.get_full_path()[:500],
                     fingerprint=fingerprint,
                     created_at=now,
@@ -121,7 +128,7 @@ def _claim(*, request, api_key, key: str, fingerprint: str):
                 ).delete()
                 continue
             if existing.fingerprint != fingerprint:
-                return None, error_response(
+                return error_response(
                     request,
                     status=422,
                     code="idempotency_key_reused",
@@ -132,7 +139,7 @@ def _claim(*, request, api_key, key: str, fingerprint: str):
                     % {"method": existing.method, "path": existing.path},
                 )
             if existing.status_code is None:
-                return None, error_response(
+                return error_response(
                     request,
                     status=409,
                     code="idempotency_in_progress",
@@ -142,10 +149,10 @@ def _claim(*, request, api_key, key: str, fingerprint: str):
                     ),
                     headers={"Retry-After": "1"},
                 )
-            return None, _replay(existing)
+            return _replay(existing)
         IdempotencyRecord.objects.filter(api_key=api_key, created_at__lt=now - RETENTION).delete()
-        return record, None
-    return None, error_response(
+        return record
+    return error_response(
         request,
         status=409,
         code="idempotency_in_progress",
@@ -162,11 +169,11 @@ def _acted(request: HttpRequest, response: HttpResponse) -> bool:
     return response.status_code < 500 and response.status_code not in (401, 429)
 
 
-def idempotent(run):
+def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wrap an operation's `run(request, **kw)` (see the module doc)."""
 
     @wraps(run)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         raw = request.headers.get(HEADER)
         if raw is None:
             return run(request, *args, **kwargs)
@@ -188,10 +195,13 @@ def idempotent(run):
             fingerprint = request_fingerprint(request)
         except (RequestDataTooBig, SuspiciousOperation, MultiPartParserError) as exc:
             # Read here before ninja: answer like ninja's handlers would, in JSON.
-            return unreadable_body_response(request, exc)
-        record, answer = _claim(request=request, api_key=api_key, key=key, fingerprint=fingerprint)
-        if answer is not None:
-            return answer
+            unreadable = unreadable_body_response(request, exc)
+            if unreadable is None:
+                raise
+            return unreadable
+        record = _claim(request=request, api_key=api_key, key=key, fingerprint=fingerprint)
+        if isinstance(record, HttpResponse):
+            return record  # a replay, or a refusal
         try:
             response = run(request, *args, **kwargs)
         except BaseException:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -26,6 +27,8 @@ class IdempotencyRecord(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("clé d'idempotence de l'API")
+        verbose_name_plural = _("clés d'idempotence de l'API")
         constraints = [
             models.UniqueConstraint(fields=["api_key", "key"], name="vendor_api_idempotency_key")
         ]

@@ -267,7 +267,9 @@ def order_invoice(request, order_id: int, file: File[UploadedFile], number: Form
         vendor_order = vendor_order_get(vendor=vendor, pk=order_id)
     except Http404 as exc:
         raise ApiError(404, "not_found", _("Commande introuvable.")) from exc
-    invoice = invoice_upload(vendor_order=vendor_order, vendor=vendor, file=file, number=number)
+    invoice = invoice_upload(
+        vendor_order=vendor_order, vendor=vendor, file=file, number=number, actor=_client(request)
+    )
     return Status(
         201,
         {

@@ -1,15 +1,17 @@
 """The portal's forms: they parse and show errors; the rules live in the services they feed."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.countries import Country
 from allies.invoices.models import VendorInvoicing
 from allies.shipping.carriers import CARRIERS
 from allies.shipping.modes import ShippingMode
 from allies.shipping.zones import ZONE_CHOICES
 
-COUNTRIES = [("FR", _("France")), ("BE", _("Belgique"))]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -33,7 +35,7 @@ class ProfileForm(forms.Form):
     street = forms.CharField(label=_("Adresse du siège"), max_length=200)
     postcode = forms.CharField(label=_("Code postal"), max_length=10)
     city = forms.CharField(label=_("Ville"), max_length=100)
-    country = forms.ChoiceField(label=_("Pays"), choices=COUNTRIES)
+    country = forms.ChoiceField(label=_("Pays"), choices=Country.choices)
     email = forms.EmailField(label=_("Email de contact"))
     phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
     order_email_recipients = forms.CharField(
@@ -49,14 +51,15 @@ class ProfileForm(forms.Form):
     return_postcode = forms.CharField(label=_("Code postal"), max_length=10, required=False)
     return_city = forms.CharField(label=_("Ville"), max_length=100, required=False)
     return_country = forms.ChoiceField(
-        label=_("Pays"), choices=[("", "—"), *COUNTRIES], required=False
+        label=_("Pays"), choices=[("", "—"), *Country.choices], required=False
     )
     invoice_mode = forms.ChoiceField(
         label=_("Factures"), choices=VendorInvoicing.Mode.choices, widget=forms.RadioSelect
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         parts = [data.get("return_street"), data.get("return_postcode"), data.get("return_city")]
         if any(parts) and not all(parts):
             raise forms.ValidationError(
@@ -141,9 +144,9 @@ class RateForm(forms.Form):
         help_text=_("Une tranche par ligne : « jusqu'à kg ; prix », par exemple « 2 ; 5,90 »."),
     )  # fmt: skip
 
-    def brackets_parsed(self) -> list[dict] | None:
+    def brackets_parsed(self) -> list[dict[str, str]] | None:
         """The brackets typed as lines "kg ; fee", or None with a form error."""
-        rows = []
+        rows: list[dict[str, str]] = []
         for number, line in enumerate(self.cleaned_data.get("brackets", "").splitlines(), 1):
             if not line.strip():
                 continue
@@ -165,8 +168,9 @@ class StatementPeriodForm(forms.Form):
     du = forms.DateField(label=_("Du"), required=False, widget=DATE_INPUT)
     au = forms.DateField(label=_("Au"), required=False, widget=DATE_INPUT)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("du") and data.get("au") and data["du"] > data["au"]:
             raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
         return data

@@ -93,6 +93,7 @@ def vendor_response_record(*, vendor, now: datetime | None = None) -> ResponseRe
     delays = [
         (accepted - validated).total_seconds() / 3600
         for accepted, validated in decided.values_list("accepted_at", "order__validated_at")[:5000]
+        if accepted is not None and validated is not None  # both set by the filters above
     ]
     return ResponseRecord(
         decided=counts["decided"],
@@ -180,6 +181,31 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
         record=vendor_response_record(vendor=vendor, now=now),
         urgent=urgent,
     )
+
+
+@dataclass(frozen=True)
+class PortalLine:
+    """An order line as the order page shows it: how many units left, how many are left to
+    hand to a carrier (accepted lines only)."""
+
+    line: OrderLine
+    shipped_quantity: int
+    to_ship: int
+
+
+def order_lines_shipping(*, vendor_order: VendorOrder) -> list[PortalLine]:
+    """The lines of one vendor order with their shipped and remaining quantities, from the
+    lines and shipments `orders.selectors.vendor_order_get` prefetched (no query)."""
+    shipped: dict[int, int] = {}
+    for shipment in vendor_order.shipments.all():
+        for item in shipment.lines.all():
+            shipped[item.order_line_id] = shipped.get(item.order_line_id, 0) + item.quantity
+    rows = []
+    for line in vendor_order.lines.all():
+        done = shipped.get(line.pk, 0)
+        left = line.quantity - done if line.status == OrderLine.Status.ACCEPTED else 0
+        rows.append(PortalLine(line=line, shipped_quantity=done, to_ship=left))
+    return rows
 
 
 def _mark_late(vendor_orders, now: datetime) -> None:

@@ -9,6 +9,7 @@ request, call one service or selector, and render. Another vendor's objects are 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,14 +20,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from allies.catalog import imports
 from allies.catalog.models import Offer
 from allies.catalog.offers import STATUS_CHOICES, OfferError, offer_update, vendor_offers
+from allies.core.money import format_eur
 from allies.invoices.models import Invoice, InvoiceRequest, VendorInvoicing
 from allies.invoices.selectors import (
     invoice_state,
@@ -34,8 +36,14 @@ from allies.invoices.selectors import (
     vendor_invoices,
 )
 from allies.invoices.services import InvoiceError, invoice_upload, vendor_invoicing_set
-from allies.invoices.views import invoice_pdf_response
-from allies.orders.acceptance import vendor_order_lines_decide
+from allies.invoices.views import DocumentMissing, invoice_pdf_response
+from allies.ledger.selectors import (
+    REFUND_HOLD_DAYS,
+    vendor_balance,
+    vendor_balance_available,
+    vendor_statement,
+)
+from allies.orders.acceptance import acceptance_working_days, vendor_order_lines_decide
 from allies.orders.events import Actor
 from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.selectors import vendor_order_get
@@ -43,12 +51,6 @@ from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_sh
 from allies.orders.states import SHIPPABLE
 from allies.orders.timeline import vendor_order_timeline
 from allies.orders.vendor_side import FulfilmentError
-from allies.payments.ledger import (
-    REFUND_HOLD_DAYS,
-    vendor_balance,
-    vendor_balance_available,
-    vendor_statement,
-)
 from allies.shipping.carriers import CARRIERS
 from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
@@ -163,25 +165,17 @@ def orders(request):
             "tabs": tabs,
             "reference": reference,
             "query": _query_without_page(request),
+            # The empty "À accepter" tab states the real delay (settings, allies.orders.acceptance).
+            "acceptance_days": acceptance_working_days(),
         },  # fmt: skip
         section="orders",
     )
 
 
 def _order_context(request, vendor_order: VendorOrder, **extra) -> dict:
-    vendor_order.timeline = vendor_order_timeline(vendor_order)
     selectors.orders_mark_late([vendor_order])
-    lines = list(vendor_order.lines.all())
-    shipped: dict[int, int] = {}
-    for shipment in vendor_order.shipments.all():
-        for item in shipment.lines.all():
-            shipped[item.order_line_id] = shipped.get(item.order_line_id, 0) + item.quantity
-    for line in lines:
-        line.shipped_quantity = shipped.get(line.pk, 0)
-        line.to_ship = (
-            line.quantity - line.shipped_quantity if line.status == OrderLine.Status.ACCEPTED else 0
-        )
-    default_parcels = max(1, sum(ln.parcel_count * ln.to_ship for ln in lines if ln.to_ship))
+    lines = selectors.order_lines_shipping(vendor_order=vendor_order)
+    default_parcels = max(1, sum(row.line.parcel_count * row.to_ship for row in lines))
     try:
         parcel_count = int(request.GET.get("colis") or default_parcels)
     except ValueError:
@@ -197,8 +191,9 @@ def _order_context(request, vendor_order: VendorOrder, **extra) -> dict:
         "vo": vendor_order,
         "order": vendor_order.order,
         "lines": lines,
-        "pending": [ln for ln in lines if ln.status == OrderLine.Status.PENDING],
-        "can_ship": vendor_order.status in SHIPPABLE and any(ln.to_ship for ln in lines),
+        "timeline": vendor_order_timeline(vendor_order),
+        "pending": [row for row in lines if row.line.status == OrderLine.Status.PENDING],
+        "can_ship": vendor_order.status in SHIPPABLE and any(row.to_ship for row in lines),
         "parcel_numbers": range(1, parcel_count + 1),
         "parcel_count": parcel_count,
         "carriers": [c for c in CARRIERS if c.serves(vendor_order.shipping_mode)],
@@ -229,7 +224,7 @@ def _order_error(request, vendor_order, error: str, **extra):
 @require_POST
 def order_decide(request, pk: int):
     vendor_order = vendor_order_get(vendor=request.vendor, pk=pk)
-    decisions = {}
+    decisions: dict[int, str | tuple[str, str, str]] = {}
     for line in vendor_order.lines.all():
         if line.status != OrderLine.Status.PENDING:
             continue
@@ -266,11 +261,7 @@ def order_decide(request, pk: int):
     return redirect("vendor_portal:order", pk=vendor_order.pk)
 
 
-def _eur(amount) -> str:
-    from django.utils.translation import get_language
-
-    from allies.core.money import format_eur
-
+def _eur(amount: Decimal) -> str:
     return format_eur(amount, language=(get_language() or "fr")[:2])
 
 
@@ -334,7 +325,7 @@ def order_invoice(request, pk: int):
     try:
         invoice_upload(
             vendor_order=vendor_order, vendor=request.vendor, file=form.cleaned_data["file"],
-            number=form.cleaned_data["number"], actor=request.user,
+            number=form.cleaned_data["number"], actor=Actor.vendor_user(request.user),
         )  # fmt: skip
     except InvoiceError as exc:
         return _order_error(request, vendor_order, str(exc), invoice_form=form)
@@ -371,7 +362,13 @@ def invoice_pdf(request, pk: int):
     document = vendor_invoices(vendor=request.vendor).filter(pk=pk).first()
     if document is None:
         raise Http404
-    return invoice_pdf_response(document)
+    try:
+        return invoice_pdf_response(document)
+    except DocumentMissing:
+        pass  # logged by invoice_pdf_response
+    return _render(
+        request, "document_missing.html", {"document": document}, section="invoices", status=404
+    )
 
 
 # --- offers and stock --------------------------------------------------------------------
@@ -716,7 +713,8 @@ def _statement_context(request, *, vendor) -> dict:
     """The ledger of `vendor` over the period asked (this month by default), one page."""
     today = timezone.localdate()
     form = StatementPeriodForm(request.GET or None)
-    first, last = today.replace(day=1), None
+    first: date | None = today.replace(day=1)
+    last: date | None = None
     if form.is_bound and form.is_valid():
         first = form.cleaned_data["du"] or (None if form.cleaned_data["au"] else first)
         last = form.cleaned_data["au"]
@@ -759,7 +757,7 @@ def statement(request):
     vendor's (`?vendeur=<slug>`, linked from the ledger's back office), outside the portal."""
     slug = request.GET.get("vendeur")
     user = request.user
-    if slug and user.is_staff and user.has_perm("payments.view_ledgerentry"):
+    if slug and user.is_staff and user.has_perm("ledger.view_ledgerentry"):
         vendor = get_object_or_404(Vendor, slug=slug)
         context = {"vendor": vendor, **_statement_context(request, vendor=vendor)}
         return render(request, "vendor_portal/statement_staff.html", context)

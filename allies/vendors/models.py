@@ -47,6 +47,8 @@ class Vendor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("vendeur")
+        verbose_name_plural = _("vendeurs")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -74,6 +76,8 @@ class VendorMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membre d'équipe vendeur")
+        verbose_name_plural = _("membres d'équipe vendeur")
         constraints = [
             models.UniqueConstraint(fields=["vendor", "user"], name="vendors_membership_unique")
         ]

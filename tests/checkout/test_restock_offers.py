@@ -39,7 +39,7 @@ def test_the_product_page_offers_to_buy_a_restocking_offer(client, restocking):
 
 
 def test_a_restocking_offer_is_bought_with_its_later_delivery_date(
-    client, shop, restocking, time_machine
+    client, shop, restocking, time_machine, django_capture_on_commit_callbacks
 ):
     # covers: CAT-2, CHK-3, CHK-7
     time_machine.move_to(timezone.now().replace(hour=10), tick=False)
@@ -64,18 +64,25 @@ def test_a_restocking_offer_is_bought_with_its_later_delivery_date(
     assert row["option"].latest == home.latest
     assert Offer.objects.get(pk=restocking.pk).stock == 0  # nothing to take
 
-    pay_with(client, card_url, "4111 1111 1111 1111")
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_with(client, card_url, "4111 1111 1111 1111")
     order = Order.objects.get()
     assert order.status == Order.Status.VALIDATED
     vendor_order = order.vendor_orders.get()
     assert vendor_order.delivery_min_date == add_working_days(today, home.min_days + WAIT)
     assert vendor_order.delivery_max_date == home.latest
     latest = date_filter(home.latest, "MONTH_DAY_FORMAT")
-    confirmation = [m for m in mail.outbox if order.reference in m.subject]
+    confirmation = [m for m in mail.outbox if m.to == [shop["customer"].email]]
     assert latest in confirmation[0].body
     page = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
     assert latest in page
     assert Offer.objects.get(pk=restocking.pk).stock == 0
+    # Each place names the line that waits for the restock, not only the later date.
+    assert vendor_order.lines.get().restock_weeks == WEEKS
+    wording = "En cours de réapprovisionnement - Livré sous 3 semaines"
+    assert wording in page and wording in confirmation[0].body
+    to_vendor = [m for m in mail.outbox if m.to != confirmation[0].to]
+    assert to_vendor and all(wording in m.body for m in to_vendor)  # ships once restocked
 
 
 def test_an_unpaid_restock_order_gives_back_no_stock_it_never_took(

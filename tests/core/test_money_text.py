@@ -5,7 +5,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allies.core.money import format_eur, to_cents
+from allies.core.money import format_eur, round_cent
 from allies.core.text import query_terms, search_document, search_terms
 
 
@@ -19,9 +19,9 @@ def test_prices_are_formatted_the_french_way():
 
 
 def test_rounding_is_half_up_to_the_cent():
-    assert to_cents(Decimal("0.125")) == Decimal("0.13")
-    assert to_cents(Decimal("0.124")) == Decimal("0.12")
-    assert to_cents(Decimal("-0.125")) == Decimal("-0.13")
+    assert round_cent(Decimal("0.125")) == Decimal("0.13")
+    assert round_cent(Decimal("0.124")) == Decimal("0.12")
+    assert round_cent(Decimal("-0.125")) == Decimal("-0.13")
 
 
 @given(st.decimals(min_value=0, max_value=10**7, places=2))

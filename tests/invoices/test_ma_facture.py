@@ -207,6 +207,27 @@ def test_credit_notes_download_for_their_owner_only(client):
     assert customer_credit_notes(customer=UserFactory(), order=vo.order) == {}
 
 
+def test_a_document_whose_pdf_is_gone_answers_a_404_page_and_logs_it(client, caplog):
+    # covers: INV-1, INV-3 — a lost file was a 500
+    vo = vendor_order_make()
+    invoice = invoice_on_shipment(vendor_order=vo)
+    note = credit_note_issue(vendor_order=vo, amount="10", reason="Geste commercial")
+    client.force_login(vo.order.customer)
+    for document, page in (
+        (invoice, url(vo)),
+        (note, reverse("invoices:document", args=[note.pk])),
+    ):
+        document.pdf.storage.delete(document.pdf.name)
+        with caplog.at_level("ERROR", logger="allies.invoices.views"):
+            response = client.get(page)
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "Document introuvable" in html and document.number in html
+        assert reverse("orders:detail", args=[vo.order.reference]) in html
+        assert any(document.pdf.name in r.getMessage() for r in caplog.records)
+    assert "avoir" in html
+
+
 def test_the_snippet_shows_ma_facture_for_sold_vendor_orders_only():
     # covers: INV-1
     request = RequestFactory().get("/")

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from allies.cart.models import Cart, CartLine, DiscountCode
 from allies.checkout.services import CheckoutChoices, order_place
+from allies.ledger.services import ledger_record_refund, ledger_refund_split
 from allies.orders.models import Order, VendorOrder
 from allies.payments.gateways.sandbox import sandbox_card_submit
-from allies.payments.ledger import ledger_record_refund, ledger_refund_split
 from allies.payments.models import Payment, SandboxCheckout
 from allies.payments.services import payment_refresh, payment_refund, payment_start
 from allies.shipping.models import ShippingRate
@@ -108,7 +108,7 @@ def refund(vendor_order: VendorOrder, *, lines=None, lines_amount=None, shipping
 @pytest.fixture
 def two_vendors(db):
     """Two vendors (15 % and 10 % by default), the first with a 20 % rate on watches."""
-    from allies.payments.ledger_models import CommissionRate
+    from allies.ledger.models import CommissionRate
 
     watches, shirts = CategoryFactory(name="Montres"), CategoryFactory(name="Chemises")
     verlaine = vendor_with_rates(name="Maison Verlaine", fee=Decimal("4.90"),

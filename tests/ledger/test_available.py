@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from allies.ledger.selectors import vendor_balance, vendor_balance_available
 from allies.orders.models import VendorOrder
-from allies.payments.ledger import vendor_balance, vendor_balance_available
 from allies.payments.models import VendorTransfer
 from tests.ledger.conftest import buy
 

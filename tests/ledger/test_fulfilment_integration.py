@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from allies.core.money import to_cents
+from allies.core.money import round_cent
+from allies.ledger.models import LedgerEntry
+from allies.ledger.selectors import order_ledger_total, order_money_captured
 from allies.orders import acceptance
-from allies.payments.ledger import order_ledger_total, order_money_captured
-from allies.payments.ledger_models import LedgerEntry
 from tests.ledger.conftest import buy, discount_code
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def owed(vendor_order) -> tuple[Decimal, Decimal]:
     totals = LedgerEntry.objects.filter(vendor_order=vendor_order).aggregate(
         v=Sum("amount"), o=Sum("operator_amount")
     )
-    return to_cents(totals["v"] or 0), to_cents(totals["o"] or 0)
+    return round_cent(totals["v"] or 0), round_cent(totals["o"] or 0)
 
 
 def test_a_refused_line_and_a_cancelled_vendor_order_are_reversed_in_the_ledger(two_vendors):

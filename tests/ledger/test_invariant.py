@@ -2,7 +2,7 @@
 
 For every validated order, and over the whole ledger:
     Σ (amount + operator_amount) of its entries = captured − refunds (pending or succeeded)
-(see the top of allies/payments/ledger.py). Random carts across one to three vendors, with
+(see the top of allies/ledger/services.py). Random carts across one to three vendors, with
 commission rates by vendor and category, codes of either kind funded by either side, then
 random partial refunds (by line, by amount, of shipping), some recorded twice.
 """
@@ -14,17 +14,16 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allies.core.money import to_cents
-from allies.payments.ledger import (
-    ledger_record_refund,
-    ledger_refund_split,
+from allies.core.money import round_cent
+from allies.ledger.models import CommissionRate, LedgerEntry
+from allies.ledger.selectors import (
     operator_summary,
     order_ledger_total,
     order_money_captured,
     vendor_balance,
     vendor_statement,
 )
-from allies.payments.ledger_models import CommissionRate, LedgerEntry
+from allies.ledger.services import ledger_record_refund, ledger_refund_split
 from allies.payments.models import Payment, Refund
 from allies.payments.services import payment_refund
 from tests.factories import CategoryFactory, UserFactory
@@ -99,16 +98,16 @@ def _apply(action, orders) -> None:
     vo = vendor_orders[action["vendor_order"] % len(vendor_orders)]
     lines_left, shipping_left = _left(vo)
     open_lines = sorted(i for i, amount in lines_left.items() if amount > 0)
-    shipping = to_cents(shipping_left * action["shipping_percent"] / 100)
+    shipping = round_cent(shipping_left * action["shipping_percent"] / 100)
     kwargs: dict = {"shipping_amount": shipping}
     if action["mode"] == "all":
         kwargs = {"lines": {i: lines_left[i] for i in open_lines}, "shipping_amount": shipping_left}
     elif action["mode"] == "line" and open_lines:
         line = open_lines[action["line"] % len(open_lines)]
-        kwargs["lines"] = {line: to_cents(lines_left[line] * action["percent"] / 100)}
+        kwargs["lines"] = {line: round_cent(lines_left[line] * action["percent"] / 100)}
     elif action["mode"] == "amount" and open_lines:
         left = sum((lines_left[i] for i in open_lines), ZERO)
-        kwargs["lines_amount"] = to_cents(left * action["percent"] / 100)
+        kwargs["lines_amount"] = round_cent(left * action["percent"] / 100)
     split = ledger_refund_split(vendor_order=vo, **kwargs)
     if split.total <= 0:
         event("refund skipped: nothing to give back")

@@ -6,17 +6,16 @@ import pytest
 from django.db import transaction
 from django.db.models import Sum
 
-from allies.core.money import to_cents
-from allies.orders.models import OrderLine
-from allies.payments.ledger import (
+from allies.core.money import round_cent
+from allies.ledger.models import LedgerEntry
+from allies.ledger.selectors import order_ledger_total, order_money_captured
+from allies.ledger.services import (
     LedgerError,
     ledger_failed_refunds_reconcile,
     ledger_record_refund,
     ledger_refund_split,
-    order_ledger_total,
-    order_money_captured,
 )
-from allies.payments.ledger_models import LedgerEntry
+from allies.orders.models import OrderLine
 from allies.payments.models import Refund, SandboxTransaction
 from allies.payments.services import payment_refund
 from tests.ledger.conftest import buy, discount_code, refund
@@ -31,7 +30,7 @@ def line_of(vendor_order, offer) -> OrderLine:
 
 def sums(qs) -> tuple[Decimal, Decimal]:
     totals = qs.aggregate(v=Sum("amount"), o=Sum("operator_amount"))
-    return to_cents(totals["v"] or 0), to_cents(totals["o"] or 0)
+    return round_cent(totals["v"] or 0), round_cent(totals["o"] or 0)
 
 
 def assert_identity(order):

@@ -5,17 +5,16 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from allies.core.money import to_cents
-from allies.orders.models import Order, VendorOrder
-from allies.payments.ledger import (
-    LedgerError,
+from allies.core.money import round_cent
+from allies.ledger.models import CommissionRate, LedgerEntry, LedgerImmutable
+from allies.ledger.selectors import (
     commission_rate_for,
-    ledger_record_sale,
     order_ledger_total,
     order_money_captured,
     vendor_balance,
 )
-from allies.payments.ledger_models import CommissionRate, LedgerEntry, LedgerImmutable
+from allies.ledger.services import LedgerError, ledger_record_sale
+from allies.orders.models import Order, VendorOrder
 from allies.payments.services import payment_refresh
 from tests.ledger.conftest import buy, discount_code, offer_of, vendor_with_rates
 
@@ -83,7 +82,7 @@ def test_a_code_funded_by_the_vendor_lowers_its_balance_and_its_commission_base(
     brun = order.vendor_orders.get(vendor=shop["brun"])
     for vo in (verlaine, brun):
         discounts = entries(vo, K.DISCOUNT_VENDOR)
-        assert to_cents(discounts.aggregate(s=Sum("amount"))["s"]) == -vo.discount_share
+        assert round_cent(discounts.aggregate(s=Sum("amount"))["s"]) == -vo.discount_share
         assert not entries(vo, K.DISCOUNT_OPERATOR).exists()
         assert all(e.operator_amount == 0 for e in discounts)
     # Split over the lines pro rata: the watch carries 120.00/239.80 of 23.98.
@@ -110,10 +109,11 @@ def test_a_code_funded_by_the_operator_leaves_the_vendor_paid_in_full(two_vendor
     assert all(e.amount == 0 for e in operator_discounts)
     # …and the operator carries the discount, on its own side.
     assert (
-        to_cents(operator_discounts.aggregate(s=Sum("operator_amount"))["s"]) == -vo.discount_share
+        round_cent(operator_discounts.aggregate(s=Sum("operator_amount"))["s"])
+        == -vo.discount_share
     )
     assert (
-        to_cents(operator_discounts.aggregate(s=Sum("base"))["s"])
+        round_cent(operator_discounts.aggregate(s=Sum("base"))["s"])
         == vo.discount_share
         == Decimal("23.98")
     )

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from allies.payments.ledger import vendor_balance, vendor_statement
-from allies.payments.ledger_models import LedgerEntry
+from allies.ledger.models import LedgerEntry
+from allies.ledger.selectors import vendor_balance, vendor_statement
 from tests.factories import UserFactory, VendorMembershipFactory
 from tests.ledger.conftest import buy, refund
 
@@ -182,7 +182,7 @@ def test_staff_see_every_vendors_entries_and_balances_in_the_admin_read_only(
     # covers: PAY-2
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
-    url = reverse("admin:payments_ledgerentry_changelist")
+    url = reverse("admin:ledger_ledgerentry_changelist")
     with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.status_code == 200
@@ -195,11 +195,11 @@ def test_staff_see_every_vendors_entries_and_balances_in_the_admin_read_only(
     filtered = client.get(url, {"vendor__id__exact": sold["brun"].pk, "kind": "commission"})
     assert [r["vendor_id"] for r in filtered.context["vendor_balances"]] == [sold["brun"].pk]
     entry = LedgerEntry.objects.first()
-    assert client.get(reverse("admin:payments_ledgerentry_add")).status_code == 403
+    assert client.get(reverse("admin:ledger_ledgerentry_add")).status_code == 403
     assert (
-        client.get(reverse("admin:payments_ledgerentry_delete", args=[entry.pk])).status_code == 403
+        client.get(reverse("admin:ledger_ledgerentry_delete", args=[entry.pk])).status_code == 403
     )
-    change = client.post(reverse("admin:payments_ledgerentry_change", args=[entry.pk]),
+    change = client.post(reverse("admin:ledger_ledgerentry_change", args=[entry.pk]),
                          {"amount": "999"})  # fmt: skip
     assert change.status_code == 403
     assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount

@@ -16,9 +16,9 @@ import pytest
 from allies.cart.models import Cart
 from allies.cart.services import cart_add, cart_discount_apply
 from allies.checkout.services import CheckoutChoices, order_place
+from allies.ledger.selectors import order_ledger_total, order_money_captured
 from allies.orders.models import Order, OrderEvent, VendorOrder
 from allies.payments.gateways.sandbox import sandbox_card_submit
-from allies.payments.ledger import order_ledger_total, order_money_captured
 from allies.payments.models import Payment, SandboxCheckout
 from allies.payments.services import payment_return_handle, payment_return_urls, payment_start
 from allies.shipping.models import ShippingRate

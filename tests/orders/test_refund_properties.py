@@ -11,12 +11,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allies.core.money import to_cents
+from allies.core.money import round_cent
+from allies.ledger.selectors import order_ledger_total, order_money_captured
 from allies.orders.acceptance import vendor_order_cancel, vendor_order_lines_decide
 from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.refunds import refund_split
 from allies.orders.vendor_side import FulfilmentError
-from allies.payments.ledger import order_ledger_total, order_money_captured
 from allies.payments.models import Payment, Refund, SandboxTransaction
 from tests.factories import CategoryFactory, UserFactory
 from tests.ledger.conftest import discount_code, offer_of, pay, place, vendor_with_rates
@@ -216,7 +216,7 @@ def test_shipping_shares_add_up_to_the_fee_whatever_the_order_of_refunds(
 ):
     # covers: ORD-5 (never refunded twice, never a cent lost)
     lines = [
-        _Line(pk, total, to_cents(total * discount_ratio / 100))
+        _Line(pk, total, round_cent(total * discount_ratio / 100))
         for pk, total in enumerate(totals, start=1)
     ]
     remaining = list(lines)

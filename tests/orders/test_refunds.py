@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from allies.invoices.models import Invoice
+from allies.ledger.models import LedgerEntry
+from allies.ledger.selectors import order_ledger_total, order_money_captured
 from allies.orders.acceptance import vendor_order_cancel, vendor_order_lines_decide
 from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.refunds import (
@@ -21,8 +23,6 @@ from allies.orders.refunds import (
 from allies.orders.shipments import vendor_order_ship
 from allies.payments.gateways.base import GatewayError
 from allies.payments.gateways.sandbox import SandboxGateway
-from allies.payments.ledger import order_ledger_total, order_money_captured
-from allies.payments.ledger_models import LedgerEntry
 from allies.payments.models import Refund, SandboxTransaction
 from allies.payments.services import payment_refund_refresh
 from tests.factories import CategoryFactory, UserFactory

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allies.cart.models import DiscountCode
+from allies.ledger.selectors import order_ledger_total, order_money_captured
 from allies.orders.acceptance import (
     vendor_order_cancel,
     vendor_order_lines_decide,
@@ -36,7 +37,6 @@ from allies.orders.models import OrderLine, VendorOrder
 from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 from allies.orders.states import VENDOR_ORDER_TRANSITIONS, VendorOrderStatus
 from allies.orders.vendor_side import FulfilmentError
-from allies.payments.ledger import order_ledger_total, order_money_captured
 from tests.factories import UserFactory
 from tests.orders.conftest import buy, vendor_order_of
 

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from allies.core.money import to_cents
+from allies.core.money import round_cent
 from allies.shipping.engine import QuoteItem, RateRule, quote_cart, quote_vendor, select_modes
 from allies.shipping.selectors import shipping_table
 from allies.shipping.zones import Zone
@@ -68,7 +68,7 @@ def carts(draw):
 
 
 def _is_cents(amount: Decimal) -> bool:
-    return amount == to_cents(amount)
+    return amount == round_cent(amount)
 
 
 @settings(max_examples=150, deadline=None)
@@ -83,7 +83,11 @@ def test_total_is_lines_plus_shipping_minus_discount_in_cents_never_negative(car
         selection.lines_total + selection.shipping_total - selection.discount_total
     )
     assert selection.lines_total == sum(
-        (to_cents(i.unit_price * i.quantity) for lines in items_by_vendor.values() for i in lines),
+        (
+            round_cent(i.unit_price * i.quantity)
+            for lines in items_by_vendor.values()
+            for i in lines
+        ),
         Decimal(0),
     )
     assert selection.shipping_total == sum(s.fee for s in selection.vendors)
@@ -130,7 +134,7 @@ three_places = st.decimals(min_value=0, max_value=40, places=3)
 
 @settings(max_examples=200, deadline=None)
 @given(three_places, three_places, st.integers(1, 9))
-def test_fees_round_half_up_like_to_cents(base, extra, quantity):
+def test_fees_round_half_up_like_round_cent(base, extra, quantity):
     # covers: CHK-4
     rate = RateRule(
         vendor_id=1,

@@ -234,3 +234,40 @@ def test_dashboard_shows_the_response_record(verlaine_client, market, paid):
     body = verlaine_client.get(reverse("vendor_portal:dashboard")).content.decode()
     record = body.split('data-testid="record"')[1].split("</section>")[0]
     assert "100 %" in record and "Sur 1 commande des 90 derniers jours" in record
+
+
+def test_an_invoice_whose_pdf_is_gone_answers_a_404_page_and_logs_it(
+    verlaine_client, market, paid, caplog
+):
+    # covers: VEN-2, INV-1 — a lost file was a 500
+    vo = paid["verlaine_vo"]
+    _accept_all(market, vo)
+    vendor_order_ship(
+        vendor_order=vo, vendor=market["verlaine"], carrier="colissimo", parcels=[TRACKING_1]
+    )
+    invoice = Invoice.objects.get(vendor_order=vo)
+    invoice.pdf.storage.delete(invoice.pdf.name)
+    url = reverse("vendor_portal:invoice_pdf", args=[invoice.pk])
+    with caplog.at_level("ERROR", logger="allies.invoices.views"):
+        response = verlaine_client.get(url)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Document introuvable" in body and invoice.number in body
+    assert reverse("vendor_portal:invoices") in body
+    assert any(
+        record.levelname == "ERROR" and invoice.pdf.name in record.getMessage()
+        for record in caplog.records
+    )
+    # A row without any file name is the same case.
+    Invoice.objects.filter(pk=invoice.pk).update(pdf="")
+    assert verlaine_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("days", "text"), [(3, "sous 3 jours ouvrés"), (1, "sous 1 jour ouvré")])
+def test_the_empty_orders_tab_states_the_real_acceptance_delay(
+    verlaine_client, settings, days, text
+):
+    # covers: ORD-8 — the text said "deux jours" whatever the setting
+    settings.ORDER_ACCEPTANCE_WORKING_DAYS = days
+    page = verlaine_client.get(reverse("vendor_portal:orders")).content.decode()
+    assert text in page

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from allies.core.errors import AlliesError
+from allies.core.money import eur_to_cents
 from allies.core.numbers import NumberError, parse_decimal
 
 if TYPE_CHECKING:
@@ -28,17 +30,20 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 
 
-class GatewayError(Exception):
+class GatewayError(AlliesError):
     """The provider could not be reached or answered with an error: nothing is known.
 
     `definitive` is True when the provider clearly refused the request (so it was not
     executed); False for timeouts and server errors, after which the outcome is unknown.
+    `code` says why when known ("timeout", "config", the provider's own error code…). The
+    message is for logs and staff (English), never shown to a customer as is.
     """
 
-    def __init__(self, message: str, *, definitive: bool = False, code: str = ""):
-        super().__init__(message)
+    code = "gateway_error"
+
+    def __init__(self, message: str, *, definitive: bool = False, code: str = "") -> None:
+        super().__init__(message, code=code or None)
         self.definitive = definitive
-        self.code = code
 
 
 class ProviderMismatch(GatewayError):
@@ -175,12 +180,7 @@ NOTIFICATION_FIELDS = (
 NOTIFICATION_VALUE_MAX = 200
 TRANSACTION_ID_MAX = 64
 # Euros with cents, as in notifications ("10.00"); far above any basket, far below overflow.
-NOTIFICATION_AMOUNT = {
-    "max_digits": 12,
-    "decimal_places": 2,
-    "min_value": 0,
-    "max_value": Decimal("9999999999.99"),
-}
+NOTIFICATION_AMOUNT_MAX = Decimal("9999999999.99")
 
 
 def _notification_value(data: Mapping[str, Any], key: str) -> str:
@@ -217,7 +217,14 @@ def parse_lemonway_style_notification(data: Mapping[str, Any]) -> NotificationCl
     amount_cents = None
     if amount := _notification_value(data, "Amount"):
         try:
-            amount_cents = int(parse_decimal(amount, **NOTIFICATION_AMOUNT) * 100)
+            euros = parse_decimal(
+                amount,
+                max_digits=12,
+                decimal_places=2,
+                min_value=0,
+                max_value=NOTIFICATION_AMOUNT_MAX,
+            )
+            amount_cents = eur_to_cents(euros)
         except NumberError as exc:
             raise ValueError("unreadable Amount") from exc
     category = _notification_value(data, "NotifCategory")

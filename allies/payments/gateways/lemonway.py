@@ -73,27 +73,23 @@ _token_lock = threading.Lock()
 _token_cache: dict[str, tuple[str, float]] = {}
 
 
-def _setting(name: str, default: Any = "") -> Any:
-    return getattr(settings, name, default)
-
-
 class LemonWayClient:
     """A minimal JSON client for DirectKit v2: one method per HTTP verb, errors normalised."""
 
     def __init__(self) -> None:
-        self.api_url = str(_setting("LEMONWAY_API_URL")).rstrip("/")
-        self.timeout = float(_setting("LEMONWAY_TIMEOUT", 15))
-        self.psu_ip = str(_setting("LEMONWAY_PSU_IP", "127.0.0.1") or "127.0.0.1")
+        self.api_url = str(settings.LEMONWAY_API_URL).rstrip("/")
+        self.timeout = float(settings.LEMONWAY_TIMEOUT)
+        self.psu_ip = str(settings.LEMONWAY_PSU_IP or "127.0.0.1")
         if not self.api_url:
             raise GatewayError("LEMONWAY_API_URL is not set", definitive=True, code="config")
 
     # -- authentication ------------------------------------------------------------------
     def _bearer(self) -> str:
-        static = str(_setting("LEMONWAY_ACCESS_TOKEN"))
+        static = str(settings.LEMONWAY_ACCESS_TOKEN)
         if static:
             return static
-        oauth_url = str(_setting("LEMONWAY_OAUTH_URL"))
-        api_key = str(_setting("LEMONWAY_API_KEY"))
+        oauth_url = str(settings.LEMONWAY_OAUTH_URL)
+        api_key = str(settings.LEMONWAY_API_KEY)
         if not oauth_url or not api_key:
             raise GatewayError("LemonWay credentials are not set", definitive=True, code="config")
         with _token_lock:
@@ -197,7 +193,7 @@ class LemonWayGateway(PaymentGateway):
 
     @property
     def wallet_id(self) -> str:
-        wallet = str(_setting("LEMONWAY_WALLET_ID"))
+        wallet = str(settings.LEMONWAY_WALLET_ID)
         if not wallet:
             raise GatewayError("LEMONWAY_WALLET_ID is not set", definitive=True, code="config")
         return wallet
@@ -220,7 +216,7 @@ class LemonWayGateway(PaymentGateway):
         token = _text(answer.get("webKitToken"))
         if not token:
             raise GatewayError("LemonWay gave no webKitToken", code="json")
-        webkit = str(_setting("LEMONWAY_WEBKIT_URL")).rstrip("/") + "/"
+        webkit = str(settings.LEMONWAY_WEBKIT_URL).rstrip("/") + "/"
         query = urllib.parse.urlencode({"moneyintoken": token, "lang": "fr"})
         return StartResult(
             redirect_url=f"{webkit}?{query}",

@@ -213,7 +213,10 @@ class SandboxGateway(PaymentGateway):
         checkout = self._checkout(payment)
         tx = getattr(checkout, "transaction", None)
         raw: dict[str, Any] = {"checkout": checkout.status}
-        common = {"amount_cents": checkout.amount_cents, "reference": checkout.reference}
+        common: dict[str, Any] = {
+            "amount_cents": checkout.amount_cents,
+            "reference": checkout.reference,
+        }
         if tx is None:
             if checkout.status == SandboxCheckout.Status.CANCELLED:
                 return ProviderStatus(CANCELLED, failure_code=codes.CANCELLED, raw=raw, **common)

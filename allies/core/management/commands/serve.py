@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 # Management commands run every SWEEP_SECONDS; each is idempotent.
@@ -64,7 +64,7 @@ class Supervisor:
         self.sweep_seconds = sweep_seconds
         self._stopping = threading.Event()
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: object) -> None:
         self._stopping.set()
 
     def run(self) -> None:
@@ -93,8 +93,9 @@ class Supervisor:
                 self._start(child)
                 self.log(f"{child.name} restarted ({child.restarts} time(s) so far)")
             return
-        code = child.process.poll() if child.process else None
-        if code is None:
+        process = child.process
+        code = process.poll() if process is not None else None
+        if process is None or code is None:
             return
         # A child that ran a while gets a quick restart; one that keeps dying waits longer.
         if now - child.started_at >= STABLE_SECONDS:
@@ -103,7 +104,7 @@ class Supervisor:
             child.backoff = min(child.backoff * 2, MAX_BACKOFF_SECONDS)
         child.restart_at = now + child.backoff
         self.log(
-            f"{child.name} (pid {child.process.pid}) exited with {code}; "
+            f"{child.name} (pid {process.pid}) exited with {code}; "
             f"restarting in {child.backoff:.1f} s"
         )
 
@@ -121,9 +122,12 @@ class Supervisor:
         self.log("stopped")
 
     def _sweep_loop(self) -> None:
+        sweep = self.sweep
+        if sweep is None:
+            return
         while not self._stopping.wait(self.sweep_seconds):
             try:
-                self.sweep()
+                sweep()
             except Exception as exc:  # a sweep failing must not stop the site
                 self.log(f"periodic sweep failed: {exc!r}")
 
@@ -131,19 +135,19 @@ class Supervisor:
 class Command(BaseCommand):
     help = "Migrate, load demo data if empty, then serve the site and its background worker."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
 
-    def handle(self, *args, no_demo=False, workers=3, **options):
+    def handle(
+        self, *args: object, no_demo: bool = False, workers: int = 3, **options: object
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        from allies.catalog.models import Product
-
-        if not no_demo and not Product.objects.exists():
-            self.stdout.write("Loading demo data (first start)…")
-            call_command("demo_data")
+        if not no_demo:
+            # The demo app decides what "empty" means (no product yet) and says when it loads.
+            call_command("demo_data", "--if-empty", stdout=self.stdout)
         connections.close_all()  # the children open their own
 
         python = sys.executable

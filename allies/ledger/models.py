@@ -1,10 +1,13 @@
 """The money ledger (PAY-2): what the marketplace owes each vendor, one append-only row per fact.
 
-Imported at the end of `allies.payments.models`, so these are models of the `payments` app.
-Every write goes through `allies.payments.ledger` (the services); this module only guards
-what the database must never see: an entry that is changed or deleted after it was written.
-The identity the entries keep, and how each amount is computed, are written at the top of
-`allies/payments/ledger.py`.
+Every write goes through `allies.ledger.services`; this module only guards what the database
+must never see: an entry that is changed or deleted after it was written. The identity the
+entries keep, and how each amount is computed, are written at the top of
+`allies/ledger/services.py`.
+
+The tables keep the names they had when the ledger lived in the `payments` app
+(`payments_ledgerentry`, `payments_commissionrate`): moving the models to this app changed
+no table (migration `ledger.0001` only records them in this app's state).
 
 - `CommissionRate`: the operator's commission for one vendor, optionally for one category; it
   overrides `Vendor.commission_rate` (the vendor's default) for that category's lines.
@@ -14,13 +17,14 @@ The identity the entries keep, and how each amount is computed, are written at t
   negative for a discount the operator pays for).
 """
 
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-__all__ = ["CommissionRate", "LedgerEntry", "LedgerImmutable"]
 
 
 class LedgerImmutable(Exception):
@@ -45,6 +49,7 @@ class CommissionRate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "payments_commissionrate"
         verbose_name = _("taux de commission")
         verbose_name_plural = _("taux de commission")
         constraints = [
@@ -71,11 +76,11 @@ class CommissionRate(models.Model):
             raise ValidationError({"rate": _("Le taux doit être compris entre 0 et 1.")})
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: Any) -> int:
         raise LedgerImmutable("ledger entries are never updated")
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise LedgerImmutable("ledger entries are never deleted")
 
 
@@ -130,6 +135,7 @@ class LedgerEntry(models.Model):
     objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
+        db_table = "payments_ledgerentry"
         ordering = ["created_at", "id"]
         verbose_name = _("écriture du relevé")
         verbose_name_plural = _("écritures du relevé")
@@ -163,16 +169,16 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.vendor_id}/{self.vendor_order_id})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Integrity guard, not business logic: a written entry is history.
         if not self._state.adding:
             raise LedgerImmutable("ledger entries are never updated")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise LedgerImmutable("ledger entries are never deleted")
 
     @property
-    def rate_percent(self):
+    def rate_percent(self) -> Decimal | None:
         """The commission rate as a percentage (0.1250 → 12.5), for display."""
         return None if self.rate is None else self.rate * 100

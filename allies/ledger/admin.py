@@ -2,20 +2,20 @@
 balance and the operator's side; commission rates per vendor and category, editable.
 
 Entries are never added, changed or deleted here (a correction is a new entry written by
-`allies.payments.ledger`); the admin only lists and shows them.
+`allies.ledger.services`); the admin only lists and shows them.
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from allies.core.admin import ReadableAutocompleteMixin
-from allies.payments.ledger import operator_summary, vendor_balances
-from allies.payments.ledger_models import CommissionRate, LedgerEntry
+from allies.ledger.models import CommissionRate, LedgerEntry
+from allies.ledger.selectors import operator_summary, vendor_balances
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
-    change_list_template = "payments/ledger/admin_change_list.html"
+    change_list_template = "ledger/admin_change_list.html"
     list_display = [
         "created_at",
         "vendor",

@@ -1,8 +1,13 @@
-"""The money ledger (PAY-2): services that write it, selectors that read it.
+"""The money ledger (PAY-2): the services that write it (its reads are in `selectors.py`).
 
 Every euro a customer pays for a vendor's goods is written here, as append-only
-`LedgerEntry` rows (models in `ledger_models.py`), so the operator and each vendor can read
-what is owed to whom. An entry is never updated or deleted: a correction is another entry.
+`LedgerEntry` rows (`allies.ledger.models`), so the operator and each vendor can read what
+is owed to whom. An entry is never updated or deleted: a correction is another entry.
+
+The ledger is its own app, above `orders` and `payments` (ARCHITECTURE.md layers): they
+never import it. They tell it what happened through hooks (`allies.core.hooks`), whose
+receivers `LedgerConfig.ready()` registers: `order_paid` (the sale entries), `refund_recorded`
+(the reversal), `refund_failed` (the reversal cancelled).
 
 Signs. `amount` is seen from the VENDOR's side: what the marketplace owes the vendor (a
 sale is positive, a commission or a refund negative). `operator_amount` is the same fact
@@ -18,8 +23,9 @@ For every validated order O, paid by its succeeded payment P:
 
 and, summed over all validated orders, the same for the whole ledger
 (`operator_summary()["customer_money"]`). Both sides are computed by
-`order_ledger_total(order=…)` and `order_money_captured(order=…)`; the right side reads
-payments and refunds only, so a refund nobody recorded here shows as a difference.
+`order_ledger_total(order=…)` and `order_money_captured(order=…)` (`selectors.py`); the
+right side reads payments and refunds only, so a refund nobody recorded here shows as a
+difference.
 It holds as long as every refund of a validated order is recorded with
 `ledger_record_refund`, and a recorded refund that fails later is cancelled with
 `ledger_refund_failed` (until then the two sides differ by that refund). Payments of orders
@@ -61,13 +67,14 @@ What is computed how (choices, and why)
 
 Call signatures for the other apps
 ----------------------------------
-Paid order (already wired in `orders.services.order_payment_succeeded`, in its transaction):
+Paid order: `orders.services.order_payment_succeeded` calls the hook `order_paid` in its
+transaction; `ledger_on_order_paid` writes each vendor order's entries there with
 
     ledger_record_sale(*, vendor_order) -> list[LedgerEntry]          # idempotent
 
 Refunds of order lines are written by the refund service (`orders.refunds`), which calls
 the hook `refund_recorded` in its transaction; `ledger_on_refund_recorded` (registered in
-`payments.apps`) writes the reversal there from the parts written on the lines. A refund the
+`ledger.apps`) writes the reversal there from the parts written on the lines. A refund the
 provider finally reports FAILED calls the hook `refund_failed` (`payments.services`), and
 `ledger_on_refund_failed` cancels the reversal in that same transaction.
 
@@ -99,15 +106,13 @@ A refund recorded while pending that later FAILS: `ledger_refund_failed(*, refun
 (idempotent; it writes one `refund_failed` entry cancelling the reversal), called by the
 `refund_failed` hook; `ledger_failed_refunds_reconcile()` catches up on any missed one.
 
-Reads: `vendor_statement(*, vendor, since=None, until=None)` (entries + running balance),
-`vendor_balance(*, vendor)`, `vendor_balance_available(*, vendor, as_of)` (payout
-readiness), `vendor_balances()` and `operator_summary()` for staff, `order_ledger_total()`.
+Reads (`allies.ledger.selectors`): `vendor_statement(*, vendor, since=None, until=None)`
+(entries + running balance), `vendor_balance(*, vendor)`, `vendor_balance_available(*,
+vendor, as_of)` (payout readiness), `vendor_balances()` and `operator_summary()` for staff,
+`order_ledger_total()`.
 
 Left open
 ---------
-- `vendor_balance_available` reads `VendorOrder.delivered_at`, which the fulfilment work is
-  adding (it is in its migration orders/0002); if the field is missing, no vendor order
-  counts as delivered and everything is held (the safe side).
 - A refused line entirely paid by a 100 % discount code has no money to refund, hence no
   `Refund` row to hang its reversal on; it is not reversed.
 - Payouts (money-out) and P2P transfers are not ledger entries (they move money the vendor
@@ -117,70 +122,46 @@ Left open
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from allies.cart.discounts import split_proportionally
-from allies.core.money import to_cents
+from allies.core.errors import AlliesError
+from allies.core.money import round_cent
+from allies.ledger.models import CommissionRate, LedgerEntry
 from allies.orders.events import EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.orders.refunds import line_part
-from allies.payments.ledger_models import CommissionRate, LedgerEntry
-from allies.payments.models import Payment, Refund, VendorTransfer
+from allies.payments.models import Payment, Refund
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 Kind = LedgerEntry.Kind
-# LemonWay advises holding vendor funds until the refund period has passed: the 14-day
-# withdrawal window runs from delivery (RET-1).
-REFUND_HOLD_DAYS = 14
-# The VendorOrder field holding the delivery date (added by the fulfilment work).
-DELIVERED_AT_FIELD = "delivered_at"
 
 DISCOUNT_KINDS = (Kind.DISCOUNT_OPERATOR, Kind.DISCOUNT_VENDOR)
-REFUND_DISCOUNT_KIND = {
-    Kind.DISCOUNT_OPERATOR: Kind.REFUND_DISCOUNT_OPERATOR,
-    Kind.DISCOUNT_VENDOR: Kind.REFUND_DISCOUNT_VENDOR,
-}
 
 
-class LedgerError(Exception):
-    """The ledger cannot record this (wrong order, more than was paid, mismatching amounts)."""
+class LedgerError(AlliesError):
+    """The ledger cannot record this (wrong order, more than was paid, mismatching amounts).
+
+    Its message is for staff and logs (English), never shown to a customer."""
+
+    code = "ledger_refused"
 
 
 # --- writes: sale -------------------------------------------------------------------------
 
 
-def _rates_for(vendor) -> tuple[Decimal, dict[int, Decimal]]:
-    """The vendor's default rate and its per-category rates."""
-    default = vendor.commission_rate
-    by_category: dict[int, Decimal] = {}
-    for category_id, rate in CommissionRate.objects.filter(vendor=vendor).values_list(
-        "category_id", "rate"
-    ):
-        if category_id is None:
-            default = rate
-        else:
-            by_category[category_id] = rate
-    return default, by_category
-
-
-def commission_rate_for(*, vendor, category_id: int | None) -> Decimal:
-    """The commission rate that applies to a line of `vendor` in this category."""
-    default, by_category = _rates_for(vendor)
-    return by_category.get(category_id, default) if category_id is not None else default
-
-
-def _sale_rows(vendor_order_id: int) -> list[dict]:
+def _sale_rows(vendor_order_id: int) -> list[Mapping[str, Any]]:
     """Every line of the vendor order with all the sale needs, in ONE query (the hook runs
     inside the payment's settlement, whose query count is bounded), the lines locked."""
     rates = CommissionRate.objects.filter(vendor_id=OuterRef("vendor_id"))
@@ -264,17 +245,17 @@ def ledger_record_sale(*, vendor_order: VendorOrder) -> list[LedgerEntry]:
     return created
 
 
-def _sale_entries(vendor_order_id: int, rows: list[dict]) -> list[LedgerEntry]:
+def _sale_entries(vendor_order_id: int, rows: Sequence[Mapping[str, Any]]) -> list[LedgerEntry]:
     first = rows[0]
     code = first["vendor_order__order__discount_code__code"] or ""
     funded_by_vendor = first["vendor_order__order__discount_code__funded_by"] == "vendor"
     code_category = first["vendor_order__order__discount_code__category_id"]
-    totals = {r["id"]: to_cents(r["unit_price"] * r["quantity"]) for r in rows}
+    totals = {r["id"]: round_cent(r["unit_price"] * r["quantity"]) for r in rows}
 
     # Each line's part of the code, as charged at placement (OrderLine.discount_amount): the
     # refund service gives back exactly the same.
-    discounts = {r["id"]: to_cents(r["discount_amount"] or ZERO) for r in rows}
-    share = to_cents(first["vendor_order__discount_share"] or ZERO)
+    discounts = {r["id"]: round_cent(r["discount_amount"] or ZERO) for r in rows}
+    share = round_cent(first["vendor_order__discount_share"] or ZERO)
     if sum(discounts.values(), ZERO) != share:
         # Never seen (placement and the orders/0004 migration fill the parts): keep the
         # identity true by the placement rule's proportions.
@@ -290,7 +271,7 @@ def _sale_entries(vendor_order_id: int, rows: list[dict]) -> list[LedgerEntry]:
     now = timezone.now()
     entries: list[LedgerEntry] = []
 
-    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra) -> None:
+    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra: Any) -> None:
         entries.append(
             LedgerEntry(
                 vendor_id=first["vendor_id"],
@@ -318,17 +299,17 @@ def _sale_entries(vendor_order_id: int, rows: list[dict]) -> list[LedgerEntry]:
         rate = r["category_rate"] if r["category_rate"] is not None else r["default_rate"]
         rate = Decimal(rate).quantize(RATE_PLACES)  # a subquery's value comes as float on SQLite
         base = total - discount if funded_by_vendor else total
-        commission = to_cents(base * rate)
+        commission = round_cent(base * rate)
         if commission:
             add(Kind.COMMISSION, -commission, commission, order_line_id=line_id,
                 base=base, rate=rate, description=label)  # fmt: skip
-    gap = to_cents(first["vendor_order__lines_total"]) - sum(totals.values(), ZERO)
+    gap = round_cent(first["vendor_order__lines_total"]) - sum(totals.values(), ZERO)
     if gap:
         # Never seen: lines_total is the sum of the lines. Keep the identity true anyway.
         logger.error("vendor order %s: lines_total differs from its lines by %s",
                      vendor_order_id, gap)  # fmt: skip
         add(Kind.SALE, gap, description="Écart entre le total et les lignes")
-    fee = to_cents(first["vendor_order__shipping_fee"] or ZERO)
+    fee = round_cent(first["vendor_order__shipping_fee"] or ZERO)
     if fee:
         add(Kind.SHIPPING, fee)  # the page names the mode from the vendor order
     return entries
@@ -345,10 +326,10 @@ def _record_sale_without_lines(vendor_order: VendorOrder) -> tuple[list[LedgerEn
     entries = []
     if vo.lines_total:
         entries.append(LedgerEntry(vendor_id=vo.vendor_id, vendor_order=vo, kind=Kind.SALE,
-                                   amount=to_cents(vo.lines_total)))  # fmt: skip
+                                   amount=round_cent(vo.lines_total)))  # fmt: skip
     if vo.shipping_fee:
         entries.append(LedgerEntry(vendor_id=vo.vendor_id, vendor_order=vo, kind=Kind.SHIPPING,
-                                   amount=to_cents(vo.shipping_fee)))  # fmt: skip
+                                   amount=round_cent(vo.shipping_fee)))  # fmt: skip
     return LedgerEntry.objects.bulk_create(entries), ""
 
 
@@ -455,12 +436,12 @@ def _line_part(s: _LineState, what: str, amount: Decimal) -> Decimal:
     )
 
 
-def _money(value, name: str) -> Decimal:
+def _money(value: Any, name: str) -> Decimal:
     try:
         amount = Decimal(value)
     except (TypeError, ArithmeticError, ValueError) as exc:
         raise LedgerError(f"{name}: not an amount: {value!r}") from exc
-    if not amount.is_finite() or amount != to_cents(amount) or amount < 0:
+    if not amount.is_finite() or amount != round_cent(amount) or amount < 0:
         raise LedgerError(f"{name}: a positive amount in cents is expected, got {value}")
     return amount
 
@@ -469,10 +450,10 @@ def _split(
     *,
     state: _OrderState,
     vendor_order_id: int,
-    lines: Mapping | None,
-    lines_amount,
-    shipping_amount,
-    discount_amount,
+    lines: Mapping[Any, Decimal] | None,
+    lines_amount: Decimal | None,
+    shipping_amount: Decimal | None,
+    discount_amount: Decimal | None,
 ) -> RefundSplit:
     shipping_amount = _money(shipping_amount or ZERO, "shipping_amount")
     if shipping_amount > state.shipping - state.shipping_back:
@@ -513,10 +494,10 @@ def _split(
         # discount than it carried, and no line more than its refunded amount.
         discount_amount = _money(discount_amount, "discount_amount")
         if discount_amount != sum((d for _a, d in result.values()), ZERO):
-            left = sum((s.discount - s.discount_back for s in state.lines.values()), ZERO)
-            if discount_amount > left:
+            discount_left = sum((s.discount - s.discount_back for s in state.lines.values()), ZERO)
+            if discount_amount > discount_left:
                 raise LedgerError(
-                    f"discount part {discount_amount} exceeds the discount left ({left})"
+                    f"discount part {discount_amount} exceeds the discount left ({discount_left})"
                 )
             if discount_amount and not result:
                 raise LedgerError("a discount part needs refunded lines")
@@ -625,7 +606,7 @@ def ledger_record_refund(
     reason = (refund.reason or "")[:300]
     entries: list[LedgerEntry] = []
 
-    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra) -> None:
+    def add(kind: str, amount: Decimal, operator: Decimal = ZERO, **extra: Any) -> None:
         entries.append(
             LedgerEntry(
                 vendor_id=vo.vendor_id,
@@ -685,8 +666,18 @@ def ledger_refund_failed(*, refund: Refund) -> LedgerEntry | None:
     )
 
 
-def ledger_on_refund_recorded(*, refund: Refund, vendor_order: VendorOrder, lines) -> None:
-    """Receiver of the `refund_recorded` hook (registered in `payments.apps`): the reversal
+def ledger_on_order_paid(*, order: Order) -> None:
+    """Receiver of the `order_paid` hook (registered in `ledger.apps`): the sale entries of
+    each vendor order, in the transaction that validates the order (no validated order
+    without its entries: a LedgerError fails that transaction)."""
+    for vendor_order in VendorOrder.objects.filter(order=order):
+        ledger_record_sale(vendor_order=vendor_order)
+
+
+def ledger_on_refund_recorded(
+    *, refund: Refund, vendor_order: VendorOrder, lines: Sequence[OrderLine]
+) -> None:
+    """Receiver of the `refund_recorded` hook (registered in `ledger.apps`): the reversal
     of a refund of whole order lines, in the refund's own transaction, from the parts the
     refund service wrote on the lines (articles, shipping share, discount part).
 
@@ -699,7 +690,7 @@ def ledger_on_refund_recorded(*, refund: Refund, vendor_order: VendorOrder, line
         ledger_record_refund(
             refund=refund,
             vendor_order=vendor_order,
-            lines={line.pk: to_cents(line.total) for line in lines},
+            lines={line.pk: round_cent(line.total) for line in lines},
             shipping_amount=sum((line.refunded_shipping for line in lines), ZERO),
             discount_amount=sum((line.refunded_discount for line in lines), ZERO),
         )
@@ -728,212 +719,3 @@ def ledger_failed_refunds_reconcile() -> int:
         if ledger_refund_failed(refund=refund) is not None:
             count += 1
     return count
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
-def _cents(value) -> Decimal:
-    """An aggregate as Decimal cents: SQLite sums decimals as floats (0.1 + 0.2 noise)."""
-    return to_cents(value) if value is not None else ZERO
-
-
-def _sum(qs: QuerySet, name: str = "amount") -> Decimal:
-    return _cents(qs.aggregate(total=Sum(name))["total"])
-
-
-@dataclass(frozen=True)
-class StatementRow:
-    entry: LedgerEntry
-    balance: Decimal  # the vendor's balance right after this entry
-
-
-@dataclass(frozen=True)
-class Statement:
-    vendor: object
-    since: datetime | None
-    until: datetime | None
-    opening_balance: Decimal  # before `since` (0 without it)
-    closing_balance: Decimal  # at `until` (now without it)
-    credits: Decimal  # sum of the period's positive entries
-    debits: Decimal  # sum of the period's negative entries
-    rows: list[StatementRow]
-    count: int  # entries in the period (rows may be one page of them)
-    offset: int
-
-
-def vendor_entries(*, vendor, since: datetime | None = None, until: datetime | None = None):
-    """The vendor's entries, oldest first, in [since, until). Only this vendor's."""
-    qs = LedgerEntry.objects.filter(vendor=vendor)
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    return qs.order_by("created_at", "id")
-
-
-def vendor_statement(
-    *,
-    vendor,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    offset: int = 0,
-    limit: int | None = None,
-) -> Statement:
-    """The vendor's "Relevé": its entries in [since, until) with the balance after each.
-
-    `offset`/`limit` give one page of the period; the running balance stays right on every
-    page (it starts from the balance before the page). At most five queries, whatever the
-    number of entries.
-    """
-    period = vendor_entries(vendor=vendor, since=since, until=until)
-    opening = (
-        _sum(LedgerEntry.objects.filter(vendor=vendor, created_at__lt=since)) if since else ZERO
-    )
-    totals = period.aggregate(
-        credits=Sum("amount", filter=Q(amount__gt=0)),
-        debits=Sum("amount", filter=Q(amount__lt=0)),
-        count=Count("id"),
-    )
-    credits, debits = _cents(totals["credits"]), _cents(totals["debits"])
-    count = totals["count"]
-    offset = max(0, min(offset, count))
-    before_page = _sum(period[:offset]) if offset else ZERO
-    page = period.select_related("vendor_order__order", "order_line", "refund")
-    page = page[offset : offset + limit] if limit is not None else page[offset:]
-    balance = opening + before_page
-    rows = []
-    for entry in page:
-        balance += entry.amount
-        rows.append(StatementRow(entry=entry, balance=balance))
-    return Statement(
-        vendor=vendor,
-        since=since,
-        until=until,
-        opening_balance=opening,
-        closing_balance=opening + credits + debits,
-        credits=credits,
-        debits=debits,
-        rows=rows,
-        count=count,
-        offset=offset,
-    )
-
-
-def vendor_balance(*, vendor, as_of: datetime | None = None) -> Decimal:
-    """What the marketplace owes the vendor in all (entries up to `as_of`)."""
-    qs = LedgerEntry.objects.filter(vendor=vendor)
-    if as_of is not None:
-        qs = qs.filter(created_at__lte=as_of)
-    return _sum(qs)
-
-
-def _delivered_field() -> str | None:
-    names = {f.name for f in VendorOrder._meta.get_fields()}
-    return DELIVERED_AT_FIELD if DELIVERED_AT_FIELD in names else None
-
-
-def vendor_balance_available(*, vendor, as_of: datetime | None = None) -> Decimal:
-    """What may be paid out to the vendor now: payout readiness (PAY-1, LemonWay's advice).
-
-    Counts only the entries of vendor orders delivered more than REFUND_HOLD_DAYS (14) days
-    before `as_of` (the withdrawal period has passed), minus what was already transferred to
-    the vendor's wallet (`VendorTransfer`, unless failed). It may be negative (refunds after
-    transfers): then nothing is to be paid and the vendor owes the difference.
-
-    The delivery date is `VendorOrder.delivered_at` (DELIVERED_AT_FIELD), added by the
-    fulfilment work; while the model has no such field, no vendor order counts as delivered
-    and everything stays held (the safe side for money). Two queries.
-    """
-    as_of = as_of or timezone.now()
-    name = _delivered_field()
-    transferred = _sum(
-        VendorTransfer.objects.filter(vendor=vendor, created_at__lte=as_of).exclude(
-            status=VendorTransfer.Status.FAILED
-        )
-    )
-    if name is None:
-        return -transferred
-    cutoff = as_of - timedelta(days=REFUND_HOLD_DAYS)
-    earned = _sum(
-        LedgerEntry.objects.filter(
-            vendor=vendor,
-            created_at__lte=as_of,
-            **{f"vendor_order__{name}__isnull": False, f"vendor_order__{name}__lte": cutoff},
-        )
-    )
-    return earned - transferred
-
-
-def _live(kinds: list[str]) -> Q:
-    """Entries of these kinds, leaving out the reversals of refunds that later failed."""
-    cancelled = LedgerEntry.objects.filter(kind=Kind.REFUND_FAILED, refund__isnull=False).values(
-        "refund_id"
-    )
-    return Q(kind__in=kinds) & (Q(refund__isnull=True) | ~Q(refund_id__in=cancelled))
-
-
-COMMISSION_KINDS = [Kind.COMMISSION, Kind.REFUND_COMMISSION]
-OPERATOR_DISCOUNT_KINDS = [Kind.DISCOUNT_OPERATOR, Kind.REFUND_DISCOUNT_OPERATOR]
-
-
-def vendor_balances(*, entries: QuerySet | None = None) -> list[dict]:
-    """Per vendor, over `entries` (all by default): what is owed to it (`balance`), the
-    commission it paid (`commission`) and the operator's net on its orders (`operator`).
-    One query."""
-    qs = entries if entries is not None else LedgerEntry.objects.all()
-    rows = list(
-        qs.order_by()
-        .values("vendor_id", "vendor__name", "vendor__slug")
-        .annotate(
-            balance=Sum("amount"),
-            operator=Sum("operator_amount"),
-            commission=Sum("operator_amount", filter=_live(COMMISSION_KINDS)),
-        )
-        .order_by("vendor__name", "vendor_id")
-    )
-    for row in rows:
-        for key in ("balance", "operator", "commission"):
-            row[key] = _cents(row[key])
-    return rows
-
-
-def operator_summary(*, entries: QuerySet | None = None) -> dict[str, Decimal]:
-    """The operator's side, over `entries` (all by default): commission earned, discounts it
-    paid for (negative), its net (`operator`), what it owes vendors (`vendors`), and the
-    customer money all this accounts for (`customer_money`). One query."""
-    qs = entries if entries is not None else LedgerEntry.objects.all()
-    totals = qs.order_by().aggregate(
-        commission=Sum("operator_amount", filter=_live(COMMISSION_KINDS)),
-        discounts=Sum("operator_amount", filter=_live(OPERATOR_DISCOUNT_KINDS)),
-        operator=Sum("operator_amount"),
-        vendors=Sum("amount"),
-    )
-    summary = {key: _cents(value) for key, value in totals.items()}
-    summary["customer_money"] = summary["operator"] + summary["vendors"]
-    return summary
-
-
-def order_ledger_total(*, order: Order) -> Decimal:
-    """Σ (amount + operator_amount) over the order's entries: the customer money they hold."""
-    totals = LedgerEntry.objects.filter(vendor_order__order=order).aggregate(
-        vendor=Sum("amount"), operator=Sum("operator_amount")
-    )
-    return _cents(totals["vendor"]) + _cents(totals["operator"])
-
-
-def order_money_captured(*, order: Order) -> Decimal:
-    """What the order's payment captured minus its refunds (pending or succeeded).
-
-    The right-hand side of the identity: it reads payments and refunds only, never the
-    ledger, so a refund nobody recorded in the ledger shows as a difference.
-    """
-    captured = _sum(Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED))
-    refunded = _sum(
-        Refund.objects.filter(
-            payment__order=order,
-            payment__status=Payment.Status.SUCCEEDED,
-            status__in=[Refund.Status.PENDING, Refund.Status.SUCCEEDED],
-        )
-    )
-    return captured - refunded

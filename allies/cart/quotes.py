@@ -1,4 +1,8 @@
-"""The cart's shipping quote: cart lines turned into the shipping engine's items."""
+"""The cart's shipping quote: cart lines turned into the shipping engine's items.
+
+It only reads the cart and the shipping engine, so it lives with the cart (the cart page's
+delivery simulation) and the checkout, above, uses it too.
+"""
 
 from datetime import date
 

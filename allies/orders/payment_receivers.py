@@ -1,0 +1,35 @@
+"""What an order does when the payments app reports on its payment.
+
+`payments` sits below `orders` (ARCHITECTURE.md layers) and never imports it: it calls the
+hooks `payment_succeeded` and `payment_failed` (`allies.core.hooks`), whose receivers here are
+registered by `OrdersConfig.ready()`.
+"""
+
+from django.db import transaction
+
+from allies.orders.services import (
+    OrderTransitionError,
+    order_payment_failed,
+    order_payment_succeeded,
+)
+from allies.payments.models import Payment
+
+
+def order_on_payment_succeeded(*, payment: Payment) -> bool:
+    """The payment validates its order. False when the order can no longer take it (it was
+    closed meanwhile and its stock is gone): nothing of the order changed (savepoint), and
+    the payments app refunds the money."""
+    try:
+        with transaction.atomic():
+            order_payment_succeeded(
+                order=payment.order,
+                payment_reference=payment.provider_transaction_id or payment.reference,
+            )
+    except OrderTransitionError:
+        return False
+    return True
+
+
+def order_on_payment_failed(*, payment: Payment, reason: str) -> None:
+    """The customer's payment ended for good (abandoned): the order fails, its stock goes back."""
+    order_payment_failed(order=payment.order, reason=reason)
