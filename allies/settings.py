@@ -5,6 +5,7 @@ tasks in the database). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and 
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "allies.support",
     "allies.vendor_portal",
     "allies.vendor_api",
+    "allies.backoffice",
     "allies.demo",
 ]
 
@@ -381,6 +383,9 @@ SUPPORT_REPLY_ADDRESS_FORMAT = os.environ.get(
 # largest image (pixels; more is refused as a decompression bomb) and the longest side an
 # image is stored with; the largest inbound email accepted.
 SUPPORT_MESSAGE_MAX_CHARS = int(os.environ.get("SUPPORT_MESSAGE_MAX_CHARS", "5000"))
+# The console (CS-5): an agent refunds up to this many euros (TTC) at once; above, a
+# supervisor does.
+SUPPORT_AGENT_REFUND_LIMIT = Decimal(os.environ.get("SUPPORT_AGENT_REFUND_LIMIT", "150"))
 SUPPORT_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("SUPPORT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
@@ -388,3 +393,8 @@ SUPPORT_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("SUPPORT_ATTACHMENTS_PER_ME
 SUPPORT_IMAGE_MAX_PIXELS = int(os.environ.get("SUPPORT_IMAGE_MAX_PIXELS", str(50_000_000)))
 SUPPORT_IMAGE_MAX_SIDE = int(os.environ.get("SUPPORT_IMAGE_MAX_SIDE", "3000"))
 SUPPORT_INBOUND_MAX_BYTES = int(os.environ.get("SUPPORT_INBOUND_MAX_BYTES", str(40 * 1024 * 1024)))
+# The inbound mail endpoint (allies/support/smtp.py): `make run` starts it on this address
+# when enabled; in production the MTA receiving SUPPORT_REPLY_DOMAIN's mail forwards to it.
+SUPPORT_SMTP_ENABLED = env_bool("SUPPORT_SMTP_ENABLED", True)
+SUPPORT_SMTP_HOST = os.environ.get("SUPPORT_SMTP_HOST", "127.0.0.1")
+SUPPORT_SMTP_PORT = int(os.environ.get("SUPPORT_SMTP_PORT", "2525"))

@@ -22,12 +22,15 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # Before the orders' and the account's: it adds pages under compte/achats/ and compte/.
+    path("", include("allies.support.urls")),
     path("compte/achats/", include("allies.orders.urls")),
     path("compte/factures/", include("allies.invoices.urls")),
     path("compte/", include("allies.accounts.urls")),
     path("panier/", include("allies.cart.urls")),
     path("commande/", include("allies.checkout.urls")),
     path("vendeur/", include("allies.vendor_portal.urls")),
+    path("service-client/", include("allies.backoffice.urls")),
     path("", include("allies.storefront.urls")),
     prefix_default_language=False,
 )

@@ -16,13 +16,16 @@ hand-written cases (what a refused POST leaves unchanged).
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from PIL import Image
 
 from allies.cart.models import Cart
 from allies.cart.services import cart_add
@@ -30,8 +33,11 @@ from allies.catalog.models import OfferImport
 from allies.checkout.services import CheckoutChoices, order_place
 from allies.invoices.models import Invoice
 from allies.orders.acceptance import vendor_order_lines_decide
+from allies.orders.events import Actor
 from allies.orders.shipments import vendor_order_ship
 from allies.payments.services import payment_return_urls, payment_start
+from allies.support.models import Attachment, Motif
+from allies.support.services import thread_open
 from allies.vendors.services import api_key_create
 from tests.factories import (
     AddressFactory,
@@ -51,6 +57,8 @@ pytestmark = pytest.mark.django_db
 # vendor:       the vendor portal, no object in the path: users of an active vendor
 # vendor_obj:   an object of one vendor in the path: that vendor's users only
 # staff:        the back office (Django admin): staff only
+# console:      the customer-service console: staff with support.handle_thread only (plain
+#               staff, customers and vendors are refused; visitors go to the login page)
 # api:          the vendor API: a vendor's key only (sessions count for nothing)
 # machine:      called by a bank, a carrier or a mail client with their own proof (a
 #               token or a signature), never shows anyone's data without it
@@ -81,6 +89,15 @@ ROUTES = {
     "accounts:addresses": "login",
     "accounts:address_add": "login",
     "accounts:deactivate": "login",
+    # "Assistance en ligne", the customer's side (issue 10).
+    "support:threads": "login",
+    "support:thread": "customer",
+    "support:follow_up": "customer",
+    "support:attachment": "customer",
+    "support:order_assistance": "customer",
+    "support:question": "public",
+    "support:contact": "public",
+    "support:contact_sent": "public",
     "orders:purchases": "login",
     "checkout:delivery": "login",
     "checkout:billing": "login",
@@ -123,6 +140,11 @@ ROUTES = {
     "vendor_portal:import": "vendor_obj",
     "vendor_portal:team_remove": "vendor_obj",
     "vendor_portal:api_key_revoke": "vendor_obj",
+    "vendor_portal:support_inbox": "vendor",
+    "vendor_portal:support_thread": "vendor_obj",
+    "vendor_portal:support_reply": "vendor_obj",
+    "vendor_portal:support_resolve": "vendor_obj",
+    "vendor_portal:support_attachment": "vendor_obj",
     "api:openapi-json": "public",
     "api:openapi-view": "public",
     "api:api-root": "public",
@@ -134,6 +156,16 @@ ROUTES = {
     "payments:cancel": "machine",
     "payments:notification": "machine",
     "carriers:carrier_webhook": "machine",
+    "backoffice:queue": "console",
+    "backoffice:stats": "console",
+    "backoffice:thread": "console",
+    "backoffice:thread_message": "console",
+    "backoffice:thread_assign": "console",
+    "backoffice:thread_stage": "console",
+    "backoffice:thread_refund": "console",
+    "backoffice:thread_cancel": "console",
+    "backoffice:thread_account_reopen": "console",
+    "backoffice:attachment": "console",
 }
 # The back office's own doors (anyone may reach the admin's login page).
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}
@@ -220,6 +252,16 @@ def world(market, settings, tmp_path):  # noqa: F811
     job = OfferImport.objects.create(
         vendor=verlaine, filename="stock.csv", file="imports/offres/stock.csv", sha256="0" * 64
     )
+    # Customer A's question to vendor A, with a photo (the portal's "Messages", the API's M1x).
+    settings.STORAGES = {**settings.STORAGES, "support": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "support")},
+    }}  # fmt: skip
+    vendor_thread = thread_open(
+        actor=Actor.customer(customer_a), offer=market["shirt"], motif=Motif.SIZE,
+        body="Taille M ?", attachments=[SimpleUploadedFile("dos.jpg", _jpeg())],
+    )  # fmt: skip
+    thread_file = Attachment.objects.get(thread=vendor_thread)
     customer_b = UserFactory(email="bea@example.test")
     AddressFactory(user=customer_b)
     product = market["shirt"].variant.product
@@ -252,6 +294,10 @@ def world(market, settings, tmp_path):  # noqa: F811
         "vendor_portal:import": {"pk": job.pk},
         "vendor_portal:team_remove": {"pk": colleague.pk},
         "vendor_portal:api_key_revoke": {"pk": key.pk},
+        "vendor_portal:support_thread": {"pk": vendor_thread.pk},
+        "vendor_portal:support_reply": {"pk": vendor_thread.pk},
+        "vendor_portal:support_resolve": {"pk": vendor_thread.pk},
+        "vendor_portal:support_attachment": {"pk": thread_file.pk},
     }  # fmt: skip
     by_param = {
         "reference": order.reference,
@@ -265,6 +311,9 @@ def world(market, settings, tmp_path):  # noqa: F811
         "gateway": "sandbox",
         "adapter": "simulated",
         "order_id": vo_a.pk,
+        "thread_id": vendor_thread.pk,  # the vendor API's M10-M13
+        "attachment_id": thread_file.pk,
+        "offer_id": market["shirt"].pk,  # "Posez une question"
         "rest": "x",
         "object_id": "1",
         "content_type_id": "1",
@@ -283,6 +332,12 @@ def world(market, settings, tmp_path):  # noqa: F811
         "order_url": f"/compte/achats/{order.reference}/",
         "vendor_b": brun,
     }
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (120, 30, 20)).save(out, format="JPEG")
+    return out.getvalue()
 
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
@@ -320,6 +375,10 @@ def _check(kind: str, role: str, method: str, response, world) -> str | None:
         if role == "staff":
             return None
         return None if _goes_to_login(response, ADMIN_LOGIN) else f"{status} for non-staff"
+    if kind == "console":
+        if role == "anonymous":
+            return None if _goes_to_login(response) else f"{status} for a visitor"
+        return None if status in (403, 405) else f"{status} outside customer service"
     if role == "anonymous":
         if _goes_to_login(response) or (kind == "customer" and status == 404):
             return None
@@ -344,6 +403,8 @@ def _check(kind: str, role: str, method: str, response, world) -> str | None:
 # Requests that act (POST) are only made by people who must be refused: the owner's own
 # actions are the business of each feature's tests.
 def _methods(kind: str, role: str) -> list[str]:
+    if kind == "console":
+        return ["get", "post"]  # every role of this test is outside customer service
     if kind in ("customer", "vendor_obj", "cart_line") and role not in ("customer_a", "vendor_a"):
         return ["get", "post"]
     return ["get"]

@@ -34,6 +34,7 @@ from allies.core.money import cents_to_eur
 from allies.demo import identities, words
 from allies.demo.generator import ProductSpec, products_generate
 from allies.demo.orders import demo_orders_create
+from allies.demo.support import demo_threads_create
 from allies.notifications.services import notifications_muted
 from allies.shipping.demo import demo_rates_for_vendor
 from allies.shipping.models import ShippingRate
@@ -58,6 +59,7 @@ class DemoReport:
     password: str = ""
     seconds: float = 0.0
     orders: int = 0
+    threads: int = 0  # "Assistance en ligne" requests on the demo orders
 
 
 _T = TypeVar("_T")
@@ -102,6 +104,7 @@ def demo_data_load(
     _statistics_refresh()
     with nullcontext() if send_emails else notifications_muted():
         report.orders = demo_orders_create(vendors=vendors) if orders else 0
+        report.threads = demo_threads_create(vendors=vendors) if report.orders else 0
     report.seconds = time.perf_counter() - started
     return report
 

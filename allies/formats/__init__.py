@@ -9,6 +9,7 @@ because Django prints an unknown format name literally (a test checks it).
 
 PROJECT_FORMATS = (
     "MONTH_DAY_SHORT_FORMAT",  # "2 déc." / "2 Dec." (lower case in French, mid-sentence)
+    "SHORT_DAY_TIME_FORMAT",  # "02/12 16:20": tables of deadlines (the console's queue)
     "MONTH_DAY_TIME_FORMAT",  # "2 décembre à 16:20" / "2 December, 16:20"
     "WEEKDAY_MONTH_DAY_FORMAT",  # "mercredi 2 décembre" / "Wednesday 2 December"
     "WEEKDAY_MONTH_DAY_TIME_FORMAT",  # "mercredi 2 décembre à 16:20"

@@ -79,7 +79,7 @@ class InboundResult:
     skipped: tuple[tuple[str, str], ...] = ()  # attachments refused: (name, reason)
 
 
-def _token_pattern() -> re.Pattern[str]:
+def reply_address_pattern() -> re.Pattern[str]:
     """The relayed address as a pattern, from SUPPORT_REPLY_ADDRESS_FORMAT."""
     fmt = settings.SUPPORT_REPLY_ADDRESS_FORMAT
     domain = re.escape(settings.SUPPORT_REPLY_DOMAIN)
@@ -91,7 +91,7 @@ def _token_pattern() -> re.Pattern[str]:
 
 
 def _thread_for(message: EmailMessage, recipients: list[str]) -> Thread:
-    pattern = _token_pattern()
+    pattern = reply_address_pattern()
     addresses = list(recipients)
     for header in _RECIPIENT_HEADERS:
         addresses += [address for _name, address in getaddresses(message.get_all(header, []))]

@@ -385,3 +385,38 @@ def vendor_response_record(
         missed=clocks["missed"],
         late_now=clocks["late_now"],
     )
+
+
+# --- the customer's pages (issue 10, "The customer") ------------------------------------------
+
+
+def offer_for_question(*, offer_id: Any) -> Any:
+    """The offer a pre-sale question is about ("Posez une question", CAT-4), with its vendor
+    and product: an active offer of an active vendor, else ThreadNotFound. One query."""
+    from allies.catalog.models import Offer
+
+    try:
+        pk = int(offer_id)
+    except (TypeError, ValueError):
+        raise ThreadNotFound() from None
+    offer = (
+        Offer.objects.filter(pk=pk, is_active=True, vendor__is_active=True)
+        .select_related("vendor", "variant__product")
+        .first()
+    )
+    if offer is None:
+        raise ThreadNotFound()
+    return offer
+
+
+def customer_may_escalate(*, thread: Thread, now: datetime | None = None) -> bool:
+    """Whether the customer is asked "Votre demande est-elle en cours de traitement ou
+    résolue ?" (CS-2): after the vendor's answer, or once the vendor's 48 h passed with
+    none. The same rule `services.thread_escalate` applies to a customer."""
+    if thread.stage == ThreadStage.ANSWERED:
+        return True
+    return (
+        thread.stage == ThreadStage.WAITING_VENDOR
+        and thread.vendor_due_at is not None
+        and thread.vendor_due_at <= _now(now)
+    )

@@ -109,6 +109,10 @@ class ThreadEventKind(models.TextChoices):
     REOPENED = "reopened", _("Rouverte")
     ASSIGNED = "assigned", _("Attribuée")
     REMINDER_SENT = "reminder_sent", _("Relance envoyée au vendeur")
+    # The console's actions on the order and the account (allies.backoffice.services).
+    REFUNDED = "refunded", _("Remboursement par le service client")
+    VENDOR_ORDER_CANCELLED = "vendor_order_cancelled", _("Commande vendeur annulée")
+    ACCOUNT_REOPENED = "account_reopened", _("Compte client rouvert")
 
 
 @dataclass(frozen=True)

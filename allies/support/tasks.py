@@ -1,8 +1,12 @@
 """Background jobs of "Assistance en ligne": remind vendors before their 48 h run out.
 
 Idempotent and safe to run at any time: it looks at the database and reminds those due
-(`services.support_reminders_send`). The supervisor of `make run` or cron runs it every few
-minutes (scheduling it is the pages step's business, with its management command)."""
+(`services.support_reminders_send`). It is scheduled like the other periodic sweeps: `make
+run`'s supervisor runs `manage.py support_reminders` every minute (`serve.SWEEPS`), and
+production runs that command from cron (README). This task is the same work for a task
+backend's scheduler (e.g. RQ's). Nothing else about the clocks needs a periodic run: a late
+thread is found by query (`states.vendor_late_q`, `operator_late_q`) and a breach is counted
+when its clock stops."""
 
 from django_tasks import task
 

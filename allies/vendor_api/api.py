@@ -3,13 +3,17 @@
 The vendor API (VEN-3): `Authorization: Bearer <key>` (keys made in the vendor portal), every
 call limited to the key's vendor, rate-limited per key, writes idempotent with an
 `Idempotency-Key` header, every error `{"error": {"code", "message", "details"}}` (see
-`errors`). Routes: `orders` (Mirakl OR11, OR21, OR23/OR24…) and `offers` (OF21, OF24).
+`errors`). Routes: `orders` (Mirakl OR11, OR21, OR23/OR24…), `offers` (OF21, OF24) and `threads`
+(messages, M10–M13).
 """
+
+import inspect
+import re
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from allies.vendor_api import offers, orders
+from allies.vendor_api import offers, orders, threads
 from allies.vendor_api.errors import ApiError, VendorApiParser, install_error_handlers
 
 api = NinjaAPI(title="Alliés API", version="1", urls_namespace="api", parser=VendorApiParser())
@@ -19,7 +23,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _method_not_allowed_for(path: str, allowed: list[str]):
-    def method_not_allowed(request):
+    def method_not_allowed(request, **path_params: str):
         raise ApiError(
             405,
             "method_not_allowed",
@@ -29,11 +33,13 @@ def _method_not_allowed_for(path: str, allowed: list[str]):
             before_acting=True,
         )
 
-    def method_not_allowed_on_order(request, order_id: str):
-        return method_not_allowed(request)
-
-    # ninja wants the path's parameters in the signature; only orders' paths have one.
-    return method_not_allowed_on_order if "{order_id}" in path else method_not_allowed
+    # ninja reads the path's parameters from the signature: declare those of this path.
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+        for name in re.findall(r"{(?:\w+:)?(\w+)}", path)
+    ]
+    method_not_allowed.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return method_not_allowed
 
 
 def _answer_other_methods(router: Router) -> None:
@@ -48,7 +54,7 @@ def _answer_other_methods(router: Router) -> None:
 
 
 vendor = Router()
-for child in (orders.router, offers.router):
+for child in (orders.router, offers.router, threads.router):
     _answer_other_methods(child)
     vendor.add_router("", child)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allies.vendor_portal import views
+from allies.vendor_portal import messages, views
 
 app_name = "vendor_portal"
 
@@ -13,6 +13,15 @@ urlpatterns = [
     path("commandes/<int:pk>/expedition/", views.order_ship, name="order_ship"),
     path("commandes/<int:pk>/livree/", views.order_delivered, name="order_delivered"),
     path("commandes/<int:pk>/facture/", views.order_invoice, name="order_invoice"),
+    path("messages/", messages.inbox, name="support_inbox"),
+    path("messages/<int:pk>/", messages.thread_detail, name="support_thread"),
+    path("messages/<int:pk>/repondre/", messages.thread_reply, name="support_reply"),
+    path("messages/<int:pk>/resolue/", messages.thread_resolve_view, name="support_resolve"),
+    path(
+        "messages/pieces-jointes/<int:pk>/",
+        messages.attachment_download,
+        name="support_attachment",
+    ),
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("offres/", views.offers, name="offers"),

@@ -56,6 +56,8 @@ from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
 from allies.shipping.services import shipping_rate_deactivate, shipping_rate_save
 from allies.shipping.zones import ZONE_CHOICES
+from allies.support.selectors import vendor_inbox_counts
+from allies.support.selectors import vendor_response_record as support_response_record
 from allies.vendor_portal import selectors
 from allies.vendor_portal.access import vendor_member_required
 from allies.vendor_portal.forms import (
@@ -106,6 +108,8 @@ def _query_without_page(request) -> str:
 def _render(request, template: str, context: dict, *, section: str, status: int = 200):
     context = {"vendor": request.vendor, "portal_vendors": request.portal_vendors,
                "section": section, **context}  # fmt: skip
+    if "inbox_counts" not in context:  # the menu's "Messages" count (one query)
+        context["inbox_counts"] = vendor_inbox_counts(vendor=request.vendor)
     return render(request, f"vendor_portal/{template}", context, status=status)
 
 
@@ -115,7 +119,18 @@ def _render(request, template: str, context: dict, *, section: str, status: int 
 @vendor_member_required
 def dashboard(request):
     board = selectors.vendor_dashboard(vendor=request.vendor)
-    return _render(request, "dashboard.html", {"board": board}, section="dashboard")
+    # The "Messages" card (VEN-2) and the message answers of the record (VEN-1).
+    since = timezone.now() - timedelta(days=selectors.RECORD_DAYS)
+    record = support_response_record(vendor=request.vendor, since=since)
+    context = {
+        "board": board,
+        "inbox_counts": vendor_inbox_counts(vendor=request.vendor),
+        "messages_record": record,
+        "messages_average_hours": (
+            round(record.average_seconds / 3600, 1) if record.average_seconds is not None else None
+        ),
+    }
+    return _render(request, "dashboard.html", context, section="dashboard")
 
 
 @vendor_member_required

@@ -62,7 +62,7 @@ def test_home_to_category_to_product(page, catalogue):
     page.wait_for_url("**?variante=*")
     assert page.locator(".variant-choice[aria-current]").inner_text() == "L"
 
-    page.locator(".offer-best").get_by_role("link", name="Maison Lenoir").click()
+    page.locator(".offer-best").get_by_role("link", name="Maison Lenoir", exact=True).click()
     page.wait_for_url("**/vendeurs/maison-lenoir/")
     assert page.locator("h1").inner_text() == "Maison Lenoir"
 

@@ -37,8 +37,8 @@ def test_vendor_refusals_are_application_errors_with_their_own_codes():
 
 
 # Exceptions that never reach a user: control flow inside one module, or a programming error.
+# (Module-private ones, named `_Something`, are internal by their name.)
 INTERNAL = {
-    "allies.catalog.imports._Superseded",
     "allies.notifications.services.TransitionNotAllowed",
     "allies.ledger.models.LedgerImmutable",
     "allies.core.hooks.UnknownHook",
@@ -57,6 +57,7 @@ def _project_exceptions():
                 inspect.isclass(value)
                 and issubclass(value, Exception)
                 and value.__module__ == info.name
+                and not name.startswith("_")
             ):
                 yield f"{info.name}.{name}", value
 

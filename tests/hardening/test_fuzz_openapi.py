@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
 from allies.orders.models import VendorOrder
+from allies.support.models import Thread
 from allies.vendor_api.api import api
 from tests.hardening.conftest import DEMO_VENDOR, World
 
@@ -77,6 +78,7 @@ def test_no_vendor_api_call_answers_5xx(world: World, operation, who, settings):
     order_ids = list(
         VendorOrder.objects.filter(vendor__slug=DEMO_VENDOR).values_list("id", flat=True)
     )
+    thread_ids = list(Thread.objects.filter(vendor__slug=DEMO_VENDOR).values_list("id", flat=True))
 
     @seed(SEED)
     @hypothesis_settings(
@@ -93,6 +95,8 @@ def test_no_vendor_api_call_answers_5xx(world: World, operation, who, settings):
         # services, not only the 404 of an unknown id.
         if real_order and "order_id" in (case.path_parameters or {}):
             case.path_parameters["order_id"] = order_ids[len(failures) % len(order_ids)]
+        if real_order and thread_ids and "thread_id" in (case.path_parameters or {}):
+            case.path_parameters["thread_id"] = thread_ids[len(failures) % len(thread_ids)]
         response = _send(client, case, key)
         if response.status_code >= 500:
             failures.append(f"{case.method} {case.formatted_path} → {response.status_code}")

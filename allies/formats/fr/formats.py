@@ -7,6 +7,7 @@ SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 MONTH_DAY_FORMAT = "j F"
 # "N" is the abbreviation with its period ("déc.", "mars"), lower case; "M" would capitalise.
 MONTH_DAY_SHORT_FORMAT = "j N"
+SHORT_DAY_TIME_FORMAT = "d/m H:i"
 MONTH_DAY_TIME_FORMAT = "j F à H:i"
 WEEKDAY_MONTH_DAY_FORMAT = "l j F"
 WEEKDAY_MONTH_DAY_TIME_FORMAT = "l j F à H:i"

@@ -1,11 +1,12 @@
 """`manage.py serve`: what `make run` runs — prepare the database, then web + worker together.
 
 Prepares (migrate, cache table, static files, demo data when the catalogue is empty), then
-supervises two child processes, gunicorn and the background worker: when either dies it is
-started again (after a pause that grows while it keeps dying at once, so a broken setup does
-not spin), and the other one goes on serving. SIGTERM or SIGINT (Ctrl-C) stops both. Every
-minute it also runs the periodic sweeps (`SWEEPS`): emails due for a retry, offer imports
-whose worker died. Production runs these as cron jobs instead (README).
+supervises its child processes, gunicorn, the background worker and (SUPPORT_SMTP_ENABLED)
+the inbound mail endpoint `support_smtp`: when one dies it is started again (after a pause
+that grows while it keeps dying at once, so a broken setup does not spin), and the others go
+on serving. SIGTERM or SIGINT (Ctrl-C) stops them all. Every minute it also runs the periodic
+sweeps (`SWEEPS`): emails due for a retry, offer imports whose worker died, vendors'
+reminders of support questions. Production runs these as cron jobs instead (README).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 # Management commands run every SWEEP_SECONDS; each is idempotent.
-SWEEPS = ("emails_retry_due", "offer_imports_resume_stale")
+SWEEPS = ("emails_retry_due", "offer_imports_resume_stale", "support_reminders")
 SWEEP_SECONDS = 60.0
 # Pause before restarting a child: doubles while it dies within STABLE_SECONDS of its start.
 FIRST_BACKOFF_SECONDS = 0.5
@@ -172,9 +173,10 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--access-logfile", "-",
         ]  # fmt: skip
-        supervisor = Supervisor(
-            {"worker": worker_cmd, "web": web_cmd}, log=self._log, sweep=self._sweep
-        )
+        children = {"worker": worker_cmd, "web": web_cmd}
+        if settings.SUPPORT_SMTP_ENABLED:  # replies by email to support threads
+            children["smtp"] = [python, manage, "support_smtp"]
+        supervisor = Supervisor(children, log=self._log, sweep=self._sweep)
         signal.signal(signal.SIGTERM, supervisor.stop)
         signal.signal(signal.SIGINT, supervisor.stop)
         self.stdout.write(f"Alliés is served on {settings.SITE_URL} (Ctrl-C to stop).")

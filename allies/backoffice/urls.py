@@ -1,0 +1,20 @@
+from django.urls import path
+
+from allies.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("statistiques/", views.stats, name="stats"),
+    path("demandes/<int:pk>/", views.thread_detail, name="thread"),
+    path("demandes/<int:pk>/message/", views.thread_message, name="thread_message"),
+    path("demandes/<int:pk>/attribution/", views.thread_assign_view, name="thread_assign"),
+    path("demandes/<int:pk>/etat/", views.thread_stage, name="thread_stage"),
+    path("demandes/<int:pk>/remboursement/", views.thread_refund, name="thread_refund"),
+    path("demandes/<int:pk>/annulation/", views.thread_cancel, name="thread_cancel"),
+    path(
+        "demandes/<int:pk>/compte/", views.thread_account_reopen_view, name="thread_account_reopen"
+    ),
+    path("pieces-jointes/<int:pk>/", views.attachment, name="attachment"),
+]
