@@ -460,6 +460,7 @@ def measure(db: str, seeder: Seeder, *, requests: int) -> list[dict]:
             "slowest_ms": slowest[0], "slowest_sql": [slowest[1], slowest[2]],
             "rows_shown": response.content.count(b"<tr") - 1,
         })  # fmt: skip
+        log(f"[{db}]   {name}: {len(captured)} queries, p50 {pct(50):.0f} ms, p99 {pct(99):.0f} ms")
     return rows
 
 

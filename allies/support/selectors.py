@@ -179,6 +179,11 @@ def threads_for_staff(
         qs = qs.filter(assigned_agent__isnull=True)
     if filter in (ThreadFilter.ESCALATED, ThreadFilter.TO_ANSWER):
         order: list[Any] = [F("operator_due_at").asc(nulls_last=True), "-updated_at", "-id"]
+    elif filter in (ThreadFilter.RESOLVED, ThreadFilter.CLOSED):
+        # No clock runs in these stages (states clears both): the same order without the
+        # expression, so the (stage, -updated_at) index serves it instead of a sort of every
+        # resolved thread (bench/support_inbox.py).
+        order = ["-updated_at", "-id"]
     else:
         due = Coalesce("operator_due_at", "vendor_due_at")
         order = [due.asc(nulls_last=True), "-updated_at", "-id"]
@@ -318,7 +323,6 @@ class StaffQueueCounts:
     late: int
     unassigned: int
     contact: int
-    vendors_late: int
     next_due_at: datetime | None
 
 
@@ -327,12 +331,13 @@ def staff_queue_counts(*, user: Any, now: datetime | None = None) -> StaffQueueC
     _staff_check(user)
     now = _now(now)
     owed = Q(stage=ThreadStage.ESCALATED, operator_due_at__isnull=False)
-    row = Thread.objects.filter(stage__in=OPEN_STAGES).aggregate(
+    # Only the rows some counter counts (escalated ones): reading every open thread doubled
+    # the time of every queue page at 100,000 threads (bench/support_inbox.py).
+    row = Thread.objects.filter(stage=ThreadStage.ESCALATED).aggregate(
         to_answer=Count("pk", filter=owed),
         late=Count("pk", filter=operator_late_q(now)),
         unassigned=Count("pk", filter=owed & Q(assigned_agent__isnull=True)),
         contact=Count("pk", filter=owed & Q(kind=ThreadKind.CONTACT)),
-        vendors_late=Count("pk", filter=vendor_late_q(now)),
         next_due_at=Min("operator_due_at", filter=owed),
     )
     return StaffQueueCounts(**row)
