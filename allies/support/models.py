@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.orders.events import ActorKind
 from allies.support.states import (
+    SORT_LAST,
     THREAD_STAGES,
     ThreadEventKind,
     ThreadStage,
@@ -193,6 +194,10 @@ class Thread(models.Model):
     operator_due_at = models.DateTimeField(
         _("intervention du service client attendue avant"), null=True, blank=True
     )
+    # The lists' sort keys, set with the clocks (states.sort_keys): non-null so that an index
+    # serves "the next deadline first" (SORT_LAST when no clock runs).
+    vendor_sort_at = models.DateTimeField(default=SORT_LAST, editable=False)
+    queue_sort_at = models.DateTimeField(default=SORT_LAST, editable=False)
     answer_owed_since = models.DateTimeField(null=True, blank=True)
     vendor_reminded_at = models.DateTimeField(_("vendeur relancé le"), null=True, blank=True)
     vendor_breaches = models.PositiveSmallIntegerField(_("délais du vendeur dépassés"), default=0)
@@ -219,6 +224,10 @@ class Thread(models.Model):
                 fields=["vendor", "stage", "vendor_due_at"], name="support_thread_vendor_due"
             ),
             models.Index(fields=["vendor", "-updated_at", "-id"], name="support_thread_vendor_new"),
+            models.Index(
+                fields=["vendor", "vendor_sort_at", "-updated_at", "-id"],
+                name="support_thread_vendor_sort",
+            ),
             # The vendor API's "updated since".
             models.Index(fields=["vendor", "updated_at"], name="support_thread_vendor_upd"),
             # The console's queue: what the operator owes, by deadline.
@@ -228,6 +237,15 @@ class Thread(models.Model):
                 name="support_thread_operator_due",
             ),
             models.Index(fields=["stage", "-updated_at"], name="support_thread_stage_new"),
+            models.Index(
+                fields=["queue_sort_at", "-updated_at", "-id"], name="support_thread_queue_sort"
+            ),
+            # The queue's default filters ("à traiter", "transmises"): only escalated threads.
+            models.Index(
+                fields=["queue_sort_at", "-updated_at", "-id"],
+                condition=Q(stage="escalated"),
+                name="support_thread_escalated_sort",
+            ),
             models.Index(fields=["assigned_agent", "stage"], name="support_thread_agent"),
             # "Mes demandes".
             models.Index(fields=["customer", "-updated_at", "-id"], name="support_thread_customer"),

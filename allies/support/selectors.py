@@ -27,7 +27,6 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
-    F,
     Min,
     Prefetch,
     Q,
@@ -130,7 +129,8 @@ def threads_for_vendor(
     if filter == ThreadFilter.TO_ANSWER:
         qs = qs.filter(stage=ThreadStage.WAITING_VENDOR)
     elif filter == ThreadFilter.LATE:
-        qs = qs.filter(vendor_late_q(now))
+        # A late thread's sort key is its passed deadline: the range lets the index seek.
+        qs = qs.filter(vendor_late_q(now), vendor_sort_at__lt=now)
     elif filter == ThreadFilter.CONTACT:
         return Thread.objects.none()  # contact-form requests have no vendor
     else:
@@ -138,8 +138,10 @@ def threads_for_vendor(
     if updated_since is not None:
         qs = qs.filter(updated_at__gt=updated_since)
     return _with_lateness(
+        # vendor_sort_at is vendor_due_at, SORT_LAST when none runs (states.sort_keys): the
+        # (vendor, vendor_sort_at, -updated_at, -id) index serves the order, no sort.
         qs.select_related("customer", "order", "vendor_order", "product").order_by(
-            F("vendor_due_at").asc(nulls_last=True), "-updated_at", "-id"
+            "vendor_sort_at", "-updated_at", "-id"
         ),
         now,
     )
@@ -168,7 +170,8 @@ def threads_for_staff(
     if filter == ThreadFilter.TO_ANSWER:
         qs = qs.filter(stage=ThreadStage.ESCALATED, operator_due_at__isnull=False)
     elif filter == ThreadFilter.LATE:
-        qs = qs.filter(vendor_late_q(now) | operator_late_q(now))
+        # A late thread's sort key is its passed deadline: the range lets the index seek.
+        qs = qs.filter(vendor_late_q(now) | operator_late_q(now), queue_sort_at__lt=now)
     else:
         qs = qs.filter(_stage_filter(filter))
     if vendor_id is not None:
@@ -177,16 +180,15 @@ def threads_for_staff(
         qs = qs.filter(assigned_agent_id=agent_id)
     if unassigned:
         qs = qs.filter(assigned_agent__isnull=True)
-    if filter in (ThreadFilter.ESCALATED, ThreadFilter.TO_ANSWER):
-        order: list[Any] = [F("operator_due_at").asc(nulls_last=True), "-updated_at", "-id"]
-    elif filter in (ThreadFilter.RESOLVED, ThreadFilter.CLOSED):
-        # No clock runs in these stages (states clears both): the same order without the
-        # expression, so the (stage, -updated_at) index serves it instead of a sort of every
-        # resolved thread (bench/support_inbox.py).
-        order = ["-updated_at", "-id"]
+    if filter in (ThreadFilter.RESOLVED, ThreadFilter.CLOSED):
+        # No clock runs in these stages (states clears both): the same order without the sort
+        # key, so the (stage, -updated_at) index serves it (bench/support_inbox.py).
+        order: list[Any] = ["-updated_at", "-id"]
     else:
-        due = Coalesce("operator_due_at", "vendor_due_at")
-        order = [due.asc(nulls_last=True), "-updated_at", "-id"]
+        # queue_sort_at is the operator's deadline, else the vendor's, SORT_LAST when none
+        # runs (states.sort_keys; escalated threads have no vendor's clock): the
+        # (queue_sort_at, -updated_at, -id) index serves the order, no sort.
+        order = ["queue_sort_at", "-updated_at", "-id"]
     return _with_lateness(
         qs.select_related("customer", "vendor", "order", "vendor_order", "assigned_agent").order_by(
             *order

@@ -28,6 +28,10 @@ The clocks (CS-1, CS-2), kept by `thread_transition` and nowhere else:
   SUPPORT_OPERATOR_ANSWER_HOURS (24) after the escalation, a reopening, or a customer's
   message to an operator who had answered. An agent's answer to the customer meets it.
 - `answer_owed_since` is when the pending clock started (the response-time record, VEN-1).
+- `vendor_sort_at` and `queue_sort_at` are the lists' sort keys, set with the clocks
+  (`sort_keys`): the vendor's clock, and the operator's else the vendor's, or `SORT_LAST`
+  when none runs. Non-null, so an index serves "the next deadline first, then the last
+  changed" (an ORDER BY on a nullable or coalesced clock can only sort every row).
 - A clock removed after its moment passed counts a breach (`vendor_breaches`,
   `operator_breaches`): the supervisor's statistics and the vendors' record read them; a
   clock still running past its moment is "late" (`vendor_late_q`, `operator_late_q`).
@@ -48,7 +52,7 @@ functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -227,6 +231,19 @@ def operator_due(start: datetime) -> datetime:
     return start + timedelta(hours=operator_answer_hours())
 
 
+# The sort key of a thread with no running clock: after every deadline.
+SORT_LAST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def sort_keys(vendor_due_at: datetime | None, operator_due_at: datetime | None) -> dict[str, Any]:
+    """The lists' sort keys for these clocks (module docstring): the vendor's inbox orders by
+    `vendor_sort_at`, the console's queue by `queue_sort_at`, each ascending."""
+    return {
+        "vendor_sort_at": vendor_due_at or SORT_LAST,
+        "queue_sort_at": operator_due_at or vendor_due_at or SORT_LAST,
+    }
+
+
 def vendor_late_q(now: datetime, prefix: str = "") -> Q:
     """Threads whose vendor's clock ran out with no answer."""
     return Q(**{f"{prefix}stage": ThreadStage.WAITING_VENDOR, f"{prefix}vendor_due_at__lt": now})
@@ -293,7 +310,10 @@ def _clock_changes(
     if vendor_at is None and operator_at is None:
         owed_since = None
     changes.update(
-        vendor_due_at=vendor_at, operator_due_at=operator_at, answer_owed_since=owed_since
+        vendor_due_at=vendor_at,
+        operator_due_at=operator_at,
+        answer_owed_since=owed_since,
+        **sort_keys(vendor_at, operator_at),
     )
     return changes
 
@@ -370,6 +390,7 @@ def thread_create(
     else:
         clocks["operator_due_at"] = operator_due(now)
         clocks["escalated_at"] = now
+    clocks.update(sort_keys(clocks.get("vendor_due_at"), clocks.get("operator_due_at")))
     thread = Thread.objects.create(stage=stage, **clocks, **fields)
     thread_event_add(thread=thread, kind=ThreadEventKind.OPENED, actor=actor, to=stage)
     return thread
