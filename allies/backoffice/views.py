@@ -10,7 +10,6 @@ the 403 page. Views parse, call one service or selector of `allies.support` or
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -54,6 +53,7 @@ from allies.backoffice.services import (
 from allies.core.templatetags.allies import eur
 from allies.orders.acceptance import CANCELLABLE
 from allies.orders.events import Actor
+from allies.support.downloads import attachment_response
 from allies.support.errors import SupportError, ThreadNotFound
 from allies.support.models import Thread
 from allies.support.selectors import (
@@ -73,8 +73,6 @@ from allies.support.services import (
     thread_resolve,
 )
 from allies.support.states import ThreadStage
-
-logger = logging.getLogger(__name__)
 
 THREADS_PER_PAGE = 25
 DEFAULT_FILTER = "a-traiter"
@@ -373,18 +371,9 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     try:
         found = attachment_for_staff(user=request.user, attachment_id=pk)
-    except ThreadNotFound:
+        return attachment_response(found)
+    except ThreadNotFound:  # not a thread's file, or the file is gone (AttachmentMissing)
         raise Http404 from None
-    try:
-        handle = found.file.open("rb")
-    except OSError:
-        logger.error("support attachment %s: file %r missing", found.pk, found.file.name)
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=found.original_name,
-                            content_type=found.content_type)  # fmt: skip
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- the supervisor's figures ---------------------------------------------------------------

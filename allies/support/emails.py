@@ -5,8 +5,7 @@ Every email goes through the outbox (`notifications.services.notification_send`)
 the service's transaction: it leaves only if the change commits. The customer's emails are
 in the customer's language (their account's, or the one a visitor wrote in); the vendor's go
 to the addresses and in the language it chose for order emails (`Vendor.order_email_
-addresses`, `Vendor.email_language`, as `vendors.emails.vendor_email_send` does; that helper
-takes no headers, hence the loop here).
+addresses`, `Vendor.email_language`: `vendors.emails.vendor_email_send`).
 
 Addresses are relayed (VEN-2, the help page's "Vous recevrez une réponse par e-mail"): every
 email's Reply-To is the thread's own address, SUPPORT_REPLY_ADDRESS_FORMAT with the thread's
@@ -24,6 +23,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from allies.notifications.services import notification_send
+from allies.vendors import emails as vendors_emails
 
 if TYPE_CHECKING:
     from allies.support.models import Message, Thread
@@ -115,14 +115,9 @@ def vendor_email_send(
     context = _context(
         thread, message, vendor=vendor, thread_url=vendor_thread_url(thread), **extra
     )
-    headers = {"Reply-To": reply_address(thread)}
-    sent = 0
-    for address in vendor.order_email_addresses:
-        sent += notification_send(
-            template=template,
-            to_email=address,
-            language=vendor.email_language,
-            context=context,
-            headers=headers,
-        )
-    return sent
+    return vendors_emails.vendor_email_send(
+        vendor=vendor,
+        template=template,
+        context=context,
+        headers={"Reply-To": reply_address(thread)},
+    )

@@ -427,3 +427,11 @@ def customer_may_escalate(*, thread: Thread, now: datetime | None = None) -> boo
         and thread.vendor_due_at is not None
         and thread.vendor_due_at <= _now(now)
     )
+
+
+def thread_customer_first_name(thread: Thread) -> str:
+    """The customer as a vendor may read them: the first name only, never the address
+    ("" when none was given)."""
+    if thread.customer_id and thread.customer is not None:
+        return str(thread.customer.first_name).strip()
+    return (thread.contact_name.split() or [""])[0]

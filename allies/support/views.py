@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +37,7 @@ from allies.orders.events import Actor, ActorKind
 from allies.orders.selectors import customer_orders
 from allies.support import selectors, services
 from allies.support.actors import EmailIdentity
+from allies.support.downloads import attachment_response
 from allies.support.errors import SupportError, ThreadNotFound
 from allies.support.forms import (
     ABOUT_ORDER,
@@ -48,7 +49,6 @@ from allies.support.forms import (
 )
 from allies.support.models import Thread
 from allies.support.states import OPEN_STAGES, ThreadStage
-from allies.support.storage import support_storage
 
 THREADS_PER_PAGE = 20
 # A vendor order the customer can write about (the service refuses the others too).
@@ -374,21 +374,9 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
         found = selectors.attachment_for_customer(
             customer=request.user, attachment_id=attachment_id
         )
-    except ThreadNotFound:
+        return attachment_response(found)
+    except ThreadNotFound:  # not theirs, or the file is gone (AttachmentMissing)
         raise Http404 from None
-    try:
-        handle = support_storage().open(found.file.name or "", "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=found.original_name,
-        content_type=found.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- "Mes demandes" (ACC-8) -------------------------------------------------------------------

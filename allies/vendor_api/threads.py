@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from ninja.decorators import decorate_view
 from pydantic import Field
 
 from allies.orders.events import Actor, ActorKind
+from allies.support.downloads import AttachmentMissing, attachment_response
 from allies.support.errors import (
     AttachmentRefused,
     SupportError,
@@ -33,6 +33,7 @@ from allies.support.models import Attachment, Channel, Message, Thread, Visibili
 from allies.support.selectors import (
     ThreadFilter,
     attachment_for_vendor,
+    thread_customer_first_name,
     thread_for_vendor,
     threads_for_vendor,
 )
@@ -154,12 +155,6 @@ class ThreadFilters(Schema):
 # --- rendering ------------------------------------------------------------------------------
 
 
-def _first_name(thread: Thread) -> str:
-    if thread.customer_id and thread.customer is not None:
-        return thread.customer.first_name.strip()
-    return (thread.contact_name.split() or [""])[0]
-
-
 def thread_dict(thread: Thread) -> dict[str, Any]:
     """A thread as M11 lists it (its related rows joined by the selector: no query)."""
     return {
@@ -169,7 +164,7 @@ def thread_dict(thread: Thread) -> dict[str, Any]:
         "state_label": thread.vendor_stage_label,
         "topic": {"value": thread.motif, "label": str(thread.get_motif_display())},
         "subject": thread.title,
-        "customer_first_name": _first_name(thread),
+        "customer_first_name": thread_customer_first_name(thread),
         "order_id": thread.vendor_order_id,
         "order_reference": thread.order.reference if thread.order_id and thread.order else None,
         "product_id": thread.product_id,
@@ -197,7 +192,7 @@ def _attachment_dict(thread: Thread, attachment: Attachment) -> dict[str, Any]:
 
 def _author(thread: Thread, message: Message) -> dict[str, str]:
     if message.author_kind == ActorKind.CUSTOMER:
-        return {"type": "CUSTOMER", "display_name": _first_name(thread)}
+        return {"type": "CUSTOMER", "display_name": thread_customer_first_name(thread)}
     if message.author_kind in (ActorKind.VENDOR_USER, ActorKind.API_KEY):
         return {"type": "SHOP_USER", "display_name": thread.vendor.name if thread.vendor else ""}
     return {"type": "OPERATOR_USER", "display_name": str(_("Service client Les Alliés"))}
@@ -343,15 +338,6 @@ def thread_attachment(request, thread_id: int = ThreadId, attachment_id: int = A
     if attachment.thread_id != thread_id:
         raise _not_found()
     try:
-        handle = attachment.file.open("rb")
-    except OSError as exc:  # gone from the storage: as if it did not exist
+        return attachment_response(attachment)
+    except AttachmentMissing as exc:  # gone from the storage: as if it did not exist
         raise ApiError(404, "not_found", _("Pièce jointe introuvable.")) from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -11,12 +11,11 @@ address (the support emails relay addresses; the pages never print one).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +24,13 @@ from django.views.decorators.http import require_POST
 
 from allies.orders.events import Actor, ActorKind
 from allies.support import attachments
+from allies.support.downloads import attachment_response
 from allies.support.errors import SupportError, ThreadNotFound
-from allies.support.models import Attachment, Message, Thread
+from allies.support.models import Message, Thread
 from allies.support.selectors import (
     ThreadFilter,
     attachment_for_vendor,
+    thread_customer_first_name,
     thread_for_vendor,
     threads_for_vendor,
     vendor_inbox_counts,
@@ -38,8 +39,6 @@ from allies.support.services import message_post, thread_resolve
 from allies.support.states import ThreadStage
 from allies.vendor_portal.access import vendor_member_required
 from allies.vendor_portal.views import _page, _query_without_page, _render
-
-logger = logging.getLogger(__name__)
 
 THREADS_PER_PAGE = 25
 # The inbox filters, by their slug in the URL (`?filtre=`), in the order the tabs show them.
@@ -57,11 +56,7 @@ WRITABLE = frozenset({ThreadStage.WAITING_VENDOR, ThreadStage.ANSWERED, ThreadSt
 
 def customer_first_name(thread: Thread) -> str:
     """How the portal names the customer: the first name only (never the email address)."""
-    if thread.customer_id and thread.customer is not None:
-        first = thread.customer.first_name.strip()
-    else:
-        first = (thread.contact_name.split() or [""])[0]
-    return first or str(_("Client"))
+    return thread_customer_first_name(thread) or str(_("Client"))
 
 
 def _mark_rows(threads: list[Thread]) -> None:
@@ -193,29 +188,10 @@ def thread_resolve_view(request, pk: int):
     return redirect("vendor_portal:support_thread", pk=thread.pk)
 
 
-def attachment_download_response(attachment: Attachment) -> FileResponse:
-    """A thread's file as a private download: never shown inline (a PDF may hide active
-    content, see `allies.support.attachments`), never sniffed, never cached."""
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError):
-        logger.error("support attachment %s: file %r missing", attachment.pk, attachment.file.name)
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @vendor_member_required
 def attachment_download(request, pk: int):
     try:
         attachment = attachment_for_vendor(vendor=request.vendor, attachment_id=pk)
-    except ThreadNotFound:
+        return attachment_response(attachment)
+    except ThreadNotFound:  # not this vendor's, or the file is gone (AttachmentMissing)
         raise Http404 from None
-    return attachment_download_response(attachment)

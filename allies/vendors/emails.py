@@ -12,8 +12,11 @@ from __future__ import annotations
 from allies.vendors.models import Vendor
 
 
-def vendor_email_send(*, vendor: Vendor, template: str, context: dict) -> int:
-    """Queue `template` to each of the vendor's order-email addresses; returns how many."""
+def vendor_email_send(
+    *, vendor: Vendor, template: str, context: dict, headers: dict[str, str] | None = None
+) -> int:
+    """Queue `template` to each of the vendor's order-email addresses; returns how many.
+    `headers`: extra headers of each email (e.g. a support request's relayed Reply-To)."""
     from allies.notifications.services import notification_send
 
     sent = 0
@@ -23,5 +26,6 @@ def vendor_email_send(*, vendor: Vendor, template: str, context: dict) -> int:
             to_email=address,
             language=vendor.email_language,
             context={"vendor": vendor, **context},
+            headers=headers,
         )
     return sent
