@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allies.payments",
     "allies.ledger",
     "allies.support",
+    "allies.aftersales",
     "allies.vendor_portal",
     "allies.vendor_api",
     "allies.backoffice",
@@ -393,6 +394,11 @@ SUPPORT_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("SUPPORT_ATTACHMENTS_PER_ME
 SUPPORT_IMAGE_MAX_PIXELS = int(os.environ.get("SUPPORT_IMAGE_MAX_PIXELS", str(50_000_000)))
 SUPPORT_IMAGE_MAX_SIDE = int(os.environ.get("SUPPORT_IMAGE_MAX_SIDE", "3000"))
 SUPPORT_INBOUND_MAX_BYTES = int(os.environ.get("SUPPORT_INBOUND_MAX_BYTES", str(40 * 1024 * 1024)))
+# Returns (allies/aftersales): the carrier that issues prepaid return labels (RET-5; the
+# simulated adapter of allies/shipping/labels.py draws them) and what one label costs the
+# party who pays for it (the vendor's policy: the vendor, or the operator).
+RETURN_LABEL_CARRIER = os.environ.get("RETURN_LABEL_CARRIER", "colissimo")
+RETURN_LABEL_COST = Decimal(os.environ.get("RETURN_LABEL_COST", "5.90"))
 # The inbound mail endpoint (allies/support/smtp.py): `make run` starts it on this address
 # when enabled; in production the MTA receiving SUPPORT_REPLY_DOMAIN's mail forwards to it.
 SUPPORT_SMTP_ENABLED = env_bool("SUPPORT_SMTP_ENABLED", True)

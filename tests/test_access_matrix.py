@@ -27,6 +27,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from allies.aftersales.returns import return_accept, return_label_issue, return_request_open
 from allies.cart.models import Cart
 from allies.cart.services import cart_add
 from allies.catalog.models import OfferImport
@@ -34,7 +35,7 @@ from allies.checkout.services import CheckoutChoices, order_place
 from allies.invoices.models import Invoice
 from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.events import Actor
-from allies.orders.shipments import vendor_order_ship
+from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 from allies.payments.services import payment_return_urls, payment_start
 from allies.support.models import Attachment, Motif
 from allies.support.services import thread_open
@@ -95,6 +96,12 @@ ROUTES = {
     "support:follow_up": "customer",
     "support:attachment": "customer",
     "support:order_assistance": "customer",
+    "aftersales:request": "customer",
+    "aftersales:return": "customer",
+    "aftersales:label_issue": "customer",
+    "aftersales:label_pdf": "customer",
+    "aftersales:dispatch": "customer",
+    "aftersales:cancel": "customer",
     "support:question": "public",
     "support:contact": "public",
     "support:contact_sent": "public",
@@ -105,6 +112,7 @@ ROUTES = {
     "checkout:pay": "login",
     "orders:detail": "customer",
     "orders:cancel": "customer",
+    "orders:cancel_lines": "customer",
     "invoices:download": "customer",
     "invoices:document": "customer",
     "accounts:address_edit": "customer",
@@ -145,6 +153,14 @@ ROUTES = {
     "vendor_portal:support_reply": "vendor_obj",
     "vendor_portal:support_resolve": "vendor_obj",
     "vendor_portal:support_attachment": "vendor_obj",
+    # "Retours" (VEN-2, RET-1…6), the vendor's side.
+    "vendor_portal:returns": "vendor",
+    "vendor_portal:return": "vendor_obj",
+    "vendor_portal:return_accept": "vendor_obj",
+    "vendor_portal:return_refuse": "vendor_obj",
+    "vendor_portal:return_received": "vendor_obj",
+    "vendor_portal:return_refund": "vendor_obj",
+    "vendor_portal:return_reject": "vendor_obj",
     "api:openapi-json": "public",
     "api:openapi-view": "public",
     "api:api-root": "public",
@@ -232,6 +248,27 @@ def world(market, settings, tmp_path):  # noqa: F811
     vendor_order_ship(vendor_order=vo_a, vendor=verlaine, carrier="colissimo",
                       parcels=["6A12345678901"])  # fmt: skip
     invoice = Invoice.objects.get(vendor_order=vo_a)
+    # Customer A's return of a delivered belt to vendor A (the portal's "Retours").
+    belt_vo = vendor_order_of(buy(market, [(market["belt"], 1)]), verlaine)
+    vendor_order_lines_decide(
+        vendor_order=belt_vo,
+        vendor=verlaine,
+        decisions={line.pk: "accept" for line in belt_vo.lines.all()},
+    )
+    vendor_order_ship(
+        vendor_order=belt_vo, vendor=verlaine, carrier="colissimo", parcels=["6A12345678902"]
+    )
+    vendor_order_mark_delivered(vendor_order=belt_vo, vendor=verlaine)
+    belt_vo.refresh_from_db()
+    vendor_return = return_request_open(
+        customer=customer_a,
+        vendor_order=belt_vo,
+        quantities={line.pk: 1 for line in belt_vo.lines.all()},
+    )
+    # Accepted, with its prepaid label: the label's PDF route has something to give.
+    return_accept(request=vendor_return, actor=Actor.vendor_user(market["verlaine_user"]),
+                  vendor=verlaine)  # fmt: skip
+    vendor_return = return_label_issue(request=vendor_return, customer=customer_a)
     # An order still waiting for the card: its sandbox page carries an unguessable token.
     cart, _ = Cart.objects.get_or_create(customer=customer_a)
     cart_add(cart=cart, offer_id=market["belt"].pk, quantity=1)
@@ -312,6 +349,7 @@ def world(market, settings, tmp_path):  # noqa: F811
         "adapter": "simulated",
         "order_id": vo_a.pk,
         "thread_id": vendor_thread.pk,  # the vendor API's M10-M13
+        "return_id": vendor_return.pk,  # customer A's return to vendor A
         "attachment_id": thread_file.pk,
         "offer_id": market["shirt"].pk,  # "Posez une question"
         "rest": "x",

@@ -25,10 +25,19 @@ HOOKS: dict[str, str] = {
     "customer may retry): payment=, reason=",
     "order_paid": "an order was validated by its payment (in that transaction): order=",
     "vendor_order_shipped": "a vendor order has shipped units: vendor_order=, shipment=",
-    "refund_recorded": "a refund was created for order lines: refund=, vendor_order=, lines=",
+    "refund_recorded": "a refund was created for order lines: refund=, vendor_order=, lines=, "
+    "split= (orders.refunds.RefundSplit: each line's units, articles, shipping, discount and "
+    "deduction)",
     "refund_failed": "the provider finally reported a refund FAILED: refund=",
+    "tracking_event_unmatched": "a carrier event for a tracking number no shipment has (a "
+    "return's prepaid label…): carrier=, tracking_number=, event=, at=, source=; a receiver "
+    "returns True when it applied the event",
     "customer_signed_in": "a visitor logged in or signed up (the cart keeps the guest's lines): "
     "customer=, guest_session_key= (the session key before login replaced it)",
+    # A question: may a delivered vendor order be closed? Receivers answer True while a
+    # return or a claim of it is still being handled.
+    "vendor_order_after_sales_open": "is an after-sales request of this vendor order still "
+    "open: vendor_order=",
     # A question rather than news: the cart checks a code's usage limits, and only the app
     # that places orders can count them. Exactly one receiver answers (an int).
     "discount_code_uses": "how many orders used a discount code (paid or awaiting payment, the "

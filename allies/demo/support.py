@@ -4,7 +4,8 @@ demandes", the vendors' "Messages" and the customer-service console show somethi
 They go through the support services, back-dated with their `now` argument, so their stages,
 clocks and audit trails are what real requests would have: a pre-sale question answered, an
 order question waiting for the vendor, one the vendor let pass its 48 h, one escalated whose
-24 h ran out (breaching, first in the console's queue), and a visitor's contact form.
+24 h ran out (breaching, first in the console's queue), a visitor's contact form, and a
+withdrawal of one article the vendor accepted (allies.aftersales).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def demo_threads_create(*, vendors) -> int:
         body="Bonjour, le suivi n'a pas bougé depuis trois jours. Le colis est-il perdu ?",
     )  # fmt: skip
     thread_escalate(thread=late, actor=me, now=hours(30))
+    _demo_return(customer=customer, vendor_order=delivered, member=member, now=now)
     thread_open(
         actor=EmailIdentity(
             kind=ActorKind.CUSTOMER, email="camille.visiteur@example.test", name="Camille Roy"
@@ -78,4 +80,29 @@ def demo_threads_create(*, vendors) -> int:
         motif=Motif.OTHER, now=hours(2),
         body="Bonjour, proposez-vous des cartes cadeaux ?",
     )  # fmt: skip
-    return 5
+    return 6
+
+
+def _demo_return(*, customer, vendor_order, member, now) -> None:
+    """A withdrawal of one article of the delivered order, accepted by the vendor: the
+    customer's return page offers the prepaid label, the vendor's "Retours" shows it waiting
+    for the parcel."""
+    from allies.aftersales.returns import return_accept, return_request_open, returnable_lines
+    from allies.orders.events import Actor
+
+    returnable = returnable_lines(vendor_order=vendor_order)
+    if not returnable:
+        return
+    request = return_request_open(
+        customer=customer,
+        vendor_order=vendor_order,
+        quantities={returnable[0].line.pk: 1},
+        comment="La taille ne me va pas, je préfère être remboursé.",
+        now=now - timedelta(hours=26),
+    )
+    return_accept(
+        request=request,
+        actor=Actor.vendor_user(member.user),
+        vendor=vendor_order.vendor,
+        now=now - timedelta(hours=22),
+    )

@@ -6,7 +6,6 @@ invoice). `pdf_looks_valid` is the structural check applied to PDFs vendors uplo
 """
 
 import re
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -14,11 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from allies.core.money import format_eur
-
-# WeasyPrint (Pango, fontconfig) is not documented as thread-safe: one render at a time per
-# process. Renders take a fraction of a second; processes, not threads, give the parallelism.
-_RENDER_LOCK = threading.Lock()
-_FONT_CONFIG = None
+from allies.core.pdf import html_to_pdf
 
 
 def vat_rate_label(rate, *, language: str) -> str:
@@ -104,21 +99,7 @@ def invoice_html(invoice) -> str:
 
 
 def invoice_pdf_render(invoice) -> bytes:
-    from weasyprint import HTML  # heavy import, only where PDFs are made
-    from weasyprint.urls import URLFetcher
-
-    global _FONT_CONFIG
-    html = invoice_html(invoice)
-    # The document is self-contained: nothing it contains may make the renderer fetch a URL.
-    fetcher = URLFetcher(allowed_protocols=["data"])
-    with _RENDER_LOCK:
-        if _FONT_CONFIG is None:
-            from weasyprint.text.fonts import FontConfiguration
-
-            _FONT_CONFIG = FontConfiguration()  # system fonts only: safe to reuse
-        return HTML(string=html, url_fetcher=fetcher).write_pdf(
-            font_config=_FONT_CONFIG, pdf_identifier=invoice.number.encode()
-        )
+    return html_to_pdf(invoice_html(invoice), identifier=invoice.number)
 
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF[\s\x00]*$")

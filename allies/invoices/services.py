@@ -46,6 +46,7 @@ from allies.invoices.pdf import invoice_pdf_render, pdf_looks_valid
 from allies.notifications.services import notification_send
 from allies.orders.events import Actor, EventKind, order_event_add
 from allies.orders.models import OrderLine, Shipment, VendorOrder
+from allies.orders.refunds import RefundSplit
 from allies.payments.models import Refund
 from allies.vendors.emails import vendor_email_send
 from allies.vendors.models import Vendor
@@ -502,7 +503,11 @@ def credit_note_issue(
 
 
 def credit_note_on_refund_recorded(
-    *, refund: Refund, vendor_order: VendorOrder, lines: Sequence[OrderLine]
+    *,
+    refund: Refund,
+    vendor_order: VendorOrder,
+    lines: Sequence[OrderLine],
+    split: RefundSplit,
 ) -> None:
     """Receiver of the `refund_recorded` hook (registered in `invoices.apps`): a refund of
     lines of an invoiced vendor order issues its credit note (INV-1), in the refund's
@@ -523,7 +528,7 @@ def credit_note_on_refund_recorded(
             vendor_order=vendor_order,
             amount=refund.amount,
             reason=refund.reason,
-            lines=[(line, line.quantity) for line in lines],
+            lines=[(line, split.quantities[line.pk]) for line in lines],
             refund_reference=refund.idempotency_key[:64],
         )
     except Exception:  # noqa: BLE001 — see docstring

@@ -103,6 +103,9 @@ class LedgerEntry(models.Model):
             _("Réduction remboursée (prise en charge par le vendeur)"),
         )
         REFUND_FAILED = "refund_failed", _("Remboursement échoué : écritures annulées")
+        # A prepaid return label (RET-5): charged to the vendor (−cost, +cost to the operator,
+        # who buys it from the carrier), or at the operator's expense (0, 0, `base` = cost).
+        RETURN_LABEL = "return_label", _("Bon de retour prépayé")
 
     # `vendor_id` on the row (a vendor's rows are found without a join).
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")

@@ -138,6 +138,7 @@ from allies.core.money import round_cent
 from allies.ledger.models import CommissionRate, LedgerEntry
 from allies.orders.events import EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
+from allies.orders.refunds import RefundSplit as OrdersRefundSplit
 from allies.orders.refunds import line_part
 from allies.payments.models import Payment, Refund
 
@@ -666,6 +667,35 @@ def ledger_refund_failed(*, refund: Refund) -> LedgerEntry | None:
     )
 
 
+@transaction.atomic
+def ledger_record_return_label(
+    *, vendor_order: VendorOrder, cost: Decimal, vendor_pays: bool, reference: str
+) -> LedgerEntry:
+    """Record a prepaid return label bought for a return of `vendor_order` (RET-5).
+
+    The customer pays nothing either way. Charged to the vendor, it moves `cost` from the
+    vendor's side to the operator's (who pays the carrier); at the operator's expense, the
+    entry moves nothing in this ledger of customer money and keeps the cost in `base` for
+    the operator's reports. Idempotent per `reference` (the return's).
+    """
+    cost = _money(cost, "cost")
+    vo = VendorOrder.objects.select_for_update().get(pk=vendor_order.pk)
+    existing = LedgerEntry.objects.filter(
+        vendor_order=vo, kind=Kind.RETURN_LABEL, description=reference[:300]
+    ).first()
+    if existing is not None:
+        return existing
+    return LedgerEntry.objects.create(
+        vendor_id=vo.vendor_id,
+        vendor_order=vo,
+        kind=Kind.RETURN_LABEL,
+        amount=-cost if vendor_pays else ZERO,
+        operator_amount=cost if vendor_pays else ZERO,
+        base=cost,
+        description=reference[:300],
+    )
+
+
 def ledger_on_order_paid(*, order: Order) -> None:
     """Receiver of the `order_paid` hook (registered in `ledger.apps`): the sale entries of
     each vendor order, in the transaction that validates the order (no validated order
@@ -675,11 +705,15 @@ def ledger_on_order_paid(*, order: Order) -> None:
 
 
 def ledger_on_refund_recorded(
-    *, refund: Refund, vendor_order: VendorOrder, lines: Sequence[OrderLine]
+    *,
+    refund: Refund,
+    vendor_order: VendorOrder,
+    lines: Sequence[OrderLine],
+    split: OrdersRefundSplit,
 ) -> None:
     """Receiver of the `refund_recorded` hook (registered in `ledger.apps`): the reversal
-    of a refund of whole order lines, in the refund's own transaction, from the parts the
-    refund service wrote on the lines (articles, shipping share, discount part).
+    of a refund of order lines, in the refund's own transaction, from the refund service's
+    split (each line's articles less what the vendor keeps, shipping share, discount part).
 
     The money goes back whatever the ledger says: a refusal here (a vendor order paid before
     the ledger existed has no sale to reverse) is logged and put on the order's timeline for
@@ -690,9 +724,9 @@ def ledger_on_refund_recorded(
         ledger_record_refund(
             refund=refund,
             vendor_order=vendor_order,
-            lines={line.pk: round_cent(line.total) for line in lines},
-            shipping_amount=sum((line.refunded_shipping for line in lines), ZERO),
-            discount_amount=sum((line.refunded_discount for line in lines), ZERO),
+            lines={part.line_id: part.articles - part.deduction for part in split.lines},
+            shipping_amount=split.shipping,
+            discount_amount=split.discount,
         )
     except LedgerError as exc:
         logger.error("ledger entries of refund %s could not be written: %s", refund.pk, exc)

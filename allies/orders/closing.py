@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from allies.core.deadlines import add_calendar_days
+from allies.core.hooks import hook_call
 from allies.orders.events import SYSTEM
 from allies.orders.models import VendorOrder
 from allies.orders.states import TransitionNotAllowed, VendorOrderAction, vendor_order_transition
@@ -34,12 +35,10 @@ def withdrawal_window_end(delivered_at: datetime) -> datetime:
 
 
 def vendor_order_has_open_after_sales(vendor_order: VendorOrder) -> bool:
-    """Whether a return (RET) or a claim (SAV) of this vendor order is still being handled.
-
-    Nothing can be open yet: returns and claims are not built. When they are, this is the one
-    place that says so, and closing waits for them.
-    """
-    return False
+    """Whether a return (RET) or a claim (SAV) of this vendor order is still being handled:
+    the after-sales app answers the hook `vendor_order_after_sales_open` (it sits above
+    orders); closing waits while any receiver says so."""
+    return any(hook_call("vendor_order_after_sales_open", vendor_order=vendor_order))
 
 
 def vendor_orders_close_due(*, now: datetime | None = None) -> int:

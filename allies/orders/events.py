@@ -41,6 +41,9 @@ class EventKind(models.TextChoices):
     # Vendor order: what happens within a stage.
     LINES_ACCEPTED = "lines_accepted", _("Articles acceptés")
     LINES_REFUSED = "lines_refused", _("Articles refusés")
+    # The customer cancelled lines the vendor had not decided yet (ORD-5, allies.orders.
+    # cancellations).
+    LINES_CANCELLED = "lines_cancelled", _("Articles annulés par le client")
     ACCEPTANCE_OVERDUE = "acceptance_overdue", _("Délai d'acceptation dépassé")
     SHIPMENT = "shipment_created", _("Colis remis au transporteur")
     PARCEL_TRACKING = "parcel_tracking", _("Suivi du colis")
@@ -48,6 +51,17 @@ class EventKind(models.TextChoices):
     SHIPMENT_DELIVERED = "shipment_delivered", _("Expédition livrée")
     REFUND_FAILED = "refund_failed", _("Échec du remboursement")
     LEDGER_FAILED = "ledger_failed", _("Écritures du remboursement manquantes")
+    # Returns (written by allies.aftersales.return_states).
+    RETURN_REQUESTED = "return_requested", _("Demande de retour")
+    RETURN_ACCEPTED = "return_accepted", _("Retour accepté par le vendeur")
+    RETURN_REFUSED = "return_refused", _("Retour refusé par le vendeur")
+    RETURN_CANCELLED = "return_cancelled", _("Demande de retour annulée")
+    RETURN_LABEL = "return_label", _("Bon de retour prépayé émis")
+    RETURN_SENT = "return_sent", _("Article renvoyé au vendeur")
+    RETURN_RECEIVED = "return_received", _("Retour reçu par le vendeur")
+    RETURN_REFUNDED = "return_refunded", _("Retour remboursé")
+    RETURN_REJECTED = "return_rejected", _("Retour non conforme")
+    RETURN_EXPIRED = "return_expired", _("Délai de renvoi dépassé")
     # Invoices (written by allies.invoices through order_event_add).
     INVOICE_ISSUED = "invoice_issued", _("Facture éditée")
     INVOICE_UPLOADED = "invoice_uploaded", _("Facture déposée par le vendeur")

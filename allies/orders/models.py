@@ -86,6 +86,12 @@ class VendorOrder(models.Model):
     shipping_mode = models.CharField(max_length=10, choices=ShippingMode.choices)
     carrier = models.CharField(max_length=30, blank=True)
     shipping_fee = models.DecimalField(max_digits=10, decimal_places=2)
+    # The cheapest fee offered at checkout for this shipment (≤ shipping_fee): a withdrawal
+    # refunds the standard delivery cost, not the extra of a dearer mode (L221-24). Null on
+    # vendor orders placed before it was kept: the fee paid is then refunded.
+    standard_shipping_fee = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True
+    )
     # The relay point chosen for "Point relais" (id, name, street, postcode, city).
     relay_point = models.JSONField(null=True, blank=True)
     lines_total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -215,14 +221,18 @@ class OrderLine(models.Model):
     refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
     refusal_note = models.CharField(max_length=500, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # What was sent back to the customer for this line (refused or cancelled), in euros TTC:
-    # refunded_amount = line total + refunded_shipping − refunded_discount. Set once, when
-    # the line is refused or cancelled; a line with an amount here is never refunded again.
+    # What was sent back to the customer for this line, over every refund of it (refused,
+    # cancelled, returned…), in euros TTC: refunded_amount = unit price × refunded_quantity
+    # + refunded_shipping − refunded_discount − refunded_deduction (allies.orders.refunds).
+    # A unit counted in refunded_quantity is never refunded again.
+    refunded_quantity = models.PositiveIntegerField(default=0)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     refunded_shipping = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     refunded_discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
-    # When the line was refunded (allies.orders.refunds), and the refund that carried its
-    # money (none when nothing was left to pay back, e.g. a line fully paid by a code).
+    # Kept by the vendor on returned units (used, incomplete, damaged packaging: RET-3).
+    refunded_deduction = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # When every unit of the line was refunded, and the last refund that carried its money
+    # (none when nothing was left to pay back, e.g. a line fully paid by a code).
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund = models.ForeignKey(
         "payments.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
@@ -239,6 +249,11 @@ class OrderLine(models.Model):
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def quantity_left(self) -> int:
+        """Units not refunded yet (what a return or a cancellation may still take)."""
+        return self.quantity - self.refunded_quantity
 
     @property
     def is_refunded(self) -> bool:

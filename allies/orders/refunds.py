@@ -6,17 +6,24 @@ ships (ORD-5, ORD-8), and later returns, claims and the console's refunds — go
 caller's transaction and `refunds_send` after the commit). The customer gets back exactly what
 they paid for those lines, to the cent:
 
-    refund of a line = its total (unit price × quantity, TTC)
-                     − its part of the discount code, as charged (`OrderLine.discount_amount`,
-                       fixed at placement by `cart.discounts.discount_line_split`)
-                     + its share of the vendor order's shipping fee
+    refund of units of a line = unit price × units (TTC)
+                     − their part of the line's discount code, as charged (`OrderLine.
+                       discount_amount`, fixed at placement by `cart.discounts.
+                       discount_line_split`; pro rata, the last units take what is left)
+                     + their share of the vendor order's shipping fee
+                     − what the vendor keeps of a returned item (a deduction, RET-3)
+
+A line is refunded whole (refusal, cancellation) or by units (a withdrawal of one of two
+shirts); its `refunded_*` columns add up every refund of it, `refunded_at` is set once every
+unit is refunded.
 
 Shipping share: proportional to the line totals and rounded to the cent *cumulatively*: once
 lines L1..Lk (in refund order, by id within one call) are refunded, the shipping refunded so
 far is round(fee × (L1+…+Lk) / lines_total), and the whole fee once every line is. So the
 shares always add up to the fee, whatever the number of calls, and no cent is refunded twice.
-Free shipping (fee 0) refunds no shipping. (ORD-5 says the refund includes "the shipping fee
-attached to" the item; a vendor's fee is not itemised per article, so the share in
+Free shipping (fee 0) refunds no shipping. A withdrawal gives back the standard delivery cost
+only (L221-24): `shipping_cap` bounds the fee spread for it. (ORD-5 says the refund includes
+"the shipping fee attached to" the item; a vendor's fee is not itemised per article, so the share in
 proportion to the price is our reading of it.)
 
 The commission the vendor paid on a line goes back to it with the line: `line_part` gives
@@ -30,7 +37,7 @@ How a refund is written, so that it is never paid twice nor lost:
    (pending, `payments.services.refund_create`, one idempotency key per refund). The hook
    `refund_recorded` runs there too: the ledger records the reversal and, when the vendor
    order already has its invoice, the invoices app issues the credit note (INV-1).
-   A line already refunded (`refunded_at`) is skipped: repeating a call refunds nothing.
+   Units already refunded are skipped: repeating a call refunds nothing.
 2. After the commit, outside any lock, the provider is asked (`payments.services.
    refund_send`, at most once per refund). A refund the provider refuses, at once or later,
    turns FAILED through `payments.services` and the hook `refund_failed` cancels its ledger
@@ -44,7 +51,7 @@ invoices (above it), which act through the hooks registered in their `apps.py`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -74,27 +81,34 @@ class RefundLine(Protocol):
     @property
     def pk(self) -> int: ...
     @property
-    def total(self) -> Decimal: ...
+    def unit_price(self) -> Decimal: ...
+    @property
+    def quantity(self) -> int: ...
     @property
     def discount_amount(self) -> Decimal: ...
     @property
-    def refunded_at(self) -> datetime | None: ...
+    def refunded_quantity(self) -> int: ...
     @property
     def refunded_shipping(self) -> Decimal: ...
+    @property
+    def refunded_discount(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
 class LinePart:
-    """What one line gives back: its articles, its shipping share, less its discount part."""
+    """What one line gives back: its units' articles and shipping share, less their discount
+    part and what the vendor keeps (`deduction`: a returned item used or incomplete, RET-3)."""
 
     line_id: int
-    articles: Decimal  # TTC, before the discount code
+    articles: Decimal  # TTC, before the discount code: unit price × quantity
     shipping: Decimal
     discount: Decimal
+    quantity: int = 0
+    deduction: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.articles + self.shipping - self.discount
+        return self.articles + self.shipping - self.discount - self.deduction
 
 
 @dataclass(frozen=True)
@@ -116,41 +130,83 @@ class RefundSplit:
         return sum((p.discount for p in self.lines), ZERO)
 
     @property
+    def deduction(self) -> Decimal:
+        return sum((p.deduction for p in self.lines), ZERO)
+
+    @property
     def total(self) -> Decimal:
         return sum((p.total for p in self.lines), ZERO)
 
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {p.line_id: p.quantity for p in self.lines}
+
+
+def _articles(line: RefundLine, quantity: int) -> Decimal:
+    return round_cent(line.unit_price * quantity)
+
 
 def refund_split(
-    *, lines: Sequence[RefundLine], refunding: Iterable[int], shipping_fee: Decimal
+    *,
+    lines: Sequence[RefundLine],
+    refunding: Iterable[int] | Mapping[int, int],
+    shipping_fee: Decimal,
+    deductions: Mapping[int, Decimal] | None = None,
+    shipping_cap: Decimal | None = None,
 ) -> RefundSplit:
-    """The split of refunding the lines whose ids are in `refunding`, whole, now (module doc).
+    """The split of refunding, now, units of the vendor order's lines (module doc).
 
-    `lines` are ALL the vendor order's lines (the shipping share depends on what the others
-    cost and on what was refunded before). Lines already refunded are left out: refunding
-    them again gives nothing.
+    `refunding` maps line ids to a number of units, or lists line ids to refund every unit
+    not refunded yet. `lines` are ALL the vendor order's lines (the shipping share depends on
+    what the others cost and on what was refunded before). Units already refunded are left
+    out: asking for more than what is left of a line gives what is left.
+
+    `deductions` (line id → euros) is what the vendor keeps of a returned line (RET-3), at
+    most what the line gives back before shipping. `shipping_cap` bounds the fee whose share
+    is given back: a withdrawal refunds the standard delivery cost, not an express mode's
+    extra (L221-24).
     """
-    wanted = set(refunding)
-    base = sum((round_cent(line.total) for line in lines), ZERO)
-    before = [line for line in lines if line.refunded_at is not None]
-    cumulative = sum((round_cent(line.total) for line in before), ZERO)
-    shipping_so_far = sum((line.refunded_shipping for line in before), ZERO)
+    if isinstance(refunding, Mapping):
+        wanted = {int(k): int(v) for k, v in refunding.items()}
+    else:
+        wanted = {int(pk): -1 for pk in refunding}  # -1: every unit left
+    deductions = deductions or {}
+    base = sum((_articles(line, line.quantity) for line in lines), ZERO)
+    cumulative = sum((_articles(line, line.refunded_quantity) for line in lines), ZERO)
+    shipping_so_far = sum((line.refunded_shipping for line in lines), ZERO)
     fee = round_cent(shipping_fee or ZERO)
+    if shipping_cap is not None:
+        fee = min(fee, max(round_cent(shipping_cap), ZERO))
     parts = []
     for line in sorted(lines, key=lambda ln: ln.pk):
-        if line.pk not in wanted or line.refunded_at is not None:
+        asked = wanted.get(line.pk)
+        left = line.quantity - line.refunded_quantity
+        quantity = left if asked is None or asked < 0 else min(asked, left)
+        if asked is None or quantity <= 0:
             continue
-        articles = round_cent(line.total)
+        articles = _articles(line, quantity)
+        discount = line_part(
+            whole=round_cent(line.discount_amount or ZERO),
+            whole_back=line.refunded_discount,
+            line_total=_articles(line, line.quantity),
+            line_back=_articles(line, line.refunded_quantity),
+            refunded=articles,
+        )
         cumulative += articles
         target = fee if base <= 0 or cumulative >= base else round_cent(fee * cumulative / base)
+        shipping = max(target - shipping_so_far, ZERO)
+        shipping_so_far += shipping
+        deduction = min(max(round_cent(deductions.get(line.pk, ZERO)), ZERO), articles - discount)
         parts.append(
             LinePart(
                 line_id=line.pk,
                 articles=articles,
-                shipping=target - shipping_so_far,
-                discount=round_cent(line.discount_amount or ZERO),
+                shipping=shipping,
+                discount=discount,
+                quantity=quantity,
+                deduction=deduction,
             )
         )
-        shipping_so_far = target
     return RefundSplit(lines=tuple(parts))
 
 
@@ -203,19 +259,22 @@ def _succeeded_payment(order: Order) -> Payment | None:
 def vendor_order_lines_refund_record(
     *,
     vendor_order: VendorOrder,
-    lines: Iterable[OrderLine | int],
+    lines: Iterable[OrderLine | int] | Mapping[int, int],
     reason: str,
     key: str,
     now: datetime | None = None,
+    deductions: Mapping[int, Decimal] | None = None,
+    shipping_cap: Decimal | None = None,
 ) -> LinesRefund:
-    """Refund these lines of `vendor_order`, whole: write the split on them and the pending
-    `Refund` (idempotency key `key`), and let the ledger and invoices record it (hook
-    `refund_recorded`) — all in one transaction, nothing sent yet.
+    """Refund these lines of `vendor_order` (whole, or `{line id: units}`): write the split on
+    them and the pending `Refund` (idempotency key `key`), and let the ledger and invoices
+    record it (hook `refund_recorded`) — all in one transaction, nothing sent yet.
 
-    Call it inside the transaction that changes the lines' status (refusal, cancellation…),
-    then `refunds_send` once committed. Lines already refunded are skipped. ValueError if a
-    line is not one of the vendor order's (nothing is written); RefundError (payments) if
-    the payment cannot give that much back.
+    Call it inside the transaction that changes the lines' status (refusal, cancellation,
+    a return's decision…), then `refunds_send` once committed. Units already refunded are
+    skipped. `deductions` and `shipping_cap`: see `refund_split`. ValueError if a line is
+    not one of the vendor order's (nothing is written); RefundError (payments) if the
+    payment cannot give that much back.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -228,10 +287,20 @@ def vendor_order_lines_refund_record(
             OrderLine.objects.select_for_update().filter(vendor_order=vo).order_by("id")
         )
         by_id = {line.pk: line for line in all_lines}
-        wanted = {line.pk if isinstance(line, OrderLine) else int(line) for line in lines}
-        if not wanted <= by_id.keys():
-            raise ValueError(f"lines {sorted(wanted - by_id.keys())} are not lines of {vo}")
-        split = refund_split(lines=all_lines, refunding=wanted, shipping_fee=vo.shipping_fee)
+        refunding: dict[int, int] | list[int]
+        if isinstance(lines, Mapping):
+            refunding = {int(k): int(v) for k, v in lines.items()}
+        else:
+            refunding = [line.pk if isinstance(line, OrderLine) else int(line) for line in lines]
+        if not set(refunding) <= by_id.keys():
+            raise ValueError(f"lines {sorted(set(refunding) - by_id.keys())} are not lines of {vo}")
+        split = refund_split(
+            lines=all_lines,
+            refunding=refunding,
+            shipping_fee=vo.shipping_fee,
+            deductions=deductions,
+            shipping_cap=shipping_cap,
+        )
         result = LinesRefund(vendor_order=vo, split=split)
         if not split.lines:
             return result
@@ -249,18 +318,28 @@ def vendor_order_lines_refund_record(
                 )
         for part in split.lines:
             line = by_id[part.line_id]
-            line.refunded_shipping = part.shipping
-            line.refunded_discount = part.discount
-            line.refunded_amount = part.total
-            line.refunded_at = now
-            line.refund = result.refund
+            line.refunded_quantity += part.quantity
+            line.refunded_shipping += part.shipping
+            line.refunded_discount += part.discount
+            line.refunded_deduction += part.deduction
+            line.refunded_amount += part.total
+            if line.refunded_quantity >= line.quantity:
+                line.refunded_at = now
+            line.refund = result.refund or line.refund
             result.lines.append(line)
         OrderLine.objects.bulk_update(
             result.lines,
-            ["refunded_shipping", "refunded_discount", "refunded_amount", "refunded_at", "refund"],
-        )
+            ["refunded_quantity", "refunded_shipping", "refunded_discount", "refunded_deduction",
+             "refunded_amount", "refunded_at", "refund"],
+        )  # fmt: skip
         if result.refund is not None:
-            hook_call("refund_recorded", refund=result.refund, vendor_order=vo, lines=result.lines)
+            hook_call(
+                "refund_recorded",
+                refund=result.refund,
+                vendor_order=vo,
+                lines=result.lines,
+                split=split,
+            )
     return result
 
 
@@ -288,15 +367,22 @@ def refunds_send(*, refunds: Iterable[LinesRefund]) -> None:
 def vendor_order_lines_refund(
     *,
     vendor_order: VendorOrder,
-    lines: Iterable[OrderLine | int],
+    lines: Iterable[OrderLine | int] | Mapping[int, int],
     reason: str,
     key: str,
+    deductions: Mapping[int, Decimal] | None = None,
+    shipping_cap: Decimal | None = None,
 ) -> LinesRefund:
-    """Refund these lines whole and send the money back: `vendor_order_lines_refund_record`
-    in its own transaction, then `refunds_send`. Call it outside any transaction (returns,
-    claims, the console); idempotent with the same `key`."""
+    """Refund these lines (or units) and send the money back: `vendor_order_lines_refund_
+    record` in its own transaction, then `refunds_send`. Call it outside any transaction
+    (the console); idempotent with the same `key`."""
     done = vendor_order_lines_refund_record(
-        vendor_order=vendor_order, lines=lines, reason=reason, key=key
+        vendor_order=vendor_order,
+        lines=lines,
+        reason=reason,
+        key=key,
+        deductions=deductions,
+        shipping_cap=shipping_cap,
     )
     if done.refund is None and done.lines == []:
         # Nothing new: a retried call. Send the refund of an earlier call if it never left.

@@ -447,7 +447,21 @@ def tracking_events_apply(
     for event in events:
         parcel_id = _parcel_for(event, adapter.carriers)
         if parcel_id is None:
-            outcome.unknown += 1
+            # Not a parcel of an order: a return's label, for instance (allies.aftersales).
+            answers = hook_call(
+                "tracking_event_unmatched",
+                carrier=event.carrier,
+                tracking_number=normalize_tracking_number(event.tracking_number),
+                event=event.event,
+                at=event.at,
+                source=adapter.code,
+            )
+            if any(answer is True for answer in answers):
+                outcome.applied += 1
+            elif any(answer is False for answer in answers):
+                outcome.duplicates += 1
+            else:
+                outcome.unknown += 1
             continue
         if parcel_tracking_event_apply(
             parcel=parcel_id, event=event.event, at=event.at, source=adapter.code

@@ -49,6 +49,17 @@ def _entry(event) -> TimelineEntry | None:
         if data.get("refunded"):
             detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
         return TimelineEntry(event.created_at, label, detail, kind)
+    if kind == EventKind.LINES_CANCELLED:
+        count = len(data.get("lines", []))
+        label = ngettext(
+            "Un article annulé à votre demande",
+            "%(count)s articles annulés à votre demande",
+            count,
+        ) % {"count": count}
+        detail = ""
+        if data.get("refunded"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
+        return TimelineEntry(event.created_at, label, detail, kind)
     if kind == EventKind.REFUSED:
         return TimelineEntry(event.created_at, _("Refusée par le vendeur"), kind=kind)
     if kind == EventKind.CANCELLED:
@@ -81,7 +92,28 @@ def _entry(event) -> TimelineEntry | None:
         return TimelineEntry(_moment(data, event), label, kind=kind)
     if kind == EventKind.DELIVERED:
         return TimelineEntry(_moment(data, event), _("Livrée"), kind=kind)
+    if kind in RETURN_EVENTS:
+        detail = ""
+        if kind == EventKind.RETURN_REFUNDED and data.get("amount"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["amount"])}
+        elif data.get("return"):
+            detail = _("Retour n° %(number)s") % {"number": data["return"]}
+        return TimelineEntry(event.created_at, str(EventKind(kind).label), detail, kind)
     return None
+
+
+# The steps of a return (allies.aftersales) the customer sees on the order's timeline.
+RETURN_EVENTS = frozenset(
+    {
+        EventKind.RETURN_REQUESTED,
+        EventKind.RETURN_ACCEPTED,
+        EventKind.RETURN_REFUSED,
+        EventKind.RETURN_SENT,
+        EventKind.RETURN_RECEIVED,
+        EventKind.RETURN_REFUNDED,
+        EventKind.RETURN_REJECTED,
+    }
+)
 
 
 def _moment(data: dict, event) -> datetime:

@@ -6,10 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from allies.core.money import format_eur
+from allies.orders.cancellations import (
+    CancellationError,
+    cancellation_options,
+    vendor_order_lines_cancel,
+)
 from allies.orders.events import Actor
 from allies.orders.selectors import customer_order_get, customer_orders
 from allies.orders.services import OrderTransitionError, order_cancel_unpaid
@@ -40,6 +48,55 @@ def cancel(request, reference):
             % {"ref": order.reference},
         )
     return redirect("orders:detail", reference=order.reference)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel_lines(request, reference, vendor_order_id):
+    """ "Annuler des articles" of one vendor order (ORD-5): the lines the vendor has not
+    accepted yet, each with what cancelling it refunds; the POST cancels the ticked ones
+    (`cancellations.vendor_order_lines_cancel`). Later stages explain what is left to do."""
+    order = customer_order_get(customer=request.user, reference=reference)
+    vendor_order = next((vo for vo in order.vendor_orders.all() if vo.pk == vendor_order_id), None)
+    if vendor_order is None:
+        raise Http404
+    error, chosen = "", set()
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("lines"))
+        try:
+            result = vendor_order_lines_cancel(
+                vendor_order=vendor_order, customer=request.user, line_ids=chosen
+            )
+        except CancellationError as exc:
+            if exc.code == "not_found":
+                raise Http404 from None
+            error = exc.message
+            # The page shows the vendor order as the refusal found it (e.g. just accepted).
+            order = customer_order_get(customer=request.user, reference=reference)
+            vendor_order = next(vo for vo in order.vendor_orders.all() if vo.pk == vendor_order_id)
+        else:
+            if result.cancelled:
+                messages.success(
+                    request,
+                    _("Articles annulés : %(amount)s vous sont remboursés sur votre carte.")
+                    % {"amount": format_eur(result.refunded, language=get_language() or "fr")},
+                )
+            else:
+                messages.info(request, _("Ces articles sont déjà annulés."))
+            url = reverse("orders:detail", args=[order.reference])
+            return redirect(f"{url}#vendeur-{vendor_order.pk}")
+    return render(
+        request,
+        "orders/cancel_lines.html",
+        {
+            "order": order,
+            "options": cancellation_options(vendor_order=vendor_order),
+            "error": error,
+            "chosen": chosen,
+            "section": "purchases",
+        },
+    )
 
 
 @never_cache

@@ -459,6 +459,9 @@ class VendorSelection:
     vendor_id: int | None
     subtotal: Decimal
     option: ModeQuote
+    # The cheapest fee offered for this shipment: what a withdrawal gives back of the
+    # shipping when a dearer mode was chosen (Code de la consommation L221-24).
+    standard_fee: Decimal | None = None
 
     @property
     def mode(self) -> str:
@@ -474,6 +477,10 @@ class VendorSelection:
             "shipping_mode": self.option.mode,
             "carrier": self.option.carrier,
             "shipping_fee": self.option.fee,
+            "standard_shipping_fee": min(
+                self.option.fee,
+                self.option.fee if self.standard_fee is None else self.standard_fee,
+            ),
             "lines_total": self.subtotal,
             "delivery_min_date": self.option.earliest,
             "delivery_max_date": self.option.latest,
@@ -532,7 +539,15 @@ def select_modes(
                 code="mode_not_offered",
                 params={"vendor_id": vendor.vendor_id, "mode": mode},
             )
-        selected.append(VendorSelection(vendor.vendor_id, vendor.subtotal, option))
+        cheapest = vendor.cheapest
+        selected.append(
+            VendorSelection(
+                vendor.vendor_id,
+                vendor.subtotal,
+                option,
+                standard_fee=cheapest.fee if cheapest is not None else None,
+            )
+        )
     lines_total = quote.lines_total
     shipping_total = sum((s.option.fee for s in selected), ZERO)
     discount_total = min(max(round_cent(Decimal(discount or 0)), ZERO), lines_total)

@@ -231,8 +231,9 @@ class Thread(models.Model):
             # The vendor API's "updated since".
             models.Index(fields=["vendor", "updated_at"], name="support_thread_vendor_upd"),
             # The console's queue: what the operator owes, by deadline.
+            # It also covers the console's counters (one index-only read of escalated threads).
             models.Index(
-                fields=["operator_due_at", "id"],
+                fields=["operator_due_at", "assigned_agent", "kind", "id"],
                 condition=Q(stage="escalated"),
                 name="support_thread_operator_due",
             ),
@@ -247,6 +248,15 @@ class Thread(models.Model):
                 name="support_thread_escalated_sort",
             ),
             models.Index(fields=["assigned_agent", "stage"], name="support_thread_agent"),
+            # The queue filtered by vendor or by agent, in the queue's order.
+            models.Index(
+                fields=["vendor", "queue_sort_at", "-updated_at", "-id"],
+                name="support_thread_vendor_queue",
+            ),
+            models.Index(
+                fields=["assigned_agent", "queue_sort_at", "-updated_at", "-id"],
+                name="support_thread_agent_queue",
+            ),
             # "Mes demandes".
             models.Index(fields=["customer", "-updated_at", "-id"], name="support_thread_customer"),
             # The reminder sweep: waiting threads not yet reminded, by deadline.

@@ -391,6 +391,7 @@ def message_post(
     channel: str = Channel.WEB,
     email_message_id: str = "",
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Message:
     """Post a message in `thread` and move it (a customer's message starts the vendor's
     clock, a vendor's answer stops it, an agent's answer meets the operator's).
@@ -448,7 +449,8 @@ def message_post(
             if timing is not None:
                 event.update(response_seconds=timing.seconds, on_time=timing.on_time)
             thread_transition(thread=locked, action=action, actor=actor, now=now, **event)
-        _message_emails(locked, message, role, visibility)
+        if notify:  # False: the caller sends its own email (a return's decision…)
+            _message_emails(locked, message, role, visibility)
         _sync(thread, locked)
     return message
 

@@ -47,7 +47,7 @@ from allies.support.forms import (
     QuestionForm,
     ReplyForm,
 )
-from allies.support.models import Thread
+from allies.support.models import Motif, Thread
 from allies.support.states import OPEN_STAGES, ThreadStage
 
 THREADS_PER_PAGE = 20
@@ -190,9 +190,9 @@ def order_assistance(request: HttpRequest, reference: str) -> HttpResponse:
         step = "message"
         if form.is_valid():
             vendor_order = form.chosen_vendor_order
-            # TODO(issue 11): the return and claim motifs (HANDED_OVER_MOTIFS: return or
-            # withdrawal, damaged, incomplete, not as described) hand over to the returns
-            # and claims flows; until they exist, they open a thread like the others.
+            # TODO(issue 11, claims): the claim motifs (damaged, incomplete, not as
+            # described) will hand over to the after-sales claim form as the return motif
+            # does (above, at the first step); until then they open a thread.
             try:
                 thread = services.thread_open(
                     actor=_customer(request),
@@ -214,6 +214,15 @@ def order_assistance(request: HttpRequest, reference: str) -> HttpResponse:
     elif request.GET.get("etape") == "message":
         choice = OrderChoiceForm(request.GET, vendor_orders=vendor_orders)
         if choice.is_valid():
+            chosen_vo = choice.chosen_vendor_order
+            if (
+                choice.cleaned_data["motif"] == Motif.RETURN
+                and choice.cleaned_data["about"] == ABOUT_ORDER
+                and chosen_vo is not None
+            ):
+                # The return motif hands over to the withdrawal flow (allies.aftersales,
+                # above this app: reached by its URL name, not imported).
+                return redirect("aftersales:request", order.reference, chosen_vo.pk)
             form = OrderRequestForm(vendor_orders=vendor_orders)
             step = "message"
         else:

@@ -3,8 +3,8 @@
 The vendor API (VEN-3): `Authorization: Bearer <key>` (keys made in the vendor portal), every
 call limited to the key's vendor, rate-limited per key, writes idempotent with an
 `Idempotency-Key` header, every error `{"error": {"code", "message", "details"}}` (see
-`errors`). Routes: `orders` (Mirakl OR11, OR21, OR23/OR24…), `offers` (OF21, OF24) and `threads`
-(messages, M10–M13).
+`errors`). Routes: `orders` (Mirakl OR11, OR21, OR23/OR24…), `offers` (OF21, OF24), `threads`
+(messages, M10–M13) and `returns` (withdrawals, RT11, RT21, RT25, RT26).
 """
 
 import inspect
@@ -13,7 +13,7 @@ import re
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from allies.vendor_api import offers, orders, threads
+from allies.vendor_api import offers, orders, returns, threads
 from allies.vendor_api.errors import ApiError, VendorApiParser, install_error_handlers
 
 api = NinjaAPI(title="Alliés API", version="1", urls_namespace="api", parser=VendorApiParser())
@@ -54,7 +54,7 @@ def _answer_other_methods(router: Router) -> None:
 
 
 vendor = Router()
-for child in (orders.router, offers.router, threads.router):
+for child in (orders.router, offers.router, threads.router, returns.router):
     _answer_other_methods(child)
     vendor.add_router("", child)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allies.vendor_portal import messages, views
+from allies.vendor_portal import messages, returns, views
 
 app_name = "vendor_portal"
 
@@ -22,6 +22,13 @@ urlpatterns = [
         messages.attachment_download,
         name="support_attachment",
     ),
+    path("retours/", returns.return_list, name="returns"),
+    path("retours/<int:return_id>/", returns.return_detail, name="return"),  # in the emails
+    path("retours/<int:return_id>/accepter/", returns.return_accept_view, name="return_accept"),
+    path("retours/<int:return_id>/refuser/", returns.return_refuse_view, name="return_refuse"),
+    path("retours/<int:return_id>/recu/", returns.return_received_view, name="return_received"),
+    path("retours/<int:return_id>/rembourser/", returns.return_refund_view, name="return_refund"),
+    path("retours/<int:return_id>/non-conforme/", returns.return_reject_view, name="return_reject"),
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("offres/", views.offers, name="offers"),

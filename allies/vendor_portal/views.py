@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from allies.aftersales.selectors import vendor_return_counts
 from allies.catalog import imports
 from allies.catalog.models import Offer
 from allies.catalog.offers import STATUS_CHOICES, OfferError, offer_update, vendor_offers
@@ -125,6 +126,7 @@ def dashboard(request):
     context = {
         "board": board,
         "inbox_counts": vendor_inbox_counts(vendor=request.vendor),
+        "return_counts": vendor_return_counts(vendor=request.vendor),  # the "Retours" card
         "messages_record": record,
         "messages_average_hours": (
             round(record.average_seconds / 3600, 1) if record.average_seconds is not None else None

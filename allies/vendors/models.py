@@ -23,11 +23,30 @@ class Vendor(models.Model):
     country = models.CharField(_("pays"), max_length=2, default="FR")
     # "RCS Paris" / the registry city: printed on invoices after the SIRET (INV-3).
     rcs_city = models.CharField(_("ville du RCS"), max_length=100, blank=True)
-    # Where customers send returns (the next issues' returns use it); empty = legal address.
+    # Where customers send returns (allies.aftersales); empty = the legal address.
     return_street = models.CharField(_("adresse de retour"), max_length=200, blank=True)
     return_postcode = models.CharField(_("code postal de retour"), max_length=10, blank=True)
     return_city = models.CharField(_("ville de retour"), max_length=100, blank=True)
     return_country = models.CharField(_("pays de retour"), max_length=2, blank=True)
+    # The vendor's return policy (RET, ORD-5), shown to the customer before a return:
+    # who pays the prepaid label of a withdrawal in France (RET-5: free for the customer
+    # either way), whether the customer may send with their own carrier and tracking number
+    # instead, and the return cost deducted when a customer refuses a parcel at delivery.
+    return_label_payer = models.CharField(
+        _("bon de retour prépayé payé par"),
+        max_length=10,
+        choices=[("vendor", _("Le vendeur")), ("operator", _("Les Alliés"))],
+        default="vendor",
+    )
+    returns_own_carrier = models.BooleanField(
+        _("le client peut renvoyer avec son propre transporteur"), default=True
+    )
+    refused_parcel_cost = models.DecimalField(
+        _("frais de retour d'un colis refusé"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
     # The vendor's wallet at the payment provider (LemonWay), credited by P2P transfers.
     wallet_id = models.CharField(_("portefeuille de paiement"), max_length=60, blank=True)
     email = models.EmailField(_("email de contact"))

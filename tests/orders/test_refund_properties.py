@@ -196,9 +196,9 @@ class _Line:
     """A stand-in for an order line in the pure split."""
 
     def __init__(self, pk, total, discount):
-        self.pk, self.total, self.discount_amount = pk, total, discount
-        self.refunded_at = None
-        self.refunded_shipping = ZERO
+        self.pk, self.unit_price, self.quantity, self.discount_amount = pk, total, 1, discount
+        self.refunded_quantity = 0
+        self.refunded_shipping = self.refunded_discount = ZERO
 
 
 cents = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) / 100)
@@ -229,7 +229,8 @@ def test_shipping_shares_add_up_to_the_fee_whatever_the_order_of_refunds(
         for part in split.lines:
             line = next(ln for ln in lines if ln.pk == part.line_id)
             assert part.shipping >= 0 and part.discount == line.discount_amount
-            line.refunded_at, line.refunded_shipping = "now", part.shipping
+            line.refunded_quantity, line.refunded_shipping = 1, part.shipping
+            line.refunded_discount = part.discount
             remaining.remove(line)
         # Refunding them again gives nothing.
         assert (

@@ -19,3 +19,12 @@ def eur(amount) -> str:
 def country_name(code: str) -> str:
     """ "FR" → "France", "BE" → "Belgique", in the active language."""
     return country_label(code)
+
+
+@register.filter
+def range_to(count) -> range:
+    """1…count, for a quantity selector (`{% for n in max|range_to %}`); empty on bad input."""
+    try:
+        return range(1, min(int(count), 99) + 1)
+    except (TypeError, ValueError):
+        return range(0)

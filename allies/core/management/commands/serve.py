@@ -27,7 +27,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 # Management commands run every SWEEP_SECONDS; each is idempotent.
-SWEEPS = ("emails_retry_due", "offer_imports_resume_stale", "support_reminders")
+SWEEPS = (
+    "emails_retry_due",
+    "offer_imports_resume_stale",
+    "support_reminders",
+    "returns_expire",
+)
 SWEEP_SECONDS = 60.0
 # Pause before restarting a child: doubles while it dies within STABLE_SECONDS of its start.
 FIRST_BACKOFF_SECONDS = 0.5
