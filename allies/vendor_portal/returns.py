@@ -13,6 +13,7 @@ named by their first name only, as in "Messages".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -236,18 +237,35 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.vendor_user(request.user)
 
 
+def _perform(
+    request: HttpRequest, found: ReturnRequest, action: Callable[[], Any], **on_refusal: Any
+) -> tuple[Any, HttpResponse | None]:
+    """Run one service action of the vendor: (its result, None), or (None, the return
+    re-rendered with the service's refusal and `on_refusal`). Another vendor's return is a
+    404; a return moved meanwhile shows its current state."""
+    try:
+        return action(), None
+    except ReturnForbidden:
+        raise Http404 from None
+    except ReturnError as exc:
+        return None, _refused(request, found, exc.message, **on_refusal)
+    except ReturnTransitionNotAllowed:
+        return None, _refused(request, found, _stale())
+
+
 @vendor_member_required
 @require_POST
 def return_accept_view(request: HttpRequest, return_id: int) -> HttpResponse:
     found = _return_or_404(request, return_id)
-    try:
-        services.return_accept(request=found, actor=_actor(request), vendor=_vendor(request))
-    except ReturnForbidden:
-        raise Http404 from None
-    except ReturnError as exc:
-        return _refused(request, found, exc.message)
-    except ReturnTransitionNotAllowed:
-        return _refused(request, found, _stale())
+    _done, refused = _perform(
+        request,
+        found,
+        lambda: services.return_accept(
+            request=found, actor=_actor(request), vendor=_vendor(request)
+        ),
+    )
+    if refused:
+        return refused
     messages.success(
         request,
         _("Retour accepté : le client reçoit par e-mail l'adresse de retour et la date limite "
@@ -261,16 +279,16 @@ def return_accept_view(request: HttpRequest, return_id: int) -> HttpResponse:
 def return_refuse_view(request: HttpRequest, return_id: int) -> HttpResponse:
     found = _return_or_404(request, return_id)
     reason = request.POST.get("reason") or ""
-    try:
-        services.return_refuse(
+    _done, refused = _perform(
+        request,
+        found,
+        lambda: services.return_refuse(
             request=found, actor=_actor(request), vendor=_vendor(request), reason=reason
-        )
-    except ReturnForbidden:
-        raise Http404 from None
-    except ReturnError as exc:
-        return _refused(request, found, exc.message, posted=request.POST)
-    except ReturnTransitionNotAllowed:
-        return _refused(request, found, _stale())
+        ),
+        posted=request.POST,
+    )
+    if refused:
+        return refused
     messages.success(request, _("Demande de retour refusée : le client est prévenu par e-mail."))
     return redirect("vendor_portal:return", return_id=found.pk)
 
@@ -279,14 +297,15 @@ def return_refuse_view(request: HttpRequest, return_id: int) -> HttpResponse:
 @require_POST
 def return_received_view(request: HttpRequest, return_id: int) -> HttpResponse:
     found = _return_or_404(request, return_id)
-    try:
-        services.return_mark_received(request=found, actor=_actor(request), vendor=_vendor(request))
-    except ReturnForbidden:
-        raise Http404 from None
-    except ReturnError as exc:
-        return _refused(request, found, exc.message)
-    except ReturnTransitionNotAllowed:
-        return _refused(request, found, _stale())
+    _done, refused = _perform(
+        request,
+        found,
+        lambda: services.return_mark_received(
+            request=found, actor=_actor(request), vendor=_vendor(request)
+        ),
+    )
+    if refused:
+        return refused
     messages.success(
         request,
         _("Colis marqué reçu. Contrôlez les articles, puis remboursez le client avant le "
@@ -337,17 +356,21 @@ def return_refund_view(request: HttpRequest, return_id: int) -> HttpResponse:
         except ReturnError as exc:
             return _refused(request, found, exc.message, posted=request.POST)
         return _render_detail(request, found, posted=request.POST, deductions=deductions)
-    try:
-        done = services.return_refund(
-            request=found, actor=_actor(request), vendor=_vendor(request),
-            deductions=deductions, note=request.POST.get("note") or "",
-        )  # fmt: skip
-    except ReturnForbidden:
-        raise Http404 from None
-    except ReturnError as exc:
-        return _refused(request, found, exc.message, posted=request.POST, deductions=deductions)
-    except ReturnTransitionNotAllowed:
-        return _refused(request, found, _stale())
+    done, refused = _perform(
+        request,
+        found,
+        lambda: services.return_refund(
+            request=found,
+            actor=_actor(request),
+            vendor=_vendor(request),
+            deductions=deductions,
+            note=request.POST.get("note") or "",
+        ),  # fmt: skip
+        posted=request.POST,
+        deductions=deductions,
+    )
+    if refused:
+        return refused
     messages.success(
         request,
         _("Remboursement de %(amount)s déclenché : le client est prévenu par e-mail.")
@@ -360,18 +383,20 @@ def return_refund_view(request: HttpRequest, return_id: int) -> HttpResponse:
 @require_POST
 def return_reject_view(request: HttpRequest, return_id: int) -> HttpResponse:
     found = _return_or_404(request, return_id)
-    try:
-        services.return_reject(
-            request=found, actor=_actor(request), vendor=_vendor(request),
+    _done, refused = _perform(
+        request,
+        found,
+        lambda: services.return_reject(
+            request=found,
+            actor=_actor(request),
+            vendor=_vendor(request),
             reason=request.POST.get("rejection_reason") or "",
             note=request.POST.get("rejection_note") or "",
-        )  # fmt: skip
-    except ReturnForbidden:
-        raise Http404 from None
-    except ReturnError as exc:
-        return _refused(request, found, exc.message, posted=request.POST)
-    except ReturnTransitionNotAllowed:
-        return _refused(request, found, _stale())
+        ),  # fmt: skip
+        posted=request.POST,
+    )
+    if refused:
+        return refused
     messages.success(
         request,
         _("Retour déclaré non conforme : le client est prévenu par e-mail et l'article lui est "

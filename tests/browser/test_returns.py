@@ -21,7 +21,6 @@ from pypdf import PdfReader
 
 from allies.aftersales.models import ReturnRequest
 from allies.aftersales.return_states import ReturnStatus
-from allies.catalog.services import product_summaries_refresh
 from allies.invoices.models import Invoice
 from allies.ledger.models import LedgerEntry
 from allies.orders.acceptance import vendor_order_lines_decide
@@ -30,28 +29,16 @@ from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_sh
 from allies.payments.models import Refund
 from allies.shipping.models import ShippingRate
 from allies.shipping.tracking import SIGNATURE_HEADER, signature_for
-from tests.browser.test_support import _emails_to, _logged_in
+from tests.browser.test_support import _emails_to, _logged_in, _offer
 from tests.factories import (
     AddressFactory,
-    OfferFactory,
-    ProductFactory,
     UserFactory,
-    VariantFactory,
     VendorFactory,
     VendorMembershipFactory,
 )
 from tests.orders.conftest import assert_ledger_balanced, buy
 
 SECRET = "browser-carrier-secret"
-
-
-def _offer(vendor, title, price):
-    product = ProductFactory(title=title, weight_grams=400)
-    offer = OfferFactory(
-        vendor=vendor, variant=VariantFactory(product=product), price=Decimal(price), stock=5
-    )
-    product_summaries_refresh(product_ids=[product.pk])
-    return offer
 
 
 @pytest.fixture
