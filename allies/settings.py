@@ -399,6 +399,8 @@ SUPPORT_INBOUND_MAX_BYTES = int(os.environ.get("SUPPORT_INBOUND_MAX_BYTES", str(
 # party who pays for it (the vendor's policy: the vendor, or the operator).
 RETURN_LABEL_CARRIER = os.environ.get("RETURN_LABEL_CARRIER", "colissimo")
 RETURN_LABEL_COST = Decimal(os.environ.get("RETURN_LABEL_COST", "5.90"))
+# A home pickup of an item under an after-sales claim (SAV-3), always at the vendor's cost.
+RETURN_PICKUP_COST = Decimal(os.environ.get("RETURN_PICKUP_COST", "12.00"))
 # The inbound mail endpoint (allies/support/smtp.py): `make run` starts it on this address
 # when enabled; in production the MTA receiving SUPPORT_REPLY_DOMAIN's mail forwards to it.
 SUPPORT_SMTP_ENABLED = env_bool("SUPPORT_SMTP_ENABLED", True)

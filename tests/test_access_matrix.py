@@ -18,15 +18,21 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from allies.aftersales.address_requests import address_change_request_open
+from allies.aftersales.cancellation_requests import cancellation_request_open
+from allies.aftersales.claims import ItemInput, claim_open, claim_return_propose
+from allies.aftersales.models import ClaimPhoto
 from allies.aftersales.returns import return_accept, return_label_issue, return_request_open
 from allies.cart.models import Cart
 from allies.cart.services import cart_add
@@ -102,6 +108,13 @@ ROUTES = {
     "aftersales:label_pdf": "customer",
     "aftersales:dispatch": "customer",
     "aftersales:cancel": "customer",
+    "aftersales:claim_request": "customer",
+    "aftersales:claim": "customer",
+    "aftersales:claim_pickup": "customer",
+    "aftersales:claim_label_pdf": "customer",
+    "aftersales:claim_cancel": "customer",
+    "aftersales:cancellation_request": "customer",
+    "aftersales:delivery_change": "customer",
     "support:question": "public",
     "support:contact": "public",
     "support:contact_sent": "public",
@@ -161,6 +174,18 @@ ROUTES = {
     "vendor_portal:return_received": "vendor_obj",
     "vendor_portal:return_refund": "vendor_obj",
     "vendor_portal:return_reject": "vendor_obj",
+    "vendor_portal:claims": "vendor",
+    "vendor_portal:claim": "vendor_obj",
+    "vendor_portal:claim_return": "vendor_obj",
+    "vendor_portal:claim_refuse": "vendor_obj",
+    "vendor_portal:claim_received": "vendor_obj",
+    "vendor_portal:claim_settle": "vendor_obj",
+    "vendor_portal:claim_reject": "vendor_obj",
+    "vendor_portal:claim_photo": "vendor_obj",
+    "vendor_portal:cancellation_confirm": "vendor_obj",
+    "vendor_portal:cancellation_refuse": "vendor_obj",
+    "vendor_portal:address_request_apply": "vendor_obj",
+    "vendor_portal:address_request_refuse": "vendor_obj",
     "api:openapi-json": "public",
     "api:openapi-view": "public",
     "api:api-root": "public",
@@ -182,6 +207,8 @@ ROUTES = {
     "backoffice:thread_cancel": "console",
     "backoffice:thread_account_reopen": "console",
     "backoffice:attachment": "console",
+    "backoffice:thread_redirect": "console",
+    "backoffice:thread_redirect_refuse": "console",
 }
 # The back office's own doors (anyone may reach the admin's login page).
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}
@@ -248,8 +275,9 @@ def world(market, settings, tmp_path):  # noqa: F811
     vendor_order_ship(vendor_order=vo_a, vendor=verlaine, carrier="colissimo",
                       parcels=["6A12345678901"])  # fmt: skip
     invoice = Invoice.objects.get(vendor_order=vo_a)
-    # Customer A's return of a delivered belt to vendor A (the portal's "Retours").
-    belt_vo = vendor_order_of(buy(market, [(market["belt"], 1)]), verlaine)
+    # Customer A's return of a delivered belt to vendor A (the portal's "Retours"), and a
+    # claim about the second belt (its "Réclamations").
+    belt_vo = vendor_order_of(buy(market, [(market["belt"], 2)]), verlaine)
     vendor_order_lines_decide(
         vendor_order=belt_vo,
         vendor=verlaine,
@@ -263,12 +291,45 @@ def world(market, settings, tmp_path):  # noqa: F811
     vendor_return = return_request_open(
         customer=customer_a,
         vendor_order=belt_vo,
-        quantities={line.pk: 1 for line in belt_vo.lines.all()},
+        quantities={line.pk: 1 for line in belt_vo.lines.all()},  # one of the two belts
     )
     # Accepted, with its prepaid label: the label's PDF route has something to give.
     return_accept(request=vendor_return, actor=Actor.vendor_user(market["verlaine_user"]),
                   vendor=verlaine)  # fmt: skip
     vendor_return = return_label_issue(request=vendor_return, customer=customer_a)
+    settings.STORAGES = {**settings.STORAGES, "support": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "support")},
+    }}  # fmt: skip
+    [belt_line] = belt_vo.lines.all()
+    claim = claim_open(
+        customer=customer_a, vendor_order=belt_vo, problem="damaged", remedy="replacement",
+        items={belt_line.pk: ItemInput(quantity="1", description="Boucle cassée",
+                                       photos=[SimpleUploadedFile("boucle.jpg", _jpeg())])},
+    )  # fmt: skip
+    # A prepaid label: the claim's label route has a PDF to give.
+    claim_return_propose(claim=claim, actor=Actor.vendor_user(market["verlaine_user"]),
+                         vendor=verlaine, mode="label")  # fmt: skip
+    claim_photo = ClaimPhoto.objects.get(item__claim=claim)
+    # Customer A's cancellation request of an accepted vendor order of vendor A, not shipped.
+    cancel_vo = vendor_order_of(buy(market, [(market["shirt"], 1)]), verlaine)
+    vendor_order_lines_decide(
+        vendor_order=cancel_vo,
+        vendor=verlaine,
+        decisions={line.pk: "accept" for line in cancel_vo.lines.all()},
+    )
+    cancellation = cancellation_request_open(
+        customer=customer_a,
+        vendor_order=cancel_vo,
+        line_ids=[line.pk for line in cancel_vo.lines.all()],
+    )
+    # Customer A's request to vendor A, past 24 h, to deliver that order elsewhere (ORD-6).
+    address_request = address_change_request_open(
+        customer=customer_a,
+        vendor_order=cancel_vo,
+        address={**cancel_vo.ship_to, "street": "8 rue de Brest"},
+        now=timezone.now() + timedelta(hours=25),
+    )
     # An order still waiting for the card: its sandbox page carries an unguessable token.
     cart, _ = Cart.objects.get_or_create(customer=customer_a)
     cart_add(cart=cart, offer_id=market["belt"].pk, quantity=1)
@@ -350,6 +411,11 @@ def world(market, settings, tmp_path):  # noqa: F811
         "order_id": vo_a.pk,
         "thread_id": vendor_thread.pk,  # the vendor API's M10-M13
         "return_id": vendor_return.pk,  # customer A's return to vendor A
+        "claim_id": claim.pk,  # customer A's claim to vendor A
+        "photo_id": claim_photo.pk,
+        "request_id": cancellation.pk,  # customer A's cancellation request to vendor A
+        "address_request_id": address_request.pk,  # customer A's address request to vendor A
+        "incident_id": claim.pk,  # the same claim, in the vendor API
         "attachment_id": thread_file.pk,
         "offer_id": market["shirt"].pk,  # "Posez une question"
         "rest": "x",

@@ -18,7 +18,7 @@ enum's own label; the vendor's and the Mirakl state of the vendor API are in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,20 @@ RETURN_ACTION_TIMESTAMPS: dict[ReturnAction, str] = {
 
 OPEN_STATUSES = frozenset(status for status, stage in RETURN_STAGES.items() if stage.open)
 
+# The portal's "Tous" list reads open requests first, the oldest on top, then the closed ones,
+# the newest on top, through one ascending index on (vendor, list_sort_at, id): an open
+# request's key is its creation; a closed one's counts down from far after every open one.
+CLOSED_SORT_BASE = datetime(9000, 1, 1, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def list_sort_at(*, created_at: datetime, closed_at: datetime | None) -> datetime:
+    """The sort key of an after-sales request in the vendor's "Tous" list (see above)."""
+    if closed_at is None:
+        return created_at
+    return CLOSED_SORT_BASE - (closed_at - EPOCH)
+
+
 del S, A
 
 
@@ -167,6 +181,8 @@ def return_transition(
     stamp = RETURN_ACTION_TIMESTAMPS.get(action)
     if stamp:
         fields[stamp] = now
+    if not RETURN_STAGES[target].open:
+        fields["list_sort_at"] = list_sort_at(created_at=request.created_at, closed_at=now)
     for name, value in fields.items():
         setattr(request, name, value)
     request.save(update_fields=[*dict.fromkeys(fields), "updated_at"])

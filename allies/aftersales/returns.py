@@ -37,14 +37,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from allies.accounts.models import User
 from allies.aftersales.errors import ReturnError, ReturnForbidden
+from allies.aftersales.holding import Available, available_units
 from allies.aftersales.models import (
+    Claim,
     DeductionReason,
     LabelPayer,
     RejectionReason,
@@ -61,6 +62,7 @@ from allies.aftersales.return_states import (
 from allies.core.deadlines import add_calendar_days
 from allies.core.money import format_eur, round_cent
 from allies.ledger.services import ledger_record_return_label
+from allies.notifications.services import notification_send
 from allies.orders.closing import withdrawal_window_end
 from allies.orders.events import Actor, ActorKind, EventKind, order_event_add
 from allies.orders.models import OrderLine, ShipmentLine, VendorOrder
@@ -72,6 +74,7 @@ from allies.shipping.carriers import carrier_get, normalize_tracking_number, tra
 from allies.support import emails
 from allies.support.models import Motif, Thread
 from allies.support.services import message_post, thread_open
+from allies.vendors.emails import vendor_email_send
 from allies.vendors.models import Vendor
 
 logger = logging.getLogger(__name__)
@@ -79,16 +82,6 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 SEND_BACK_DAYS = 14  # RET-2: calendar days after the vendor's acceptance
 REFUND_DAYS = 14  # L221-24: calendar days after the withdrawal
-# Units of a line that an earlier return still holds (asked, on its way, or sent back).
-HOLDING = frozenset(
-    {
-        ReturnStatus.REQUESTED,
-        ReturnStatus.ACCEPTED,
-        ReturnStatus.SENT,
-        ReturnStatus.RECEIVED,
-        ReturnStatus.REJECTED,
-    }
-)
 RETURNABLE_VENDOR_ORDER = frozenset({VendorOrder.Status.DELIVERED, VendorOrder.Status.CLOSED})
 FREE_RETURN_COUNTRIES = frozenset({"FR"})  # RET-5 (Corsica is FR)
 COMMENT_MAX = 2000
@@ -119,37 +112,10 @@ def withdrawal_window(*, vendor_order: VendorOrder, now: datetime | None = None)
     )
 
 
-@dataclass(frozen=True)
-class Returnable:
-    line: OrderLine
-    quantity: int  # units that may still be asked back
-
-
-def returnable_lines(*, vendor_order: VendorOrder) -> list[Returnable]:
+def returnable_lines(*, vendor_order: VendorOrder) -> list[Available]:
     """The units of a delivered vendor order the customer may still send back: shipped, not
-    refunded, not held by another return. Two queries."""
-    lines = list(OrderLine.objects.filter(vendor_order=vendor_order).order_by("id"))
-    held = dict(
-        ReturnItem.objects.filter(request__vendor_order=vendor_order, request__status__in=HOLDING)
-        .values("order_line_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line_id", "n")
-    )
-    shipped = dict(
-        ShipmentLine.objects.filter(order_line__vendor_order=vendor_order)
-        .values("order_line_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line_id", "n")
-    )
-    result = []
-    for line in lines:
-        if line.status != OrderLine.Status.ACCEPTED:
-            continue
-        left = min(shipped.get(line.pk, 0), line.quantity) - line.refunded_quantity
-        left -= held.get(line.pk, 0)
-        if left > 0:
-            result.append(Returnable(line=line, quantity=left))
-    return result
+    refunded, not held by another return or an open claim (`holding.available_units`)."""
+    return available_units(vendor_order=vendor_order)
 
 
 def parse_quantities(raw: Mapping[str, Any], *, allowed: Mapping[int, int]) -> dict[int, int]:
@@ -260,6 +226,7 @@ def return_request_open(
             withdrawal_until=window.until,
             comment=comment,
             refund_due_by=add_calendar_days(_paris_today(now), REFUND_DAYS),
+            answer_due_at=thread.vendor_due_at,
         )
         ReturnItem.objects.bulk_create(
             [
@@ -341,6 +308,8 @@ def _vendor_message(request: ReturnRequest, actor: Actor, vendor: Vendor | None,
                     now: datetime) -> None:  # fmt: skip
     """The vendor's answer in the thread (it stops the 48 h clock); the return's own email
     tells the customer, so the thread's is not sent."""
+    if request.thread_id is None:  # a parcel refused at delivery: no conversation
+        return
     thread = Thread.objects.get(pk=request.thread_id)
     message_post(thread=thread, actor=actor, body=body, vendor=vendor, now=now, notify=False)
 
@@ -425,7 +394,7 @@ def return_refuse(
 
 
 def delivery_country(vendor_order: VendorOrder) -> str:
-    address = vendor_order.order.delivery_address or {}
+    address = vendor_order.ship_to or {}
     return str(address.get("country") or "FR").upper()
 
 
@@ -440,7 +409,7 @@ def own_carrier_offered(request: ReturnRequest) -> bool:
     return request.vendor.returns_own_carrier or not label_offered(request)
 
 
-def _party(address: Mapping[str, Any], *, name: str = "") -> labels.LabelParty:
+def label_party(address: Mapping[str, Any], *, name: str = "") -> labels.LabelParty:
     return labels.LabelParty(
         name=name or str(address.get("name") or ""),
         street=str(address.get("street") or address.get("line1") or ""),
@@ -450,10 +419,11 @@ def _party(address: Mapping[str, Any], *, name: str = "") -> labels.LabelParty:
     )
 
 
-def _customer_party(request: ReturnRequest) -> labels.LabelParty:
-    address = request.vendor_order.order.delivery_address or {}
-    name = " ".join(part for part in (address.get("first_name"), address.get("last_name")) if part)
-    return _party(address, name=name or request.customer.get_full_name())
+def customer_label_party(request: ReturnRequest | Claim) -> labels.LabelParty:
+    """The sender of a return label: where the parcel was delivered, and to whom."""
+    address = request.vendor_order.ship_to or {}
+    name = str(address.get("recipient") or "").strip()
+    return label_party(address, name=name or request.customer.get_full_name())
 
 
 def _weight(request: ReturnRequest) -> int:
@@ -491,8 +461,8 @@ def return_label_issue(
     now = now or timezone.now()
     try:
         issued = labels.return_label_create(
-            sender=_customer_party(request),
-            recipient=_party(request.return_address or return_address(request.vendor)),
+            sender=customer_label_party(request),
+            recipient=label_party(request.return_address or return_address(request.vendor)),
             reference=request.reference,
             weight_grams=_weight(request),
             language=customer.language or "fr",
@@ -549,8 +519,8 @@ def return_label_pdf(*, request: ReturnRequest) -> bytes:
     return labels.return_label_pdf(
         label_carrier=request.carrier,
         tracking_number=request.tracking_number,
-        sender=_customer_party(request),
-        recipient=_party(request.return_address or return_address(request.vendor)),
+        sender=customer_label_party(request),
+        recipient=label_party(request.return_address or return_address(request.vendor)),
         reference=request.reference,
         weight_grams=_weight(request),
         language=request.customer.language or "fr",
@@ -729,6 +699,16 @@ def return_refund_preview(
                 code="deduction_too_large",
             )
         asked[item.order_line_id] = deduction.amount
+    if request.refused_shipment_id is not None:
+        # ORD-5: a refused parcel's refund keeps at most the return cost the vendor's policy
+        # states (shown to the customer before refusing).
+        most = request.vendor.refused_parcel_cost
+        if sum(asked.values(), ZERO) > most:
+            raise ReturnError(
+                _("Pour un colis refusé, la retenue ne peut pas dépasser %(amount)s.")
+                % {"amount": format_eur(most, language=_language())},
+                code="deduction_too_large",
+            )
     split = refund_split(
         lines=lines,
         refunding=wanted,
@@ -891,6 +871,65 @@ def returns_expire(*, now: datetime | None = None) -> int:
     return count
 
 
+def return_on_parcel_refused(
+    *, vendor_order: VendorOrder, parcel: Any, event: str, at: datetime, source: str
+) -> None:
+    """Receiver of the hook `parcel_refused` (ORD-5): the customer refused the parcel at
+    delivery. The first refusal of a shipment opens its return on the vendor's side, already
+    on its way back (every unit of the shipment; no thread: nobody wrote); the carrier's
+    arrival at the vendor's marks it received. The vendor then refunds, keeping at most the
+    return cost of its policy (`Vendor.refused_parcel_cost`)."""
+    shipment = parcel.shipment
+    if event == tracking.RETURNED:
+        found = ReturnRequest.objects.filter(refused_shipment=shipment).first()
+        if found is not None and found.status == ReturnStatus.SENT:
+            return_transition(request=found, action=ReturnAction.RECEIVE, actor=None, now=at,
+                              source=source)  # fmt: skip
+            _vendor_email(found, "aftersales_vendor_return_delivered")
+        return
+    if ReturnRequest.objects.filter(refused_shipment=shipment).exists():
+        return
+    units = dict(
+        ShipmentLine.objects.filter(shipment=shipment).values_list("order_line_id", "quantity")
+    )
+    if not units:
+        return
+    today = _paris_today(at)
+    request = ReturnRequest.objects.create(
+        vendor_order=vendor_order,
+        vendor_id=vendor_order.vendor_id,
+        customer_id=vendor_order.order.customer_id,
+        refused_shipment=shipment,
+        status=ReturnStatus.SENT,  # opened on its way back: the carrier carries it
+        legal=True,  # refusing the parcel is withdrawing before delivery
+        withdrawal_until=today,
+        refund_due_by=add_calendar_days(today, REFUND_DAYS),
+        carrier=shipment.carrier,
+        tracking_number=parcel.tracking_number,
+        sent_at=at,
+    )
+    ReturnItem.objects.bulk_create(
+        [
+            ReturnItem(
+                request=request,
+                vendor_id=vendor_order.vendor_id,
+                order_line_id=line_id,
+                quantity=count,
+            )  # fmt: skip
+            for line_id, count in sorted(units.items())
+        ]
+    )
+    order_event_add(
+        order=vendor_order.order,
+        vendor_order=vendor_order,
+        kind=EventKind.RETURN_SENT,
+        actor=None,
+        **{"return": request.pk, "refused": True, "source": source},
+    )
+    _vendor_email(request, "aftersales_vendor_parcel_refused")
+    _customer_email(request, "aftersales_parcel_refused")
+
+
 def vendor_order_after_sales_open(*, vendor_order: VendorOrder) -> bool:
     """Receiver of the hook `vendor_order_after_sales_open`: a return still being handled
     keeps its vendor order from closing."""
@@ -905,16 +944,18 @@ def vendor_order_after_sales_open(*, vendor_order: VendorOrder) -> bool:
 
 
 def _customer_email(request: ReturnRequest, template: str, **extra: Any) -> None:
+    context = {"return_request": request, "label_offered": label_offered(request), **extra}
+    if request.thread_id is None:  # a refused parcel's return: no thread to reply to
+        notification_send(template=template, user=request.customer, context=context)
+        return
     thread = Thread.objects.select_related("customer", "vendor").get(pk=request.thread_id)
-    emails.customer_email_send(
-        thread=thread,
-        template=template,
-        return_request=request,
-        label_offered=label_offered(request),
-        **extra,
-    )
+    emails.customer_email_send(thread=thread, template=template, **context)
 
 
 def _vendor_email(request: ReturnRequest, template: str, **extra: Any) -> None:
+    if request.thread_id is None:
+        vendor_email_send(vendor=request.vendor, template=template,
+                          context={"return_request": request, **extra})  # fmt: skip
+        return
     thread = Thread.objects.select_related("customer", "vendor").get(pk=request.thread_id)
     emails.vendor_email_send(thread=thread, template=template, return_request=request, **extra)

@@ -21,9 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -31,7 +29,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -70,8 +67,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def answer_late_q(now: datetime, prefix: str = "") -> Q:
-    """Requests the vendor has not answered within its thread's 48 h clock."""
-    return Q(**{f"{prefix}status": S.REQUESTED, f"{prefix}thread__vendor_due_at__lt": now})
+    """Requests the vendor has not accepted or refused within 48 h (CS-1)."""
+    return Q(**{f"{prefix}status": S.REQUESTED, f"{prefix}answer_due_at__lt": now})
 
 
 def refund_late_q(now: datetime, prefix: str = "") -> Q:
@@ -111,12 +108,9 @@ def returns_for_vendor(
         return qs.order_by("-created_at", "-id")
     if filter != ReturnFilter.ALL:
         return qs.order_by("created_at", "id")
-    # Open returns first, the oldest (most urgent) on top; then the closed, the newest first.
-    is_open = Q(status__in=sorted(OPEN_STATUSES))
-    return qs.annotate(
-        closed=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        open_since=Case(When(is_open, then=F("created_at")), default=None),
-    ).order_by("closed", F("open_since").asc(nulls_last=True), "-created_at", "-id")
+    # Open returns first, the oldest (most urgent) on top; then the closed, the newest first:
+    # one stored key (`return_states.list_sort_at`) and its index, never a sort of every row.
+    return qs.order_by("list_sort_at", "id")
 
 
 def returns_mark_late(rows: Any, *, now: datetime | None = None) -> None:
@@ -128,7 +122,7 @@ def returns_mark_late(rows: Any, *, now: datetime | None = None) -> None:
         due: Any = None
         late = False
         if row.status == S.REQUESTED:
-            due = row.thread.vendor_due_at
+            due = row.answer_due_at
             late = due is not None and due < now
         elif row.status in TO_INSPECT:
             due = row.refund_due_by

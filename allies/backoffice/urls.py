@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allies.backoffice import views
+from allies.backoffice import delivery, views
 
 app_name = "backoffice"
 
@@ -17,4 +17,11 @@ urlpatterns = [
         "demandes/<int:pk>/compte/", views.thread_account_reopen_view, name="thread_account_reopen"
     ),
     path("pieces-jointes/<int:pk>/", views.attachment, name="attachment"),
+    # A shipped parcel the customer wants elsewhere: the carrier redirects it (ORD-6, CS-2).
+    path("demandes/<int:pk>/reexpedition/", delivery.thread_redirect, name="thread_redirect"),
+    path(
+        "demandes/<int:pk>/reexpedition/refus/",
+        delivery.thread_redirect_refuse,
+        name="thread_redirect_refuse",
+    ),
 ]

@@ -187,6 +187,9 @@ def _thread_page(
         and not vendor_order.shipments.all()
     )
     account = thread_account_for(thread)
+    # A shipped parcel to redirect (ORD-6): delivery.py's views import this module.
+    from allies.backoffice.delivery import redirect_card
+
     context = {
         "thread": thread,
         "messages_shown": thread.visible_messages,  # type: ignore[attr-defined]
@@ -196,6 +199,7 @@ def _thread_page(
         "refundable": refundable,
         "cancellable": cancellable,
         "account": account,
+        "redirect_card": redirect_card(thread=thread, order=order),
         "error": error,
         "refund_limit": refund_limit(),
         "is_mine": thread.assigned_agent_id == user.pk,

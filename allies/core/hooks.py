@@ -32,6 +32,9 @@ HOOKS: dict[str, str] = {
     "tracking_event_unmatched": "a carrier event for a tracking number no shipment has (a "
     "return's prepaid label…): carrier=, tracking_number=, event=, at=, source=; a receiver "
     "returns True when it applied the event",
+    "parcel_refused": "the customer refused a parcel at delivery and the carrier takes it back "
+    "(event='refused'), or it reached the vendor again (event='returned_to_sender'): "
+    "vendor_order=, parcel=, event=, at=, source=",
     "customer_signed_in": "a visitor logged in or signed up (the cart keeps the guest's lines): "
     "customer=, guest_session_key= (the session key before login replaced it)",
     # A question: may a delivered vendor order be closed? Receivers answer True while a

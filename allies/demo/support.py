@@ -73,6 +73,7 @@ def demo_threads_create(*, vendors) -> int:
     )  # fmt: skip
     thread_escalate(thread=late, actor=me, now=hours(30))
     _demo_return(customer=customer, vendor_order=delivered, member=member, now=now)
+    _demo_claim(customer=customer, vendor_order=delivered, now=now)
     thread_open(
         actor=EmailIdentity(
             kind=ActorKind.CUSTOMER, email="camille.visiteur@example.test", name="Camille Roy"
@@ -80,7 +81,7 @@ def demo_threads_create(*, vendors) -> int:
         motif=Motif.OTHER, now=hours(2),
         body="Bonjour, proposez-vous des cartes cadeaux ?",
     )  # fmt: skip
-    return 6
+    return 7
 
 
 def _demo_return(*, customer, vendor_order, member, now) -> None:
@@ -105,4 +106,48 @@ def _demo_return(*, customer, vendor_order, member, now) -> None:
         actor=Actor.vendor_user(member.user),
         vendor=vendor_order.vendor,
         now=now - timedelta(hours=22),
+    )
+
+
+def _demo_photo() -> bytes:
+    """A drawn photo for the demo claim: a shirt's torn seam, in a few shapes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 360), (236, 232, 224))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 60, 360, 320), fill=(92, 122, 168))
+    draw.line((240, 80, 250, 140, 232, 200, 246, 260), fill=(250, 250, 250), width=5)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _demo_claim(*, customer, vendor_order, now) -> None:
+    """An after-sales claim with a photo on the delivered order, waiting for the vendor's
+    answer: the customer's claim page shows its 48 business hours, the vendor's
+    "Réclamations" shows it to handle."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from allies.aftersales.claims import ItemInput, claim_open
+    from allies.aftersales.holding import available_units
+
+    available = available_units(vendor_order=vendor_order)
+    if not available:
+        return
+    line = available[-1].line
+    claim_open(
+        customer=customer,
+        vendor_order=vendor_order,
+        problem="damaged",
+        remedy="replacement",
+        items={
+            line.pk: ItemInput(
+                quantity="1",
+                description="La couture de l'épaule s'est ouverte au premier lavage.",
+                photos=[SimpleUploadedFile("couture.jpg", _demo_photo(), "image/jpeg")],
+            )
+        },
+        now=now - timedelta(hours=3),
     )

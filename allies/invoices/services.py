@@ -177,7 +177,7 @@ def _document_data(
 ) -> dict[str, Any]:
     order = vendor_order.order
     buyer = _address(order.billing_address)
-    delivery = _address(order.delivery_address)
+    delivery = _address(vendor_order.ship_to)
     sold_at = order.validated_at or order.created_at
     return {
         "platform_name": PLATFORM_NAME,

@@ -1,16 +1,17 @@
 """The customer cancels articles the vendor has not accepted yet (ORD-5, help page "Gestion de
 commande" → "Modification du contenu : suppression d'un/des article(s)").
 
-Three moments, three answers — this module handles the first one only:
+Three moments, three answers — this module writes the first two:
 
 - The vendor has not decided a line yet (the line PENDING, the vendor order "En préparation"
   in WAITING_ACCEPTANCE): the customer cancels it at once, here, and is refunded the article,
   less its part of any discount code, plus the share of the shipping fee attached to it
   (none when shipping was free). Nobody else has to agree: the vendor has promised nothing
   and prepared nothing yet.
-- The vendor accepted the line (it may be packing it): cancelling is a *request* the customer
-  writes to the vendor through "Assistance en ligne"; the vendor or the operator then cancels
-  (`acceptance.vendor_order_cancel`, or a refusal). The page says so.
+- The vendor accepted the line (it may be packing it): cancelling is a *request* to the vendor
+  (`allies.aftersales.cancellation_requests`, with its thread); the vendor confirms it before
+  shipping (`vendor_order_accepted_lines_cancel`, here: the same cancellation and refund), or
+  it is refused because the parcel left.
 - Something was shipped: cancelling is impossible; the customer may refuse the parcel at
   delivery, and the vendor may then deduct the return costs (the help page's warning).
 
@@ -221,57 +222,7 @@ def vendor_order_lines_cancel(
                 _("Cette commande n'a plus d'article en attente du vendeur à annuler."),
                 code="invalid_state",
             )
-        for line in chosen:
-            line.status, line.decided_at = OrderLine.Status.CANCELLED, now
-        OrderLine.objects.bulk_update(chosen, ["status", "decided_at"])
-        done: LinesRefund = vendor_order_lines_refund_record(
-            vendor_order=locked,
-            lines=chosen,
-            reason=french_text(lambda: _refund_reason(locked, chosen)),
-            key=refund_key(locked.pk, [line.pk for line in chosen]),
-            now=now,
-        )
-        # The refund service re-read and updated the lines: keep its copies (refunded_*).
-        refunded_now = {line.pk: line for line in done.lines}
-        result.cancelled = [refunded_now.get(line.pk, line) for line in chosen]
-        result.refund = done.refund
-        vendor_order_event_add(
-            locked,
-            EventKind.LINES_CANCELLED,
-            actor,
-            lines=[
-                {
-                    "id": line.pk,
-                    "refunded": str(line.refunded_amount),
-                    "shipping": str(line.refunded_shipping),
-                    "discount": str(line.refunded_discount),
-                }
-                for line in result.cancelled
-            ],
-            refunded=str(result.refunded),
-        )
-        if all(line.status != OrderLine.Status.PENDING for line in lines):
-            # The customer's cancellation decided the last pending line: the vendor order
-            # moves as if the vendor had decided it — cancelled when nothing is left to send,
-            # to ship when the vendor accepted the rest. The customer's action caused the
-            # move, so the customer is its actor.
-            accepted = any(line.status == OrderLine.Status.ACCEPTED for line in lines)
-            if accepted:
-                vendor_order_transition(
-                    vendor_order=locked, action=VendorOrderAction.ACCEPT, actor=actor, now=now
-                )
-            else:
-                vendor_order_transition(
-                    vendor_order=locked,
-                    action=VendorOrderAction.CANCEL,
-                    actor=actor,
-                    now=now,
-                    changes={"cancellation_reason": "customer"},
-                    reason="customer",
-                    lines=[line.pk for line in result.cancelled],
-                )
-        else:
-            vendor_order_touch(locked)
+        done = _cancel_and_refund(locked, lines, chosen, result, actor, now)
     refunds_send(refunds=[done])
     result.refund = done.refund
     customer_notify(
@@ -292,6 +243,124 @@ def vendor_order_lines_cancel(
             "all_cancelled": locked.status == VendorOrder.Status.CANCELLED,
             "to_ship": locked.status == VendorOrder.Status.TO_SHIP,
         },
+    )
+    return result
+
+
+def _cancel_and_refund(
+    locked: VendorOrder,
+    lines: list[OrderLine],
+    chosen: list[OrderLine],
+    result: CancellationResult,
+    actor: Actor,
+    now: Any,
+) -> LinesRefund:
+    """Cancel `chosen` lines of the locked vendor order and record ONE refund for them (the
+    articles, less their discount part, plus their shipping share); write LINES_CANCELLED
+    and move the vendor order when nothing is left to decide: cancelled when nothing is
+    left to send, to ship when accepted lines remain (from awaiting acceptance). In the
+    caller's transaction; the caller sends the refund after the commit."""
+    for line in chosen:
+        line.status, line.decided_at = OrderLine.Status.CANCELLED, now
+    OrderLine.objects.bulk_update(chosen, ["status", "decided_at"])
+    done: LinesRefund = vendor_order_lines_refund_record(
+        vendor_order=locked,
+        lines=chosen,
+        reason=french_text(lambda: _refund_reason(locked, chosen)),
+        key=refund_key(locked.pk, [line.pk for line in chosen]),
+        now=now,
+    )
+    # The refund service re-read and updated the lines: keep its copies (refunded_*).
+    refunded_now = {line.pk: line for line in done.lines}
+    result.cancelled = [refunded_now.get(line.pk, line) for line in chosen]
+    result.refund = done.refund
+    vendor_order_event_add(
+        locked,
+        EventKind.LINES_CANCELLED,
+        actor,
+        lines=[
+            {
+                "id": line.pk,
+                "refunded": str(line.refunded_amount),
+                "shipping": str(line.refunded_shipping),
+                "discount": str(line.refunded_discount),
+            }
+            for line in result.cancelled
+        ],
+        refunded=str(result.refunded),
+    )
+    # `lines` holds the chosen ones too, CANCELLED now.
+    if any(line.status == OrderLine.Status.PENDING for line in lines):
+        vendor_order_touch(locked)
+    elif any(line.status == OrderLine.Status.ACCEPTED for line in lines):
+        if locked.status == VendorOrder.Status.WAITING_ACCEPTANCE:
+            vendor_order_transition(
+                vendor_order=locked, action=VendorOrderAction.ACCEPT, actor=actor, now=now
+            )
+        else:
+            vendor_order_touch(locked)
+    else:
+        # Nothing left to send: the customer's cancellation caused the move.
+        vendor_order_transition(
+            vendor_order=locked,
+            action=VendorOrderAction.CANCEL,
+            actor=actor,
+            now=now,
+            changes={"cancellation_reason": "customer"},
+            reason="customer",
+            lines=[line.pk for line in result.cancelled],
+        )
+    return done
+
+
+def vendor_order_accepted_lines_cancel(
+    *, vendor_order: VendorOrder | int, vendor: Any, line_ids: Iterable[Any], actor: Actor
+) -> CancellationResult:
+    """The vendor agrees to the customer's request to cancel lines it had accepted, before
+    anything shipped (ORD-5: "after, as a request the vendor confirms"). The lines are
+    cancelled and refunded exactly as a cancellation before acceptance (`_cancel_and_refund`);
+    the customer gets the same email. "shipped" once something left: the request is then
+    refused (the customer may refuse the parcel). Another vendor's order is "not_found"."""
+    wanted = _line_ids(line_ids)
+    now = timezone.now()
+    vendor_id = getattr(vendor, "pk", vendor)
+    pk = vendor_order.pk if isinstance(vendor_order, VendorOrder) else vendor_order
+    with transaction.atomic():
+        locked = (
+            VendorOrder.objects.select_for_update(of=("self",))
+            .select_related("order", "vendor")
+            .filter(pk=pk, vendor_id=vendor_id)
+            .first()
+        )
+        if locked is None:
+            raise CancellationError(_("Commande introuvable."), code="not_found")
+        lines = list(OrderLine.objects.filter(vendor_order=locked).order_by("id"))
+        by_id = {line.pk: line for line in lines}
+        if not set(wanted) <= by_id.keys():
+            raise CancellationError(_("Article inconnu dans cette commande."), code="unknown_line")
+        chosen = [by_id[pk] for pk in wanted if by_id[pk].status != OrderLine.Status.CANCELLED]
+        result = CancellationResult(vendor_order=locked)
+        if not chosen:
+            return result
+        if locked.status in SHIPPED_STAGES or locked.shipments.exists():
+            raise CancellationError(shipped_message(), code="shipped")
+        if locked.status != VendorOrder.Status.TO_SHIP or any(
+            line.status != OrderLine.Status.ACCEPTED for line in chosen
+        ):
+            raise CancellationError(
+                _("Ces articles ne sont pas des articles acceptés en attente d'expédition."),
+                code="invalid_state",
+            )
+        done = _cancel_and_refund(locked, lines, chosen, result, actor, now)
+    refunds_send(refunds=[done])
+    result.refund = done.refund
+    customer_notify(
+        "order_lines_cancelled",
+        vendor_order=locked,
+        lines=result.cancelled,
+        refunded=result.refunded,
+        shipping=result.shipping,
+        all_cancelled=locked.status == VendorOrder.Status.CANCELLED,
     )
     return result
 

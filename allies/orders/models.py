@@ -94,6 +94,10 @@ class VendorOrder(models.Model):
     )
     # The relay point chosen for "Point relais" (id, name, street, postcode, city).
     relay_point = models.JSONField(null=True, blank=True)
+    # ORD-6: where this vendor order's parcels go when the customer changed the recipient or
+    # the address after ordering (`orders.delivery_changes`); null = the order's delivery
+    # address, which stays what was bought. Read it through `ship_to`.
+    delivery_address = models.JSONField(null=True, blank=True)
     lines_total = models.DecimalField(max_digits=12, decimal_places=2)
     # Part of the order's discount carried by this vendor order, and who funds it.
     discount_share = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
@@ -167,12 +171,16 @@ class VendorOrder(models.Model):
         return VENDOR_ORDER_STAGES[VendorOrderStatus(self.status)].mirakl
 
     @property
+    def ship_to(self) -> dict[str, Any]:
+        """The delivery address of this vendor order: changed after ordering (ORD-6), else
+        the order's."""
+        return self.delivery_address or self.order.delivery_address
+
+    @property
     def delivery_postcode(self) -> str:
         """Where the parcels go: the relay point's postcode for "Point relais" (tracking pages
         of some carriers ask for it)."""
-        return delivery_postcode(
-            relay_point=self.relay_point, delivery_address=self.order.delivery_address
-        )
+        return delivery_postcode(relay_point=self.relay_point, delivery_address=self.ship_to)
 
 
 def delivery_postcode(

@@ -384,7 +384,10 @@ def parcel_tracking_event_apply(
     """Apply one carrier event to a parcel; False when it changes nothing (duplicate, stale).
 
     "delivered" delivers the parcel, and its shipment once all its parcels are delivered.
-    Other events only move the parcel's tracking status forward in time.
+    "refused" (the customer refused it at the door, ORD-5) and "returned_to_sender" (or a
+    "delivered" after a refusal: back at the vendor's) call the hook `parcel_refused`; the
+    parcel is never delivered then. Other events only move the parcel's tracking status
+    forward in time.
     """
     if event not in tracking.EVENTS:
         raise ValueError(f"unknown tracking event {event!r}")
@@ -403,6 +406,16 @@ def parcel_tracking_event_apply(
         if vendor_order.status not in IN_TRANSIT:
             return False
         moment = _delivery_moment(at=at, shipped_at=shipment.shipped_at, strict=False)
+        refused = locked.tracking_status in (tracking.REFUSED, tracking.RETURNED)
+        if refused and event == tracking.DELIVERED:
+            event = tracking.RETURNED  # delivered back to the sender, not to the customer
+        if event in (tracking.REFUSED, tracking.RETURNED):
+            if locked.tracking_status == event or (
+                locked.tracking_status == tracking.RETURNED and event == tracking.REFUSED
+            ):
+                return False
+        elif refused:
+            return False  # a late scan of the way out: the parcel is coming back
         if event != tracking.DELIVERED:
             if locked.tracking_updated_at is not None and moment <= locked.tracking_updated_at:
                 return False
@@ -419,6 +432,10 @@ def parcel_tracking_event_apply(
                 source=source,
             )
             vendor_order_touch(vendor_order)
+            if event in (tracking.REFUSED, tracking.RETURNED):
+                # ORD-5: the after-sales app opens (then receives) the vendor's return.
+                hook_call("parcel_refused", vendor_order=vendor_order, parcel=locked,
+                          event=event, at=moment, source=source)  # fmt: skip
             return True
         locked.delivered_at = moment
         locked.tracking_status, locked.tracking_updated_at = event, moment

@@ -99,6 +99,26 @@ def _entry(event) -> TimelineEntry | None:
         elif data.get("return"):
             detail = _("Retour n° %(number)s") % {"number": data["return"]}
         return TimelineEntry(event.created_at, str(EventKind(kind).label), detail, kind)
+    if kind in REQUEST_EVENTS:
+        detail = ""
+        if data.get("city"):
+            detail = f"{data.get('postcode', '')} {data['city']}".strip()
+        elif data.get("recipient"):
+            detail = str(data["recipient"])
+        elif data.get("refunded"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["refunded"])}
+        return TimelineEntry(event.created_at, str(EventKind(kind).label), detail, kind)
+    if kind in CLAIM_EVENTS:
+        detail = _("Réclamation SAV-%(number)06d") % {"number": int(data.get("claim") or 0)}
+        if kind == EventKind.CLAIM_REFUNDED and data.get("amount"):
+            detail = _("Remboursement de %(amount)s") % {"amount": _money(data["amount"])}
+        elif kind == EventKind.CLAIM_RESHIPPED and data.get("tracking_number"):
+            # A replacement, a repaired item or missing parts: a new, tracked shipment.
+            detail = _("%(carrier)s, suivi %(number)s") % {
+                "carrier": carrier_name(data.get("carrier", "")),
+                "number": data["tracking_number"],
+            }
+        return TimelineEntry(_moment(data, event), str(EventKind(kind).label), detail, kind)
     return None
 
 
@@ -112,6 +132,36 @@ RETURN_EVENTS = frozenset(
         EventKind.RETURN_RECEIVED,
         EventKind.RETURN_REFUNDED,
         EventKind.RETURN_REJECTED,
+    }
+)
+
+
+# Cancellation requests after acceptance (ORD-5) and delivery changes (ORD-6).
+REQUEST_EVENTS = frozenset(
+    {
+        EventKind.CANCELLATION_REQUESTED,
+        EventKind.CANCELLATION_CONFIRMED,
+        EventKind.CANCELLATION_REFUSED,
+        EventKind.DELIVERY_ADDRESS_CHANGED,
+        EventKind.RECIPIENT_CHANGED,
+        EventKind.DELIVERY_REDIRECTED,
+        EventKind.ADDRESS_CHANGE_REQUESTED,
+        EventKind.ADDRESS_CHANGE_REFUSED,
+    }
+)
+
+# The steps of an after-sales claim (allies.aftersales) the customer sees there.
+CLAIM_EVENTS = frozenset(
+    {
+        EventKind.CLAIM_OPENED,
+        EventKind.CLAIM_RETURN_PROPOSED,
+        EventKind.CLAIM_PICKUP_CHOSEN,
+        EventKind.CLAIM_RECEIVED,
+        EventKind.CLAIM_REFUNDED,
+        EventKind.CLAIM_RESHIPPED,
+        EventKind.CLAIM_RESHIP_DELIVERED,
+        EventKind.CLAIM_REFUSED,
+        EventKind.CLAIM_REJECTED,
     }
 )
 

@@ -57,11 +57,17 @@ IN_TRANSIT = "in_transit"
 OUT_FOR_DELIVERY = "out_for_delivery"
 DELIVERED = "delivered"
 DELIVERY_FAILED = "delivery_failed"
+# The recipient refused the parcel (ORD-5): the carrier takes it back to the sender, where
+# it arrives with RETURNED (a "delivered" after a refusal is that arrival too).
+REFUSED = "refused"
+RETURNED = "returned_to_sender"
 EVENTS = {
     IN_TRANSIT: _("En transit"),
     OUT_FOR_DELIVERY: _("En cours de livraison"),
     DELIVERED: _("Livré"),
     DELIVERY_FAILED: _("Échec de livraison"),
+    REFUSED: _("Colis refusé par le destinataire : retour à l'expéditeur"),
+    RETURNED: _("Colis revenu chez l'expéditeur"),
 }
 
 

@@ -87,8 +87,8 @@ MOTIFS_BY_KIND: dict[ThreadKind, tuple[Motif, ...]] = {
         M.OTHER,
     ),  # fmt: skip
 }
-# The motifs that hand over to the returns and claims flows (next issue): the pages offer
-# those flows instead of (or next to) a plain message.
+# The motifs that hand over to the returns and claims flows (allies.aftersales): the pages
+# offer those flows instead of a plain message.
 HANDED_OVER_MOTIFS = frozenset({M.RETURN, M.DAMAGED, M.INCOMPLETE, M.NOT_AS_DESCRIBED})
 del M
 

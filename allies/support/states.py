@@ -37,7 +37,8 @@ The clocks (CS-1, CS-2), kept by `thread_transition` and nowhere else:
   clock still running past its moment is "late" (`vendor_late_q`, `operator_late_q`).
 
 The hours are plain hours, not business hours: the help page promises "sous 48h" and "24h
-maximum" to customers, who count every hour.
+maximum" to customers, who count every hour. An after-sales claim is the exception: its
+vendor answers within 48 business hours (SAV-2, `CLAIM_MOTIFS`).
 
 Every stage write goes through `thread_transition` (and `thread_create` for the first one):
 it locks the row, checks the table, stamps the moment, moves the clocks, saves with
@@ -63,6 +64,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.deadlines import add_business_hours
 from allies.core.errors import AlliesError
 from allies.orders.events import Actor, ActorKind
 from allies.support.actors import EmailIdentity, ThreadActor
@@ -221,8 +223,16 @@ def operator_answer_hours() -> int:
     return int(settings.SUPPORT_OPERATOR_ANSWER_HOURS)
 
 
-def vendor_due(start: datetime) -> datetime:
-    """CS-1: the vendor answers within 48 h of the customer's message."""
+# The motifs of an after-sales claim (`support.models.Motif`, the claim's problem): there
+# the vendor's 48 hours are business hours, French public holidays excluded (SAV-2).
+CLAIM_MOTIFS = frozenset({"damaged", "incomplete", "not_as_described"})
+
+
+def vendor_due(start: datetime, *, motif: str = "") -> datetime:
+    """CS-1: the vendor answers within 48 h of the customer's message; for a claim, within 48
+    business hours (SAV-2)."""
+    if motif in CLAIM_MOTIFS:
+        return add_business_hours(start, vendor_answer_hours())
     return start + timedelta(hours=vendor_answer_hours())
 
 
@@ -287,7 +297,7 @@ def _clock_changes(
     # The vendor's clock runs exactly while the thread waits for the vendor.
     if target == ThreadStage.WAITING_VENDOR:
         if row.stage != ThreadStage.WAITING_VENDOR or vendor_at is None:
-            vendor_at, owed_since = vendor_due(now), now
+            vendor_at, owed_since = vendor_due(now, motif=row.motif), now
             changes["vendor_reminded_at"] = None
     elif vendor_at is not None:
         if vendor_at < now:
@@ -386,7 +396,7 @@ def thread_create(
     stage = initial_stage(has_vendor=fields.get("vendor") is not None)
     clocks: dict[str, Any] = {"answer_owed_since": now}
     if stage == ThreadStage.WAITING_VENDOR:
-        clocks["vendor_due_at"] = vendor_due(now)
+        clocks["vendor_due_at"] = vendor_due(now, motif=fields.get("motif", ""))
     else:
         clocks["operator_due_at"] = operator_due(now)
         clocks["escalated_at"] = now
@@ -415,7 +425,7 @@ def thread_transition(
     from allies.support.models import Thread
 
     action = ThreadAction(action)
-    locked = Thread.objects.select_for_update().only(*CLOCK_FIELDS).get(pk=thread.pk)
+    locked = Thread.objects.select_for_update().only(*CLOCK_FIELDS, "motif").get(pk=thread.pk)
     source = ThreadStage(locked.stage)
     target = THREAD_TRANSITIONS.get((source, action))
     if target is None:

@@ -190,9 +190,6 @@ def order_assistance(request: HttpRequest, reference: str) -> HttpResponse:
         step = "message"
         if form.is_valid():
             vendor_order = form.chosen_vendor_order
-            # TODO(issue 11, claims): the claim motifs (damaged, incomplete, not as
-            # described) will hand over to the after-sales claim form as the return motif
-            # does (above, at the first step); until then they open a thread.
             try:
                 thread = services.thread_open(
                     actor=_customer(request),
@@ -215,14 +212,16 @@ def order_assistance(request: HttpRequest, reference: str) -> HttpResponse:
         choice = OrderChoiceForm(request.GET, vendor_orders=vendor_orders)
         if choice.is_valid():
             chosen_vo = choice.chosen_vendor_order
-            if (
-                choice.cleaned_data["motif"] == Motif.RETURN
-                and choice.cleaned_data["about"] == ABOUT_ORDER
-                and chosen_vo is not None
-            ):
-                # The return motif hands over to the withdrawal flow (allies.aftersales,
-                # above this app: reached by its URL name, not imported).
-                return redirect("aftersales:request", order.reference, chosen_vo.pk)
+            motif = choice.cleaned_data["motif"]
+            if choice.cleaned_data["about"] == ABOUT_ORDER and chosen_vo is not None:
+                # The return motif hands over to the withdrawal flow, the claim motifs to the
+                # after-sales claim form with the problem chosen (allies.aftersales, above
+                # this app: reached by its URL names, not imported).
+                if motif == Motif.RETURN:
+                    return redirect("aftersales:request", order.reference, chosen_vo.pk)
+                if motif in (Motif.DAMAGED, Motif.INCOMPLETE, Motif.NOT_AS_DESCRIBED):
+                    url = reverse("aftersales:claim_request", args=[order.reference, chosen_vo.pk])
+                    return redirect(f"{url}?{urlencode({'probleme': motif})}")
             form = OrderRequestForm(vendor_orders=vendor_orders)
             step = "message"
         else:
@@ -230,8 +229,14 @@ def order_assistance(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         wanted = request.GET.get("vendeur")
         initial: dict[str, Any] = {"about": ABOUT_ORDER}
-        if wanted and wanted.isdigit() and int(wanted) in {vo.pk for vo in vendor_orders}:
-            initial["vendor_order"] = int(wanted)
+        # Bounded digits only: a forged "?vendeur=" is ignored, never a crash.
+        chosen = (
+            int(wanted)
+            if wanted and wanted.isascii() and wanted.isdigit() and len(wanted) < 12
+            else None
+        )
+        if chosen in {vo.pk for vo in vendor_orders}:
+            initial["vendor_order"] = chosen
         form = OrderChoiceForm(initial=initial, vendor_orders=vendor_orders)
     threads = list(selectors.threads_for_customer(customer=request.user).filter(order=order))
     now = timezone.now()

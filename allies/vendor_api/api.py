@@ -13,7 +13,7 @@ import re
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from allies.vendor_api import offers, orders, returns, threads
+from allies.vendor_api import incidents, offers, orders, returns, threads
 from allies.vendor_api.errors import ApiError, VendorApiParser, install_error_handlers
 
 api = NinjaAPI(title="Alliés API", version="1", urls_namespace="api", parser=VendorApiParser())
@@ -54,7 +54,7 @@ def _answer_other_methods(router: Router) -> None:
 
 
 vendor = Router()
-for child in (orders.router, offers.router, threads.router, returns.router):
+for child in (orders.router, offers.router, threads.router, returns.router, incidents.router):
     _answer_other_methods(child)
     vendor.add_router("", child)
 

@@ -30,11 +30,14 @@ def _model(row: dict) -> VendorOrder:
     )
 
 
+def _ship_to(row: dict) -> dict:
+    # The rule of VendorOrder.ship_to: changed after ordering (ORD-6), else the order's.
+    return row["delivery_address"] or row["order__delivery_address"]
+
+
 def _postcode(row: dict) -> str:
     # The rule of VendorOrder.delivery_postcode, without an unsaved Order per row.
-    return delivery_postcode(
-        relay_point=row["relay_point"], delivery_address=row["order__delivery_address"]
-    )
+    return delivery_postcode(relay_point=row["relay_point"], delivery_address=_ship_to(row))
 
 
 def line_dict(line: dict, shipped: dict[int, int]) -> dict:
@@ -119,7 +122,7 @@ def order_dict(row: dict) -> dict:
         "customer": {
             "first_name": row["order__customer__first_name"],
             "last_name": row["order__customer__last_name"],
-            "shipping_address": _address(row["order__delivery_address"]),
+            "shipping_address": _address(_ship_to(row)),
             "billing_address": _address(row["order__billing_address"]),
         },
         "order_lines": [line_dict(line, shipped) for line in row["lines"]],

@@ -98,7 +98,10 @@ class ReturnOut(Out):
     reference: str = Field(description="RET-000123, as the customer reads it")
     order_id: int = Field(description="Your vendor order (GET /vendor/orders/{order_id})")
     order_reference: str = Field(description="The customer's order reference, AL-2026-000123")
-    thread_id: int = Field(description="The conversation with the customer (M10)")
+    thread_id: int | None = Field(
+        description="The conversation with the customer (M10); null for a parcel the customer "
+        "refused at delivery (nobody wrote)"
+    )
     state: str = Field(
         description="Mirakl-like return state: " + ", ".join(MIRAKL_STATES),
         json_schema_extra={"enum": list(MIRAKL_STATES)},

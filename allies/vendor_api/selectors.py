@@ -37,7 +37,7 @@ ORDER_FIELDS = (
     "id", "status", "shipping_mode", "carrier", "shipping_fee", "relay_point", "lines_total",
     "discount_share", "delivery_min_date", "delivery_max_date", "acceptance_deadline",
     "accepted_at", "shipped_at", "delivered_at", "cancelled_at", "created_at", "updated_at",
-    "order__reference", "order__validated_at", "order__delivery_address",
+    "order__reference", "order__validated_at", "order__delivery_address", "delivery_address",
     "order__billing_address", "order__customer__first_name", "order__customer__last_name",
 )  # fmt: skip
 LINE_FIELDS = (

@@ -168,7 +168,7 @@ def _detail_context(
     rows = [found]
     returns_mark_late(rows, now=now)
     carrier = carrier_get(found.carrier) if found.carrier else None
-    address = found.vendor_order.order.delivery_address or {}
+    address = found.vendor_order.ship_to or {}
     track = ""
     if carrier is not None and found.tracking_number:
         postcode = str((found.return_address or {}).get("postcode") or "")

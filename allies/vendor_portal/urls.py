@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allies.vendor_portal import messages, returns, views
+from allies.vendor_portal import cancellations, claims, delivery, messages, returns, views
 
 app_name = "vendor_portal"
 
@@ -29,6 +29,18 @@ urlpatterns = [
     path("retours/<int:return_id>/recu/", returns.return_received_view, name="return_received"),
     path("retours/<int:return_id>/rembourser/", returns.return_refund_view, name="return_refund"),
     path("retours/<int:return_id>/non-conforme/", returns.return_reject_view, name="return_reject"),
+    path("reclamations/", claims.claim_list, name="claims"),
+    path("reclamations/<int:claim_id>/", claims.claim_detail, name="claim"),  # in the emails
+    path("reclamations/<int:claim_id>/retour/", claims.claim_return_view, name="claim_return"),
+    path("reclamations/<int:claim_id>/refuser/", claims.claim_refuse_view, name="claim_refuse"),
+    path("reclamations/<int:claim_id>/recu/", claims.claim_received_view, name="claim_received"),
+    path("reclamations/<int:claim_id>/regler/", claims.claim_settle_view, name="claim_settle"),
+    path("reclamations/<int:claim_id>/sans-defaut/", claims.claim_reject_view, name="claim_reject"),
+    path(
+        "reclamations/<int:claim_id>/photos/<int:photo_id>/",
+        claims.claim_photo,
+        name="claim_photo",
+    ),
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("offres/", views.offers, name="offers"),
@@ -48,4 +60,26 @@ urlpatterns = [
     path("equipe/<int:pk>/retirer/", views.team_remove, name="team_remove"),
     path("cles-api/", views.api_keys, name="api_keys"),
     path("cles-api/<int:pk>/revoquer/", views.api_key_revoke_view, name="api_key_revoke"),
+    # A customer's cancellation request of accepted articles (ORD-5), on the order's page.
+    path(
+        "commandes/annulations/<int:request_id>/accepter/",
+        cancellations.cancellation_confirm_view,
+        name="cancellation_confirm",
+    ),
+    path(
+        "commandes/annulations/<int:request_id>/refuser/",
+        cancellations.cancellation_refuse_view,
+        name="cancellation_refuse",
+    ),
+    # A customer's request to change the delivery address past 24 h (ORD-6), on the order's page.
+    path(
+        "commandes/adresses/<int:address_request_id>/appliquer/",
+        delivery.address_request_apply_view,
+        name="address_request_apply",
+    ),
+    path(
+        "commandes/adresses/<int:address_request_id>/refuser/",
+        delivery.address_request_refuse_view,
+        name="address_request_refuse",
+    ),
 ]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from allies.aftersales.claim_selectors import vendor_claim_counts
 from allies.aftersales.selectors import vendor_return_counts
 from allies.catalog import imports
 from allies.catalog.models import Offer
@@ -61,6 +62,8 @@ from allies.support.selectors import vendor_inbox_counts
 from allies.support.selectors import vendor_response_record as support_response_record
 from allies.vendor_portal import selectors
 from allies.vendor_portal.access import vendor_member_required
+from allies.vendor_portal.cancellations import open_cancellations
+from allies.vendor_portal.delivery import open_vendor_address_request
 from allies.vendor_portal.forms import (
     ApiKeyForm,
     ImportForm,
@@ -127,6 +130,7 @@ def dashboard(request):
         "board": board,
         "inbox_counts": vendor_inbox_counts(vendor=request.vendor),
         "return_counts": vendor_return_counts(vendor=request.vendor),  # the "Retours" card
+        "claim_counts": vendor_claim_counts(vendor=request.vendor),  # "Réclamations"
         "messages_record": record,
         "messages_average_hours": (
             round(record.average_seconds / 3600, 1) if record.average_seconds is not None else None
@@ -218,7 +222,11 @@ def _order_context(request, vendor_order: VendorOrder, **extra) -> dict:
         "invoice": invoice,
         "invoice_request": request_open,
         "invoice_form": extra.pop("invoice_form", None) or InvoiceUploadForm(),
-        "address": vendor_order.order.delivery_address,
+        "address": vendor_order.ship_to,
+        # The customer's cancellation requests waiting for an answer (ORD-5): one query.
+        "cancellations": open_cancellations(vendor_order=vendor_order),
+        # The customer's address change request waiting for this vendor (ORD-6): one query.
+        "address_request": open_vendor_address_request(vendor_order=vendor_order),
         **extra,
     }
 

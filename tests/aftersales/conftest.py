@@ -90,3 +90,34 @@ def sent(template: str) -> list:
 
     subjects = {e.subject for e in OutgoingEmail.objects.filter(template=template)}
     return [m for m in mail.outbox if m.subject in subjects]
+
+
+def photo(name: str = "photo.jpg", color=(180, 40, 40)):
+    """A small real JPEG upload, as a browser sends one."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def claimed(vendor_order, items, *, at, problem="damaged", remedy="refund", customer=None):
+    """A claim about `items` {title: units} (each described, with one photo) made at `at`."""
+    from allies.aftersales.claims import ItemInput, claim_open
+
+    with time_machine.travel(at, tick=False):
+        return claim_open(
+            customer=customer or vendor_order.order.customer,
+            vendor_order=vendor_order,
+            problem=problem,
+            remedy=remedy,
+            items={
+                line_of(vendor_order, title).pk: ItemInput(
+                    quantity=str(units), description=f"{title} : couture ouverte", photos=[photo()]
+                )
+                for title, units in items.items()
+            },
+        )

@@ -1,10 +1,11 @@
 """Refunds over random after-sales histories (issue 11, "Tests"): orders from several vendors,
 with or without a discount code, then refusals, the customer's and the operator's
-cancellations, and partial withdrawals with
-deductions, in any order. Whatever happens, per line the customer never gets back more than
-they paid for it (plus its shipping share), the ledger holds exactly what was captured minus
-what was refunded, and every refund is told by exactly one email. Everything goes through
-the real services."""
+cancellations (before the vendor's acceptance, and after it as a request the vendor
+confirms), partial withdrawals with deductions, and claims (refunded, refunded as a
+withdrawal less the return's cost, or replaced), in any order. Whatever happens, per line
+the customer never gets back more than they paid for it (plus its shipping share), the
+ledger holds exactly what was captured minus what was refunded, and every refund is told by
+exactly one email. Everything goes through the real services."""
 
 from decimal import Decimal
 
@@ -13,7 +14,20 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allies.aftersales.errors import ReturnError
+from allies.aftersales.cancellation_requests import (
+    cancellable_lines,
+    cancellation_request_confirm,
+    cancellation_request_open,
+)
+from allies.aftersales.claims import (
+    ItemInput,
+    claim_mark_received,
+    claim_open,
+    claim_return_propose,
+    claim_settle,
+)
+from allies.aftersales.errors import CancellationRequestError, ClaimError, ReturnError
+from allies.aftersales.holding import available_units
 from allies.aftersales.returns import (
     Deduction,
     return_accept,
@@ -33,6 +47,7 @@ from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_sh
 from allies.orders.vendor_side import FulfilmentError
 from allies.payments.models import Payment, Refund
 from allies.vendors.models import VendorMembership
+from tests.aftersales.conftest import photo
 from tests.factories import UserFactory, VendorMembershipFactory
 from tests.ledger.conftest import discount_code, offer_of, pay, place, vendor_with_rates
 
@@ -43,6 +58,7 @@ REFUND_EMAILS = (
     "order_lines_cancelled",
     "order_vendor_order_cancelled",
     "aftersales_return_refunded",
+    "aftersales_claim_refunded",
 )
 
 money = st.integers(min_value=100, max_value=20_000).map(lambda c: Decimal(c) / 100)
@@ -51,6 +67,7 @@ steps = st.lists(
     st.tuples(
         st.sampled_from(
             ["refuse", "customer_cancel", "deliver", "deliver", "cancel", "return", "return"]
+            + ["claim_refund", "claim_withdrawal", "claim_replace", "accept", "cancel_request"]
         ),
         st.integers(0, 1),  # vendor order
         st.integers(0, 4),  # line
@@ -89,6 +106,32 @@ def _act(order, step) -> None:
             else:
                 event("deliver: nothing to ship")
                 return
+        elif kind == "accept":
+            pending = {ln.pk: "accept" for ln in lines if ln.status == OrderLine.Status.PENDING}
+            if not pending:
+                event("accept: nothing pending")
+                return
+            vendor_order_lines_decide(vendor_order=vo, vendor=vendor, decisions=pending)
+        elif kind == "cancel_request":
+            # ORD-5 after acceptance: the customer asks, the vendor confirms before shipping.
+            pending = {ln.pk: "accept" for ln in lines if ln.status == OrderLine.Status.PENDING}
+            if pending:
+                vendor_order_lines_decide(vendor_order=vo, vendor=vendor, decisions=pending)
+                vo.refresh_from_db()
+            accepted = cancellable_lines(vendor_order=vo)
+            if not accepted:
+                event("cancel_request: nothing accepted to ship")
+                return
+            request = cancellation_request_open(
+                customer=order.customer, vendor_order=vo,
+                line_ids=[accepted[line_index % len(accepted)].pk],
+            )  # fmt: skip
+            member = VendorMembership.objects.filter(vendor=vendor).first()
+            cancellation_request_confirm(
+                request=request, actor=Actor.vendor_user(member.user), vendor=vendor
+            )
+        elif kind.startswith("claim_"):
+            _claim(order, vo, line_index, units, kind)
         else:
             left = {r.line.pk: r.quantity for r in returnable_lines(vendor_order=vo)}
             if not left:
@@ -109,8 +152,43 @@ def _act(order, step) -> None:
             deductions = {item.pk: Deduction(amount=amount, reason="used")} if amount else {}
             return_refund(request=request, actor=actor, vendor=vendor, deductions=deductions)
         event(kind)
-    except (FulfilmentError, ReturnError, CancellationError) as exc:
+    except (
+        FulfilmentError,
+        ReturnError,
+        ClaimError,
+        CancellationError,
+        CancellationRequestError,
+    ) as exc:
         event(f"{kind} refused: {exc.code}")
+
+
+def _claim(order, vo, line_index, units, kind) -> None:
+    """A claim on units of `vo`: refunded at once (defect, no return), refunded as a
+    withdrawal after the item came back (return cost deducted), or settled by a replacement
+    (no money moves)."""
+    left = {a.line.pk: a.quantity for a in available_units(vendor_order=vo)}
+    if not left:
+        event("claim: nothing claimable")
+        return
+    line_id = sorted(left)[line_index % len(left)]
+    remedy = "replacement" if kind == "claim_replace" else "refund"
+    claim = claim_open(
+        customer=order.customer, vendor_order=vo, problem="damaged", remedy=remedy,
+        items={line_id: ItemInput(quantity=min(units, left[line_id]), description="Cassé",
+                                  photos=[photo()])},
+    )  # fmt: skip
+    vendor = vo.vendor
+    actor = Actor.vendor_user(VendorMembership.objects.filter(vendor=vendor).first().user)
+    if kind == "claim_refund":
+        claim_settle(claim=claim, actor=actor, vendor=vendor, resolution="refund")
+        return
+    claim_return_propose(claim=claim, actor=actor, vendor=vendor, mode="label")
+    claim_mark_received(claim=claim, actor=actor, vendor=vendor)
+    if kind == "claim_withdrawal":
+        claim_settle(claim=claim, actor=actor, vendor=vendor, resolution="withdrawal")
+    else:
+        claim_settle(claim=claim, actor=actor, vendor=vendor, resolution="replacement",
+                     carrier="colissimo", tracking_number=f"6A{next(_tracking):011d}")  # fmt: skip
 
 
 def _check(order) -> None:
@@ -155,7 +233,7 @@ def _check(order) -> None:
 def test_after_sales_refunds_never_exceed_what_was_paid_and_each_has_one_email(
     db, fees, cart, code, history
 ):
-    # covers: ORD-5, RET-3, RET-6, PAY-2
+    # covers: ORD-5, RET-3, RET-6, SAV-4, PAY-2
     with transaction.atomic():
         shop = [vendor_with_rates(fee=Decimal(fee)) for fee in fees]
         for vendor in shop:

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from allies.aftersales.models import Claim, ReturnRequest
 from allies.demo import identities
 from allies.orders.models import Order, VendorOrder
 from allies.vendor_api.demo import demo_api_key_for
@@ -27,3 +28,7 @@ def test_demo_orders_cover_every_state_a_vendor_meets():
     assert shipped.shipments.get().parcels.count() == 2  # "Colis 1/2", "Colis 2/2"
     key = api_key_authenticate(demo_api_key_for(first))
     assert key is not None and key.vendor.slug == first
+    # The after-sales work: a return waiting for its parcel, a claim with its photo to answer.
+    assert ReturnRequest.objects.get(vendor__slug=first).status == "accepted"
+    claim = Claim.objects.get(vendor__slug=first)
+    assert claim.status == "requested" and claim.items.get().photos.count() == 1

@@ -197,7 +197,10 @@ def test_once_accepted_or_shipped_the_page_says_what_is_left_to_do(client, marke
     detail = client.get(reverse("orders:detail", args=[order.reference])).content.decode()
     assert page_url(order, vendor_order) not in detail  # no more "Annuler des articles"
     text = text_of(client.get(page_url(order, vendor_order)).content.decode())
-    assert "une demande à lui adresser depuis l'Assistance en ligne" in text.replace("&#x27;", "'")
+    assert "une demande à lui adresser, qu'il confirme avant l'expédition" in text.replace(
+        "&#x27;", "'"
+    )
+    assert "Demander l'annulation au vendeur" in text.replace("&#x27;", "'")
     vendor_order_ship(
         vendor_order=vendor_order, vendor=market["verlaine"], carrier="colissimo",
         parcels=[TRACKING_1],

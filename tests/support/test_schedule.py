@@ -68,9 +68,11 @@ def test_serve_supervises_the_inbound_mail_endpoint_when_enabled(settings, monke
 def test_the_demo_data_has_requests_in_several_states():
     call_command("demo_data", "--products", "120", stdout=io.StringIO())
     stages = sorted(Thread.objects.values_list("stage", flat=True))
-    # The sixth is the demo return's thread: the vendor's acceptance answered it.
+    # The sixth is the demo return's thread: the vendor's acceptance answered it; the
+    # seventh the demo claim's, waiting for the vendor.
     assert stages == [
-        "answered", "answered", "escalated", "escalated", "waiting_vendor", "waiting_vendor"
+        "answered", "answered", "escalated", "escalated", "waiting_vendor", "waiting_vendor",
+        "waiting_vendor",
     ]  # fmt: skip
     assert ReturnRequest.objects.get().status == "accepted"
     now = timezone.now()

@@ -196,14 +196,16 @@ def test_portal_order_pages_run_a_bounded_number_of_queries(
     for _ in range(orders):
         buy(market, [(market["shirt"], 1), (market["belt"], 1)])
     vo = VendorOrder.objects.filter(vendor=market["verlaine"]).first()
-    # + the "Messages" card's counts and the messages' response record (3 queries).
-    with django_assert_max_num_queries(17):
+    # + the "Messages" card's counts and the messages' response record (3 queries), the
+    # "Retours" and "Réclamations" cards' counts (1 each).
+    with django_assert_max_num_queries(18):
         assert verlaine_client.get(reverse("vendor_portal:dashboard")).status_code == 200
     with django_assert_max_num_queries(12):
         assert (
             verlaine_client.get(reverse("vendor_portal:orders") + "?onglet=toutes").status_code
             == 200
         )
+    # (the open cancellation and address change requests included, 1 query each)
     with django_assert_max_num_queries(18):
         assert verlaine_client.get(reverse("vendor_portal:order", args=[vo.pk])).status_code == 200
 
