@@ -158,6 +158,12 @@ class ReturnRequest(models.Model):
             models.Index(fields=["vendor", "status", "created_at", "id"], name="return_vendor"),
             models.Index(fields=["vendor", "-created_at", "-id"], name="return_vendor_new"),
             models.Index(fields=["vendor", "list_sort_at", "id"], name="return_vendor_all"),
+            # "À contrôler" spans two stages: its own index keeps it in order.
+            models.Index(
+                fields=["vendor", "created_at", "id"],
+                condition=Q(status__in=["received", "sent"]),  # as the list filters: sorted
+                name="return_to_inspect",
+            ),
             # The tabs' counts read only this index.
             models.Index(
                 fields=["vendor", "status", "answer_due_at", "refund_due_by"],
