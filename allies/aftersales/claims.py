@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -64,8 +64,11 @@ from allies.aftersales.models import (
 from allies.aftersales.returns import (
     RETURNABLE_VENDOR_ORDER,
     customer_label_party,
+    date_text,
     label_party,
+    parcel_weight,
     return_address,
+    standard_refund_fee,
 )
 from allies.core.deadlines import add_business_hours, is_working_day
 from allies.core.money import format_eur, round_cent
@@ -315,8 +318,8 @@ def claim_cancel(*, claim: Claim, customer: User, now: datetime | None = None) -
     """The customer withdraws a claim whose item has not left."""
     if claim.customer_id != customer.pk:
         raise ClaimForbidden(_("Réclamation introuvable."), code="not_found")
-    current = Claim.objects.values_list("status", "tracking_number").get(pk=claim.pk)
-    if current[0] not in claim_statuses_allowing(ClaimAction.CANCEL):
+    current = Claim.objects.values_list("status", flat=True).get(pk=claim.pk)
+    if current not in claim_statuses_allowing(ClaimAction.CANCEL):
         raise ClaimError(_("Cette réclamation ne peut plus être annulée."), code="invalid_state")
     with transaction.atomic():
         return claim_transition(
@@ -339,10 +342,6 @@ def _state_check(claim: Claim, action: ClaimAction, message: str) -> None:
     current = Claim.objects.values_list("status", flat=True).get(pk=claim.pk)
     if current not in claim_statuses_allowing(action):
         raise ClaimError(message, code="invalid_state")
-
-
-def _date_text(day: date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _vendor_message(claim: Claim, actor: Actor, vendor: Vendor | None, body: str,
@@ -382,7 +381,7 @@ def parse_pickup_dates(raw: Sequence[Any], *, now: datetime) -> list[date]:
         if not is_working_day(day):
             raise ClaimError(
                 _("Le %(date)s n'est pas un jour ouvré : proposez un autre jour.")
-                % {"date": _date_text(day)},
+                % {"date": date_text(day)},
                 code="not_working_day",
             )
         dates.add(day)
@@ -394,21 +393,13 @@ def parse_pickup_dates(raw: Sequence[Any], *, now: datetime) -> list[date]:
     return sorted(dates)
 
 
-def _weight(claim: Claim) -> int:
-    grams = sum(
-        (item.order_line.weight_grams or 0) * item.quantity
-        for item in claim.items.select_related("order_line")
-    )
-    return max(grams, 500)
-
-
 def _claim_label(claim: Claim, address: Mapping[str, Any], language: str) -> labels.ReturnLabel:
     try:
         return labels.return_label_create(
             sender=customer_label_party(claim),
             recipient=label_party(address),
             reference=claim.reference,
-            weight_grams=_weight(claim),
+            weight_grams=parcel_weight(claim),
             language=language,
         )
     except labels.LabelRefused as exc:
@@ -465,7 +456,7 @@ def claim_return_propose(
                 body = _(
                     "Nous reprenons le produit à nos frais : un transporteur vient l'enlever à "
                     "votre domicile. Choisissez une date parmi : %(dates)s."
-                ) % {"dates": ", ".join(_date_text(day) for day in dates)}
+                ) % {"dates": ", ".join(date_text(day) for day in dates)}
             if text:
                 body += "\n" + text
         _vendor_message(claim, actor, vendor, body, now)
@@ -532,9 +523,7 @@ def claim_pickup_choose(
             tracking_number=issued.tracking_number,
         )
         with override("fr"):
-            body = _("Enlèvement à domicile choisi pour le %(date)s.") % {
-                "date": _date_text(chosen)
-            }
+            body = _("Enlèvement à domicile choisi pour le %(date)s.") % {"date": date_text(chosen)}
         thread = Thread.objects.get(pk=claim.thread_id)
         message_post(thread=thread, actor=Actor.customer(customer), body=body, now=now,
                      notify=False)  # fmt: skip
@@ -552,7 +541,7 @@ def claim_label_pdf(*, claim: Claim) -> bytes:
         sender=customer_label_party(claim),
         recipient=label_party(claim.return_address or return_address(claim.vendor)),
         reference=claim.reference,
-        weight_grams=_weight(claim),
+        weight_grams=parcel_weight(claim),
         language=claim.customer.language or "fr",
     )
 
@@ -605,11 +594,6 @@ def claim_mark_received(
     return claim
 
 
-def _standard_fee(vendor_order: VendorOrder) -> Decimal | None:
-    fee = vendor_order.standard_shipping_fee
-    return None if fee is None else min(fee, vendor_order.shipping_fee)
-
-
 @dataclass(frozen=True)
 class RefundPlan:
     """What a claim's refund gives back, computed once for the preview and the refund."""
@@ -628,7 +612,7 @@ def claim_refund_plan(*, claim: Claim, as_withdrawal: bool) -> RefundPlan:
     units = {item.order_line_id: item.quantity for item in items}
     vendor_order = claim.vendor_order
     lines = list(OrderLine.objects.filter(vendor_order=vendor_order).order_by("id"))
-    cap = _standard_fee(vendor_order) if as_withdrawal else None
+    cap = standard_refund_fee(vendor_order) if as_withdrawal else None
     deductions: dict[int, Decimal] = {}
     if as_withdrawal and claim.return_cost:
         gross = refund_split(lines=lines, refunding=units, shipping_fee=vendor_order.shipping_fee,

@@ -300,7 +300,7 @@ def return_address(vendor: Vendor) -> dict[str, str]:
     }
 
 
-def _date_text(day: date) -> str:
+def date_text(day: date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
@@ -327,7 +327,7 @@ def return_accept(
     with transaction.atomic():
         with override("fr"):
             body = _("Retour accepté. Renvoyez le colis avant le %(date)s à : %(address)s") % {
-                "date": _date_text(send_back_by),
+                "date": date_text(send_back_by),
                 "address": ", ".join(
                     [
                         address["name"],
@@ -426,7 +426,8 @@ def customer_label_party(request: ReturnRequest | Claim) -> labels.LabelParty:
     return label_party(address, name=name or request.customer.get_full_name())
 
 
-def _weight(request: ReturnRequest) -> int:
+def parcel_weight(request: ReturnRequest | Claim) -> int:
+    """The weight a return label declares: the articles sent back (returns and claims)."""
     grams = sum(
         (item.order_line.weight_grams or 0) * item.quantity
         for item in request.items.select_related("order_line")
@@ -464,7 +465,7 @@ def return_label_issue(
             sender=customer_label_party(request),
             recipient=label_party(request.return_address or return_address(request.vendor)),
             reference=request.reference,
-            weight_grams=_weight(request),
+            weight_grams=parcel_weight(request),
             language=customer.language or "fr",
         )
     except labels.LabelRefused as exc:
@@ -522,7 +523,7 @@ def return_label_pdf(*, request: ReturnRequest) -> bytes:
         sender=customer_label_party(request),
         recipient=label_party(request.return_address or return_address(request.vendor)),
         reference=request.reference,
-        weight_grams=_weight(request),
+        weight_grams=parcel_weight(request),
         language=request.customer.language or "fr",
     )
 
@@ -659,7 +660,9 @@ def parse_deduction(amount: Any, reason: Any) -> Deduction:
     return Deduction(amount=round_cent(value), reason=reason if value > 0 else "")
 
 
-def _standard_fee(vendor_order: VendorOrder) -> Decimal | None:
+def standard_refund_fee(vendor_order: VendorOrder) -> Decimal | None:
+    """The delivery fee a withdrawal refunds (L221-24): the standard one, never more than
+    paid; None on older orders (the fee paid)."""
     fee = vendor_order.standard_shipping_fee
     return None if fee is None else min(fee, vendor_order.shipping_fee)
 
@@ -679,7 +682,7 @@ def return_refund_preview(
         lines=lines,
         refunding=wanted,
         shipping_fee=vendor_order.shipping_fee,
-        shipping_cap=_standard_fee(vendor_order),
+        shipping_cap=standard_refund_fee(vendor_order),
     )
     by_line = {part.line_id: part for part in gross.lines}
     asked: dict[int, Decimal] = {}
@@ -713,7 +716,7 @@ def return_refund_preview(
         lines=lines,
         refunding=wanted,
         shipping_fee=vendor_order.shipping_fee,
-        shipping_cap=_standard_fee(vendor_order),
+        shipping_cap=standard_refund_fee(vendor_order),
         deductions=asked,
     )
     return {"split": split, "items": items, "deductions": asked}
@@ -770,7 +773,7 @@ def return_refund(
                     for item in items
                     if item.pk in deductions
                 },
-                shipping_cap=_standard_fee(request.vendor_order),
+                shipping_cap=standard_refund_fee(request.vendor_order),
                 reason=reason,
                 key=f"return-{request.pk}",
                 now=now,
