@@ -11,8 +11,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed tools/lighthouse/package-lock.json
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# Lighthouse (pinned in its lock file) audits pages in Debian's Chromium; no browser download.
+	cd tools/lighthouse && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	touch $@
 
 # Migrates, loads the demo data into an empty database, and serves web + background worker.

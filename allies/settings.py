@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "allies.ledger",
     "allies.support",
     "allies.aftersales",
+    "allies.chat",
+    "allies.helpcenter",
+    "allies.reviews",
+    "allies.privacy",
     "allies.vendor_portal",
     "allies.vendor_api",
     "allies.backoffice",
@@ -97,6 +101,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "allies.urls"
 WSGI_APPLICATION = "allies.wsgi.application"
+ASGI_APPLICATION = "allies.asgi.application"
 
 TEMPLATES: list[dict[str, Any]] = [
     {
@@ -263,6 +268,45 @@ CUSTOMER_SERVICE_EMAIL = os.environ.get("CUSTOMER_SERVICE_EMAIL", "contact@allie
 # Anonymous storefront pages are cached this long (seconds); 0 disables.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 
+# --- Live chat (CS-3) ---------------------------------------------------------------------
+# WebSockets are served by the ASGI application (allies/asgi.py) under /ws/. In production a
+# reverse proxy sends /ws/ to the ASGI processes (uvicorn) and the rest to gunicorn: pages
+# open their socket on their own origin (neither setting below). `make run` has no proxy:
+# `manage.py serve` starts one uvicorn on CHAT_PORT (PORT + 1 unless set) and gives it to its
+# children, whose pages then connect to ws://<their host>:CHAT_PORT. CHAT_WEBSOCKET_URL points
+# pages at another host instead.
+# CHAT_ENABLED=0 takes the bubble off every page (no socket opened): a site without agents.
+CHAT_ENABLED = env_bool("CHAT_ENABLED", True)
+CHAT_PORT = int(os.environ["CHAT_PORT"]) if os.environ.get("CHAT_PORT") else None
+CHAT_WEBSOCKET_URL = os.environ.get("CHAT_WEBSOCKET_URL", "").rstrip("/")
+CHAT_WEBSOCKET_SOURCES = (
+    [CHAT_WEBSOCKET_URL]
+    if CHAT_WEBSOCKET_URL
+    else [f"ws://127.0.0.1:{CHAT_PORT}", f"ws://localhost:{CHAT_PORT}"]
+    if CHAT_PORT
+    else []  # the page's own origin: 'self' covers ws(s):// of the same host
+)
+# The channel layer carries presence and messages between socket processes: Redis when there
+# is one (several uvicorn processes), else in memory (one chat process, as under `make run`).
+# Redis Pub/Sub: one PUBLISH per message, one subscription per process, no receive lock
+# (bench/chat_sockets.py: 200 messages/s on one process where the list-based layer falls
+# behind). Delivery is at most once: a message published while a process reconnects to Redis
+# misses its live sockets, but it is stored first and the page fetches it on `resume`.
+# redis-py's default 5 s socket timeout would cut idle subscriptions: 30 s.
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": "allies-chat",
+            },
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
 # --- Security: TLS, cookies, framing, Content-Security-Policy (README "Settings") --------
 # A site whose SITE_URL is https is served over TLS: cookies are sent over TLS only and, once
 # DEBUG is off, plain http is redirected and browsers are told to use https for a year (HSTS).
@@ -304,7 +348,7 @@ CONTENT_SECURITY_POLICY = {
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
-    "connect-src": ["'self'"],
+    "connect-src": ["'self'", *CHAT_WEBSOCKET_SOURCES],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "frame-ancestors": ["'none'"],

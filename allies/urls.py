@@ -25,6 +25,10 @@ urlpatterns += i18n_patterns(
     # Before the orders' and the account's: it adds pages under compte/achats/ and compte/.
     path("", include("allies.support.urls")),
     path("", include("allies.aftersales.urls")),
+    path("", include("allies.chat.urls")),
+    path("aide/", include("allies.helpcenter.urls")),
+    path("", include("allies.reviews.urls")),
+    path("", include("allies.privacy.urls")),
     path("compte/achats/", include("allies.orders.urls")),
     path("compte/factures/", include("allies.invoices.urls")),
     path("compte/", include("allies.accounts.urls")),

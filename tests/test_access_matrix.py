@@ -38,11 +38,14 @@ from allies.cart.models import Cart
 from allies.cart.services import cart_add
 from allies.catalog.models import OfferImport
 from allies.checkout.services import CheckoutChoices, order_place
+from allies.helpcenter.models import Question
 from allies.invoices.models import Invoice
 from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.events import Actor
 from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 from allies.payments.services import payment_return_urls, payment_start
+from allies.reviews.models import ReviewPhoto
+from allies.reviews.services import review_create
 from allies.support.models import Attachment, Motif
 from allies.support.services import thread_open
 from allies.vendors.services import api_key_create
@@ -209,6 +212,48 @@ ROUTES = {
     "backoffice:attachment": "console",
     "backoffice:thread_redirect": "console",
     "backoffice:thread_redirect_refuse": "console",
+    # The site's own pages (SITE-1, SITE-4) and the customer's data (privacy).
+    "storefront:about": "public",
+    "storefront:terms": "public",
+    "storefront:legal_notice": "public",
+    "storefront:privacy_policy": "public",
+    "storefront:delivery_returns": "public",
+    "privacy:home": "login",
+    "privacy:export": "login",
+    "privacy:erase": "login",
+    "privacy:erased": "public",
+    # The help centre (SITE-2) and its editing in the console.
+    "helpcenter:home": "public",
+    "helpcenter:search": "public",
+    "helpcenter:topic": "public",
+    "helpcenter:question": "public",
+    "backoffice:helpcenter_list": "console",
+    "backoffice:helpcenter_new": "console",
+    "backoffice:helpcenter_edit": "console",
+    # Reviews from verified buyers (SITE-3): the customer's forms, the product's list, the
+    # vendor's answers, the console's moderation. A published review's photo and its report
+    # page are the public's and any logged-in person's.
+    "reviews:mine": "login",
+    "reviews:order_form": "customer",
+    "reviews:line_review": "customer",
+    "reviews:vendor_review": "customer",
+    "reviews:product_list": "public",
+    "reviews:report": "login",
+    "reviews:photo": "public",
+    "vendor_portal:reviews": "vendor",
+    "vendor_portal:review_answer": "vendor_obj",
+    "vendor_portal:review_report": "vendor_obj",
+    "backoffice:reviews": "console",
+    "backoffice:review": "console",
+    "backoffice:review_moderate": "console",
+    # Live chat (CS-3): the agents' page in the console.
+    "chat:session": "public",
+    "backoffice:chat": "console",
+    "backoffice:chat_availability": "console",
+    "backoffice:chat_conversation": "console",
+    "backoffice:chat_take": "console",
+    "backoffice:chat_close": "console",
+    "backoffice:chat_to_thread": "console",
 }
 # The back office's own doors (anyone may reach the admin's login page).
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}
@@ -360,6 +405,13 @@ def world(market, settings, tmp_path):  # noqa: F811
         body="Taille M ?", attachments=[SimpleUploadedFile("dos.jpg", _jpeg())],
     )  # fmt: skip
     thread_file = Attachment.objects.get(thread=vendor_thread)
+    # Customer A's published review of the delivered belt, with a photo (SITE-3).
+    review = review_create(
+        customer=customer_a, vendor_order=belt_vo, order_line=belt_line, rating="4",
+        text="Belle ceinture, cuir souple.", photos=[SimpleUploadedFile("c.jpg", _jpeg())],
+    )  # fmt: skip
+    review_photo = ReviewPhoto.objects.get(review=review)
+    help_question = Question.objects.filter(is_published=True).first()
     customer_b = UserFactory(email="bea@example.test")
     AddressFactory(user=customer_b)
     product = market["shirt"].variant.product
@@ -396,6 +448,19 @@ def world(market, settings, tmp_path):  # noqa: F811
         "vendor_portal:support_reply": {"pk": vendor_thread.pk},
         "vendor_portal:support_resolve": {"pk": vendor_thread.pk},
         "vendor_portal:support_attachment": {"pk": thread_file.pk},
+        "reviews:order_form": {"vendor_order_id": belt_vo.pk},
+        "reviews:line_review": {"vendor_order_id": belt_vo.pk, "line_id": belt_line.pk},
+        "reviews:vendor_review": {"vendor_order_id": belt_vo.pk},
+        "reviews:product_list": {"slug": product.slug},
+        "reviews:report": {"pk": review.pk},
+        "reviews:photo": {"pk": review_photo.pk},
+        "vendor_portal:review_answer": {"pk": review.pk},
+        "vendor_portal:review_report": {"pk": review.pk},
+        "backoffice:review": {"pk": review.pk},
+        "backoffice:review_moderate": {"pk": review.pk},
+        "helpcenter:topic": {"topic_slug": help_question.topic},
+        "helpcenter:question": {"topic_slug": help_question.topic, "slug": help_question.slug},
+        "backoffice:helpcenter_edit": {"pk": help_question.pk},
     }  # fmt: skip
     by_param = {
         "reference": order.reference,

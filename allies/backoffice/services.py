@@ -44,6 +44,7 @@ from allies.orders.refunds import (
 from allies.orders.states import VendorOrderStatus
 from allies.orders.vendor_side import FulfilmentError
 from allies.payments.services import PaymentError
+from allies.privacy.models import Erasure
 from allies.support import emails
 from allies.support.errors import SupportError, SupportForbidden
 from allies.support.models import Thread
@@ -234,6 +235,11 @@ def thread_account_reopen(*, thread: Thread, user: Any) -> Any:
     if account.is_staff:
         raise SupportForbidden(
             _("Un compte du personnel se rouvre depuis l'administration."), code="staff_account"
+        )
+    if Erasure.objects.filter(user=account).exists():
+        raise SupportError(
+            _("Ce compte a été effacé à la demande du client : il ne peut pas être rouvert."),
+            code="erased_account",
         )
     with transaction.atomic():
         account = user_reactivate(user=account)

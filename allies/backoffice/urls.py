@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from allies.backoffice import delivery, views
 
@@ -24,4 +24,8 @@ urlpatterns = [
         delivery.thread_redirect_refuse,
         name="thread_redirect_refuse",
     ),
+    # Live chat, help centre, reviews (issue 12): each in its own module.
+    path("chat/", include("allies.backoffice.urls_chat")),
+    path("aide/", include("allies.backoffice.urls_helpcenter")),
+    path("avis/", include("allies.backoffice.urls_reviews")),
 ]

@@ -25,6 +25,8 @@ HOOKS: dict[str, str] = {
     "customer may retry): payment=, reason=",
     "order_paid": "an order was validated by its payment (in that transaction): order=",
     "vendor_order_shipped": "a vendor order has shipped units: vendor_order=, shipment=",
+    "vendor_order_delivered": 'a vendor order became "Livrée" (called after commit; the '
+    "reviews invite its customer): vendor_order_id=",
     "refund_recorded": "a refund was created for order lines: refund=, vendor_order=, lines=, "
     "split= (orders.refunds.RefundSplit: each line's units, articles, shipping, discount and "
     "deduction)",

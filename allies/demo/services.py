@@ -34,6 +34,7 @@ from allies.core.money import cents_to_eur
 from allies.demo import identities, words
 from allies.demo.generator import ProductSpec, products_generate
 from allies.demo.orders import demo_orders_create
+from allies.demo.reviews import demo_reviews_create
 from allies.demo.support import demo_threads_create
 from allies.notifications.services import notifications_muted
 from allies.shipping.demo import demo_rates_for_vendor
@@ -105,6 +106,8 @@ def demo_data_load(
     with nullcontext() if send_emails else notifications_muted():
         report.orders = demo_orders_create(vendors=vendors) if orders else 0
         report.threads = demo_threads_create(vendors=vendors) if report.orders else 0
+        if report.orders:
+            demo_reviews_create(vendors=vendors)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -258,6 +258,10 @@ def _delivered_if_complete(vendor_order: VendorOrder, actor: Actor | None = None
     )
     # Closed once the withdrawal window has passed (allies.orders.closing).
     transaction.on_commit(lambda: vendor_order_close_schedule(delivered_at=delivered_at))
+    vendor_order_id = vendor_order.pk
+    transaction.on_commit(
+        lambda: hook_call("vendor_order_delivered", vendor_order_id=vendor_order_id)
+    )
 
 
 def _delivery_moment(*, at: datetime | None, shipped_at: datetime, strict: bool) -> datetime:

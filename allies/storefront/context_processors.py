@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from allies.cart.models import CartLine
 from allies.catalog.models import Category
+from allies.orders.closing import WITHDRAWAL_DAYS
 
 
 def _menu_categories() -> list[dict[str, str]]:
@@ -41,4 +42,6 @@ def shop(request: HttpRequest) -> dict[str, object]:
             for r in _menu_categories()
         ],
         "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
+        # The header's "Satisfait ou remboursé sous N jours" (SITE-1): the withdrawal window.
+        "site_withdrawal_days": WITHDRAWAL_DAYS,
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allies.vendor_portal import cancellations, claims, delivery, messages, returns, views
+from allies.vendor_portal import cancellations, claims, delivery, messages, returns, reviews, views
 
 app_name = "vendor_portal"
 
@@ -41,6 +41,9 @@ urlpatterns = [
         claims.claim_photo,
         name="claim_photo",
     ),
+    path("avis/", reviews.review_list, name="reviews"),
+    path("avis/<int:pk>/repondre/", reviews.review_answer_view, name="review_answer"),
+    path("avis/<int:pk>/signaler/", reviews.review_report_view, name="review_report"),
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("offres/", views.offers, name="offers"),

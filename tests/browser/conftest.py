@@ -6,8 +6,14 @@ async code; the test thread only ever runs synchronous ORM calls, so that check 
 
 import os
 import shutil
+import socket
+import threading
+import time
 
 import pytest
+from channels.layers import channel_layers
+
+from tests.chat.conftest import close_socket_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -28,6 +34,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def _chat_only_where_sockets_are_served(request, settings):
+    """pytest-django's live server speaks WSGI only: its pages would knock at /ws/ for
+    nothing. The chat's own tests serve pages and sockets with `asgi_server`."""
+    if "asgi_server" not in request.fixturenames:
+        settings.CHAT_ENABLED = False
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +87,45 @@ def axe_serious_violations(page) -> list[dict]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The whole site, pages and the chat's sockets, from uvicorn on the ASGI application in
+    a thread, on the test database (pytest-django's live server speaks WSGI only)."""
+    import uvicorn
+
+    from allies.asgi import application
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    port = _free_port()
+    # Pages and sockets on one origin, as behind production's proxy.
+    settings.CHAT_PORT, settings.CHAT_WEBSOCKET_URL = None, ""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app=application,
+            host="127.0.0.1",
+            port=port,
+            ws="websockets-sansio",
+            lifespan="off",
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+    channel_layers.backends.clear()
+    close_socket_connections()

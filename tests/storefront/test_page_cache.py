@@ -1,4 +1,4 @@
-"""Anonymous page cache (storefront.cache): speed for visitors, never a stale personal page."""
+"""Anonymous page cache (core.page_cache): speed for visitors, never a stale personal page."""
 
 import pytest
 from django.contrib.messages import constants, get_messages
@@ -6,7 +6,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from allies.storefront.cache import anonymous_page_cache
+from allies.core.page_cache import anonymous_page_cache
 from tests.factories import UserFactory, VendorFactory
 from tests.storefront.conftest import add_product, text
 

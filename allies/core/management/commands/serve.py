@@ -1,7 +1,8 @@
 """`manage.py serve`: what `make run` runs — prepare the database, then web + worker together.
 
 Prepares (migrate, cache table, static files, demo data when the catalogue is empty), then
-supervises its child processes, gunicorn, the background worker and (SUPPORT_SMTP_ENABLED)
+supervises its child processes, gunicorn, the chat's socket server (uvicorn on CHAT_PORT),
+the background worker and (SUPPORT_SMTP_ENABLED)
 the inbound mail endpoint `support_smtp`: when one dies it is started again (after a pause
 that grows while it keeps dying at once, so a broken setup does not spin), and the others go
 on serving. SIGTERM or SIGINT (Ctrl-C) stops them all. Every minute it also runs the periodic
@@ -178,7 +179,17 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--access-logfile", "-",
         ]  # fmt: skip
-        children = {"worker": worker_cmd, "web": web_cmd}
+        # The live chat's WebSockets (CS-3): one ASGI process, since the channel layer is in
+        # memory without Redis; with REDIS_URL, production runs as many as it needs (README).
+        # The children (gunicorn's pages, uvicorn) all read the chat's port from CHAT_PORT.
+        chat_port = settings.CHAT_PORT or settings.PORT + 1
+        os.environ["CHAT_PORT"] = str(chat_port)
+        chat_cmd = [
+            python, "-m", "uvicorn", "allies.asgi:application",
+            "--host", host, "--port", str(chat_port),
+            "--ws", "websockets-sansio", "--no-access-log",
+        ]  # fmt: skip
+        children = {"worker": worker_cmd, "web": web_cmd, "chat": chat_cmd}
         if settings.SUPPORT_SMTP_ENABLED:  # replies by email to support threads
             children["smtp"] = [python, manage, "support_smtp"]
         supervisor = Supervisor(children, log=self._log, sweep=self._sweep)
