@@ -35,6 +35,10 @@ from allies.aftersales.models import (
 )
 from allies.aftersales.return_states import OPEN_STATUSES as RETURN_OPEN
 from allies.cart.models import Cart, CartLine
+from allies.chat.models import Author as ChatAuthor
+from allies.chat.models import Conversation as ChatConversation
+from allies.chat.models import Message as ChatMessage
+from allies.chat.states import OPEN_STATUSES as CHAT_OPEN
 from allies.invoices.models import Invoice
 from allies.notifications.models import OutgoingEmail
 from allies.orders.models import Order, OrderLine, Shipment, VendorOrder
@@ -425,6 +429,52 @@ def support_erase(user: User, ctx: ErasureContext) -> None:
     Thread.objects.filter(customer=user).update(contact_name="", contact_email="")
 
 
+# --- live chat ----------------------------------------------------------------------------
+
+
+def chat_export(user: User) -> PartExport:
+    conversations = (
+        ChatConversation.objects.filter(customer=user)
+        .prefetch_related(
+            Prefetch("messages", queryset=ChatMessage.objects.order_by("created_at", "id"))
+        )
+        .order_by("created_at", "id")
+    )
+    return PartExport(
+        [
+            {
+                "started_at": _when(conversation.created_at),
+                "status": conversation.status,
+                "messages": [
+                    {
+                        "at": _when(message.created_at),
+                        "from": "you" if message.author == ChatAuthor.CUSTOMER else message.author,
+                        "text": message.body,
+                    }
+                    for message in conversation.messages.all()
+                ],
+            }
+            for conversation in conversations
+        ]
+    )
+
+
+def chat_blockers(user: User) -> Iterable[str]:
+    if ChatConversation.objects.filter(customer=user, status__in=CHAT_OPEN).exists():
+        yield _("Une discussion en direct avec notre service client est encore en cours.")
+
+
+def chat_erase(user: User, ctx: ErasureContext) -> None:
+    """The customer's chat messages lose their text; the agents' answers stay (like a
+    request's), the conversations keep no name or address."""
+    ctx.done["chat_messages"] = ChatMessage.objects.filter(
+        conversation__customer=user, author=ChatAuthor.CUSTOMER
+    ).update(body=ERASED_TEXT)
+    ChatConversation.objects.filter(customer=user).update(
+        visitor_name="", visitor_email="", session_key=""
+    )
+
+
 # --- returns, claims, cancellation and address requests (kept, emptied of free text) -------------
 
 
@@ -601,6 +651,7 @@ PARTS: list[PrivacyPart] = [
     PrivacyPart("newsletter", newsletter_export, newsletter_erase),
     PrivacyPart("cart", cart_export, cart_erase),
     PrivacyPart("emails_sent", emails_export, emails_erase),
+    PrivacyPart("live_chat", chat_export, chat_erase, chat_blockers),
     PrivacyPart("reviews", lambda user: PartExport(reviews_export_data(user)), reviews_erase),
     PrivacyPart("account", account_export, account_erase, account_blockers),
 ]

@@ -12,10 +12,12 @@ from allies.accounts.models import Address
 from allies.aftersales.returns import return_request_open
 from allies.backoffice.services import thread_account_reopen
 from allies.cart.models import Cart
+from allies.chat.models import Conversation as ChatConversation
+from allies.chat.models import Message as ChatMessage
 from allies.invoices.models import Invoice
 from allies.orders.models import Order, VendorOrder
 from allies.privacy.models import Erasure
-from allies.privacy.services import ErasureRefused, personal_data_erase
+from allies.privacy.services import ErasureRefused, personal_data_erase, personal_data_export
 from allies.support.errors import SupportError
 from allies.support.models import Attachment, Message, Thread
 from tests.factories import PASSWORD
@@ -297,3 +299,28 @@ def test_customer_service_cannot_reopen_an_erased_account(people):
     assert refused.value.code == "erased_account"
     luc.refresh_from_db()
     assert not luc.is_active
+
+
+def test_live_chat_is_exported_blocks_while_open_and_loses_my_words_when_erased(people):
+    # covers: CS-3 (the chat's transcript is the customer's data too)
+    luc, zoe = people["luc"], people["zoe"]
+    mine = ChatConversation.objects.create(customer=luc)
+    ChatMessage.objects.create(conversation=mine, author="customer", body="Mon code est 4821")
+    ChatMessage.objects.create(conversation=mine, author="agent", body="Je regarde.")
+    hers = ChatConversation.objects.create(customer=zoe)
+    ChatMessage.objects.create(conversation=hers, author="customer", body="Zoé au chat")
+
+    exported = personal_data_export(user=luc).data["live_chat"]
+    assert [m["text"] for m in exported[0]["messages"]] == ["Mon code est 4821", "Je regarde."]
+    assert "Zoé au chat" not in json.dumps(exported)
+
+    with pytest.raises(ErasureRefused) as refused:
+        personal_data_erase(user=luc)  # the conversation is still waiting for an agent
+    assert any("discussion en direct" in reason for reason in refused.value.reasons)
+    assert ChatMessage.objects.filter(body="Mon code est 4821").exists()
+
+    ChatConversation.objects.filter(pk=mine.pk).update(status="closed")
+    personal_data_erase(user=luc)
+    bodies = list(mine.messages.order_by("id").values_list("body", flat=True))
+    assert "Mon code est 4821" not in bodies and "Je regarde." in bodies
+    assert ChatMessage.objects.filter(body="Zoé au chat").exists()
