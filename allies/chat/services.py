@@ -355,6 +355,8 @@ def message_payload(message: Message) -> dict[str, Any]:
         "name": name,
         "body": message.body,
         "at": message.created_at.isoformat(),
+        # The site's time (TIME_ZONE), as the console's server-rendered lines show it.
+        "time": f"{timezone.localtime(message.created_at):%H:%M}",
     }
 
 

@@ -1,6 +1,7 @@
 """The default help centre (SITE-2): six topics, every answer true to the code — its delays
 come from the settings the code applies, its rule IDs exist in PRODUCT.md and are tested."""
 
+import os
 import re
 from pathlib import Path
 
@@ -21,7 +22,12 @@ from allies.orders import closing, delivery_changes
 pytestmark = pytest.mark.django_db
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
-PRODUCT_MD = TESTS_DIR.parents[1] / "shared" / "PRODUCT.md"
+# The product's rules live beside the checkout in the team's workspace (../shared), not in the
+# repository: CI's clean clone may not have them. The code's copy (`rules.RULE_IDS`) is what
+# the answers are checked against; it is compared with the document wherever it is.
+PRODUCT_MD = Path(
+    os.environ.get("ALLIES_PRODUCT_MD", TESTS_DIR.parents[1] / "shared" / "PRODUCT.md")
+)
 RULE = re.compile(r"\b([A-Z]{2,5}-\d{1,3})\b")
 
 
@@ -79,6 +85,8 @@ def test_an_edited_question_is_not_overwritten_by_loading_the_defaults():
 
 def test_rule_ids_known_to_the_code_are_exactly_those_of_product_md():
     # covers: SITE-2
+    if not PRODUCT_MD.exists():
+        pytest.skip(f"no PRODUCT.md at {PRODUCT_MD} (set ALLIES_PRODUCT_MD)")
     assert RULE_IDS == product_rule_ids()
 
 
@@ -87,7 +95,7 @@ def test_each_answer_cites_rules_of_product_md_that_a_test_covers(question):
     # covers: SITE-2
     cited = question["rules"].split()
     assert cited, "an answer names the rules it describes"
-    assert set(cited) <= product_rule_ids(), set(cited) - product_rule_ids()
+    assert set(cited) <= RULE_IDS, set(cited) - RULE_IDS
     uncovered = set(cited) - covered_rule_ids()
     assert not uncovered, f"no test says '# covers:' for {uncovered}"
 

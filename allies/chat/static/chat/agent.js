@@ -122,7 +122,7 @@
     head.appendChild(who);
     var time = document.createElement("span");
     time.className = "muted small";
-    time.textContent = " " + new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    time.textContent = " " + m.time;
     head.appendChild(time);
     var body = document.createElement("div");
     body.className = "bo-message-body";

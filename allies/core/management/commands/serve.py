@@ -187,7 +187,7 @@ class Command(BaseCommand):
         chat_cmd = [
             python, "-m", "uvicorn", "allies.asgi:application",
             "--host", host, "--port", str(chat_port),
-            "--ws", "websockets-sansio", "--no-access-log",
+            "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
         ]  # fmt: skip
         children = {"worker": worker_cmd, "web": web_cmd, "chat": chat_cmd}
         if settings.SUPPORT_SMTP_ENABLED:  # replies by email to support threads
