@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -104,6 +105,18 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], *, sec
 # --- the queue ------------------------------------------------------------------------------
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (already counted by the same request)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 @agent_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -129,8 +142,18 @@ def queue(request: HttpRequest) -> HttpResponse:
         agent_id=agent_id,
         unassigned=unassigned,
     )
-    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     counts = staff_queue_counts(user=user)
+    # "À traiter" (alone, or with "Non attribuées") counts exactly what a counter counts:
+    # the pages reuse it instead of counting the queue a second time (bench/support_inbox.py).
+    known = None
+    if slug == DEFAULT_FILTER and vendor_id is None and agent_id is None:
+        known = counts.unassigned if unassigned else counts.to_answer
+    paginator = (
+        Paginator(threads, THREADS_PER_PAGE)
+        if known is None
+        else _CountedPaginator(threads, THREADS_PER_PAGE, count=known)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     tab_counts = {"a-traiter": counts.to_answer, "en-retard": counts.late,
                   "formulaire": counts.contact}  # fmt: skip
     tabs = [(key, label, tab_counts.get(key)) for key, (_name, label) in QUEUE_FILTERS.items()]

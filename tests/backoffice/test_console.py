@@ -170,6 +170,14 @@ def test_the_queue_costs_the_same_queries_for_3_or_40_requests(
         response = client.get(url("queue"))
     assert len(response.context["page"].object_list) == 25
     assert response.context["page"].paginator.num_pages == 2
+    # "À traiter" reuses the counters' number instead of counting the queue again.
+    thread_counts = [q for q in small.captured_queries if "COUNT(" in q["sql"].upper()
+                     and '"support_thread"' in q["sql"]]  # fmt: skip
+    assert len(thread_counts) == 1
+    second = client.get(url("queue"), {"page": "2"}).context["page"]
+    assert len(second.object_list) == 18
+    unassigned = client.get(url("queue"), {"agent": "aucun"}).context["page"]
+    assert unassigned.paginator.count == 43 == response.context["counts"].unassigned
 
 
 # --- the request page -----------------------------------------------------------------------

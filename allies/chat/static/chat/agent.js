@@ -21,7 +21,7 @@
   var consoleEl = document.querySelector("[data-chat-console]");
   var convEl = document.querySelector("[data-chat-conversation]");
   var toggleForm = document.querySelector("[data-chat-availability-form]");
-  var ws = null, retry = 0, me = false, heartbeat = null;
+  var ws = null, retry = 0, me = false, heartbeat = null, pendingTake = null;
   var convId = convEl ? Number(convEl.dataset.chatConversation) : 0;
   var lastId = convEl ? Number(convEl.dataset.lastId) : 0;
   var seen = {};
@@ -176,6 +176,10 @@
         typingTimer = setTimeout(function () { el.hidden = true; }, 4000);
       }
     } else if (d.type === "status") {
+      if (pendingTake && d.conversation === pendingTake && d.status === "active") {
+        pendingTake = null;
+        location.href = consoleEl.dataset.conversationUrl.replace("/0/", "/" + d.conversation + "/");
+      }
       if (d.conversation === convId) setStatus(d.status);
     } else if (d.type === "converted") {
       location.href = convEl.dataset.threadUrl.replace("/0/", "/" + d.thread + "/");
@@ -196,8 +200,15 @@
       e.preventDefault();
       var id = Number(form.dataset.chatTake);
       send({ type: "take", conversation: id });
-      if (!convEl || id !== convId) {
-        location.href = consoleEl.dataset.conversationUrl.replace("/0/", "/" + id + "/");
+      if (!consoleEl) {
+        form.submit();
+      } else if (!convEl || id !== convId) {
+        // Open the chat once the server says it is taken (leaving at once could drop the
+        // request with the socket); without an answer, the form's own POST takes it.
+        pendingTake = id;
+        setTimeout(function () {
+          if (pendingTake === id) { pendingTake = null; form.submit(); }
+        }, 3000);
       } else {
         setStatus("active", true);
       }
