@@ -9,7 +9,6 @@ reads in "Mes avis". Every decision goes through `reviews.services.review_modera
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -42,13 +41,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         number = selectors.page_parse(request.GET.get("page"))
     except selectors.ReviewQueryError:
         raise Http404("page") from None
-    paginator = Paginator(selectors.moderation_queue(which=which), PER_PAGE)
     try:
-        page = paginator.page(number)
-    except EmptyPage:
-        if number != 1:
-            raise Http404("page") from None
-        page = paginator.page(1)
+        page = selectors.page_of(
+            selectors.moderation_queue(which=which), number=number, per_page=PER_PAGE
+        )
+    except selectors.ReviewQueryError:
+        raise Http404("page") from None
     return _render(
         request,
         "reviews/queue.html",

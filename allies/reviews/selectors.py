@@ -7,6 +7,7 @@ vendor only the reviews of its own vendor orders; staff the moderation queue.
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -239,3 +240,16 @@ def review_for_staff(*, pk: int) -> Review:
     if review is None:
         raise Http404("review")
     return review
+
+
+def page_of(rows: QuerySet[Review], *, number: int, per_page: int) -> Page:
+    """Page `number` of `rows`; an empty list still has its page 1. Past the last page:
+    ReviewQueryError (the pages answer 404). One helper for the product's, the vendor's and
+    the console's review lists."""
+    paginator = Paginator(rows, per_page)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        if number != 1:
+            raise ReviewQueryError("page") from None
+        return paginator.page(1)

@@ -154,15 +154,14 @@ def product_list(request, slug: str):
     except selectors.ReviewQueryError:
         raise Http404("query") from None
     block = selectors.product_review_block(product_id=product.pk)
-    paginator = Paginator(
-        selectors.product_reviews(product_id=product.pk, sort=sort), selectors.PAGE_SIZE
-    )
     try:
-        page = paginator.page(number)
-    except EmptyPage:
-        if number != 1:
-            raise Http404("page") from None
-        page = paginator.page(1)
+        page = selectors.page_of(
+            selectors.product_reviews(product_id=product.pk, sort=sort),
+            number=number,
+            per_page=selectors.PAGE_SIZE,
+        )
+    except selectors.ReviewQueryError:
+        raise Http404("page") from None
     return render(
         request,
         "reviews/product_list.html",

@@ -6,7 +6,6 @@ orders (items and vendor ratings), the vendor's one public answer per review, an
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -28,15 +27,14 @@ def _list(request: Any, *, error: str = "", error_pk: int | None = None,
         number = selectors.page_parse(request.GET.get("page"))
     except selectors.ReviewQueryError:
         raise Http404("page") from None
-    paginator = Paginator(
-        selectors.reviews_for_vendor(vendor=request.vendor, to_answer=to_answer), PER_PAGE
-    )
     try:
-        page = paginator.page(number)
-    except EmptyPage:
-        if number != 1:
-            raise Http404("page") from None
-        page = paginator.page(1)
+        page = selectors.page_of(
+            selectors.reviews_for_vendor(vendor=request.vendor, to_answer=to_answer),
+            number=number,
+            per_page=PER_PAGE,
+        )
+    except selectors.ReviewQueryError:
+        raise Http404("page") from None
     return _render(
         request,
         "reviews/list.html",
