@@ -28,4 +28,8 @@ urlpatterns = [
     path("chat/", include("allies.backoffice.urls_chat")),
     path("aide/", include("allies.backoffice.urls_helpcenter")),
     path("avis/", include("allies.backoffice.urls_reviews")),
+    path("vendeurs/", include("allies.backoffice.urls_vendors")),
+    path("commissions/", include("allies.backoffice.urls_commissions")),
+    path("virements/", include("allies.backoffice.urls_payouts")),
+    path("tableau-de-bord/", include("allies.backoffice.urls_dashboard")),
 ]

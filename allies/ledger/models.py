@@ -17,6 +17,7 @@ no table (migration `ledger.0001` only records them in this app's state).
   negative for a discount the operator pays for).
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,10 @@ from django.utils.translation import gettext_lazy as _
 
 class LedgerImmutable(Exception):
     """A ledger entry is never updated or deleted: write a reversing entry instead."""
+
+
+def _today() -> date:
+    return timezone.localdate()
 
 
 class CommissionRate(models.Model):
@@ -45,6 +50,9 @@ class CommissionRate(models.Model):
         decimal_places=4,
         help_text=_("Entre 0 et 1 : 0,15 pour 15 %."),
     )
+    # Dates of effect (PAY-2): the rate in force on a day is the one with the latest
+    # `valid_from` not after it; an order uses the rates in force on the day it was paid.
+    valid_from = models.DateField(_("en vigueur à partir du"), default=_today)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,14 +62,14 @@ class CommissionRate(models.Model):
         verbose_name_plural = _("taux de commission")
         constraints = [
             models.UniqueConstraint(
-                fields=["vendor", "category"],
+                fields=["vendor", "category", "valid_from"],
                 condition=Q(category__isnull=False),
-                name="ledger_one_rate_per_vendor_category",
+                name="ledger_one_rate_per_vendor_category_day",
             ),
             models.UniqueConstraint(
-                fields=["vendor"],
+                fields=["vendor", "valid_from"],
                 condition=Q(category__isnull=True),
-                name="ledger_one_default_rate_per_vendor",
+                name="ledger_one_default_rate_per_vendor_day",
             ),
             models.CheckConstraint(
                 condition=Q(rate__gte=0) & Q(rate__lte=1), name="ledger_rate_between_0_and_1"
@@ -106,6 +114,9 @@ class LedgerEntry(models.Model):
         # A prepaid return label (RET-5): charged to the vendor (−cost, +cost to the operator,
         # who buys it from the carrier), or at the operator's expense (0, 0, `base` = cost).
         RETURN_LABEL = "return_label", _("Bon de retour prépayé")
+        # A payout (allies.payouts): −(what the vendor order had left to pay), written when
+        # the money reached the vendor's wallet (P2P). `payout` says which one.
+        PAYOUT = "payout", _("Virement au vendeur")
 
     # `vendor_id` on the row (a vendor's rows are found without a join).
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
@@ -118,6 +129,13 @@ class LedgerEntry(models.Model):
     )
     refund = models.ForeignKey(
         "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    payout = models.ForeignKey(
+        "payouts.Payout",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -155,6 +173,12 @@ class LedgerEntry(models.Model):
                 fields=["vendor_order", "kind"],
                 condition=Q(kind="shipping"),
                 name="ledger_one_shipping_per_vendor_order",
+            ),
+            # A payout pays a vendor order once.
+            models.UniqueConstraint(
+                fields=["payout", "vendor_order"],
+                condition=Q(payout__isnull=False),
+                name="ledger_one_payout_entry_per_vendor_order",
             ),
             # One set of reversing entries per refund.
             models.UniqueConstraint(

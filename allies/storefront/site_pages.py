@@ -23,44 +23,11 @@ from django.urls import reverse
 
 from allies.aftersales.returns import FREE_RETURN_COUNTRIES, REFUND_DAYS, SEND_BACK_DAYS
 from allies.core.countries import Country
+from allies.core.operator import operator
 from allies.core.page_cache import anonymous_page_cache
 from allies.orders.closing import WITHDRAWAL_DAYS
 from allies.orders.delivery_changes import ADDRESS_EDIT_HOURS
 from allies.privacy.registry import ACCOUNTING_RETENTION_YEARS
-
-# The operator's identity (legal notice, terms, privacy policy). Fictional defaults for the
-# demonstration site; a real deployment sets them (see the lead's report on settings).
-OPERATOR_DEFAULTS: dict[str, str] = {
-    "OPERATOR_LEGAL_NAME": "Les Alliés SAS",
-    "OPERATOR_LEGAL_FORM": "société par actions simplifiée",
-    "OPERATOR_SHARE_CAPITAL": "50 000 €",
-    "OPERATOR_STREET": "18 rue des Petites-Écuries",
-    "OPERATOR_POSTCODE": "75010",
-    "OPERATOR_CITY": "Paris",
-    "OPERATOR_RCS": "RCS Paris 912 345 675",
-    "OPERATOR_SIRET": "91234567500017",
-    "OPERATOR_VAT_NUMBER": "FR65912345675",
-    "OPERATOR_PHONE": "01 84 60 12 34",
-    "OPERATOR_DIRECTOR": "Antoine Mercier",
-    "OPERATOR_DPO_EMAIL": "",  # empty: the customer-service address answers privacy requests
-    "OPERATOR_MEDIATOR": "CM2C — Centre de la Médiation de la Consommation de Conciliateurs "
-    "de Justice",
-    "OPERATOR_MEDIATOR_ADDRESS": "14 rue Saint-Jean, 75017 Paris",
-    "OPERATOR_MEDIATOR_URL": "https://www.cm2c.net",
-    "HOSTING_PROVIDER": "OVH SAS",
-    "HOSTING_ADDRESS": "2 rue Kellermann, 59100 Roubaix, France",
-    "HOSTING_PHONE": "1007",
-}
-
-
-def operator() -> dict[str, str]:
-    """The operator's identity, each value from settings when set, else the default."""
-    found = {
-        key: str(getattr(settings, key, "") or default)
-        for key, default in OPERATOR_DEFAULTS.items()
-    }
-    found["OPERATOR_DPO_EMAIL"] = found["OPERATOR_DPO_EMAIL"] or settings.CUSTOMER_SERVICE_EMAIL
-    return {key.lower(): value for key, value in found.items()}
 
 
 def rules() -> dict[str, Any]:

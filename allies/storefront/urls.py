@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from allies.storefront import site_pages, views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("mentions-legales/", site_pages.legal_notice, name="legal_notice"),
     path("confidentialite/", site_pages.privacy_policy, name="privacy_policy"),
     path("livraison-et-retours/", site_pages.delivery_returns, name="delivery_returns"),
+    path("devenir-vendeur/", include("allies.storefront.urls_become_vendor")),
 ]

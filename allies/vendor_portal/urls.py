@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from allies.vendor_portal import cancellations, claims, delivery, messages, returns, reviews, views
 
@@ -57,7 +57,9 @@ urlpatterns = [
     path(
         "livraison/<str:mode>/<str:zone>/desactiver/", views.rate_deactivate, name="rate_deactivate"
     ),
-    path("releve/", views.statement, name="statement"),
+    path("releve/", include("allies.vendor_portal.urls_statement")),
+    path("paiements/", include("allies.vendor_portal.urls_payment_account")),
+    path("factures-commission/", include("allies.vendor_portal.urls_commission_invoices")),
     path("profil/", views.profile, name="profile"),
     path("equipe/", views.team, name="team"),
     path("equipe/<int:pk>/retirer/", views.team_remove, name="team_remove"),

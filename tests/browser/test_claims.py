@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from allies.aftersales.claim_states import ClaimStatus
 from allies.aftersales.models import Claim, ClaimPhoto
@@ -70,7 +71,7 @@ def test_claim_with_photos_home_pickup_then_a_tracked_replacement(
     seller = _logged_in(browser, live_server, "marc@verlaine.test")
     seller.goto(live_server.url + "/vendeur/reclamations/")
     seller.get_by_role("link", name=claim.reference).click()
-    assert seller.locator("[data-testid=claim-item] img").count() == 2  # the photos, seen
+    expect(seller.locator("[data-testid=claim-item] img")).to_have_count(2)  # the photos, seen
     seller.get_by_label("Enlèvement à votre domicile").check()
     seller.locator("#pickup-1").fill(first.isoformat())
     seller.locator("#pickup-2").fill(second.isoformat())

@@ -1,6 +1,7 @@
 """The storefront in a real browser: home → category → product, accessibility, phone layout."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_serious_violations
 from tests.factories import CategoryFactory, VendorFactory
@@ -75,7 +76,8 @@ def test_filters_apply_from_the_form(page, catalogue):
     page.wait_for_url("**vendeur=atelier-borel**")
     assert page.locator(".product-card .title").all_inner_texts() == ["Chemise Oxford"]
     page.locator(".active-filters a").click()
-    assert page.locator(".product-grid > li").count() == 6
+    page.wait_for_url(lambda url: "vendeur=" not in url)
+    expect(page.locator(".product-grid > li")).to_have_count(6)
 
 
 def test_search_from_the_header(page, catalogue):

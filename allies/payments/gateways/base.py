@@ -104,6 +104,29 @@ class TransferResult:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class AccountResult:
+    """A vendor's payment account (wallet) at the provider."""
+
+    account_id: str
+
+
+@dataclass(frozen=True)
+class KycResult:
+    """A KYC document or a bank account (IBAN) as the provider knows it."""
+
+    status: str  # "pending", "succeeded" (validated) or "failed" (refused)
+    provider_id: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class MoneyOutResult:
+    status: str  # "pending", "succeeded" or "failed"
+    provider_id: str = ""
+    message: str = ""
+
+
 class PaymentGateway(ABC):
     name: str = ""
 
@@ -140,6 +163,42 @@ class PaymentGateway(ABC):
         reference: str,
     ) -> TransferResult:
         """Move money from the marketplace wallet to a vendor wallet (P2P)."""
+
+    # -- Vendors' accounts and payouts (PAY-1, issue 13) ----------------------------------
+    # Each call carries `reference`, our unique id for that step: a retry re-reads the step
+    # with `fetch_*` before doing it again, so a step interrupted midway is never done twice.
+
+    @abstractmethod
+    def account_create(
+        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+    ) -> AccountResult:
+        """Open the vendor's wallet (a legal-entity account) at the provider."""
+
+    @abstractmethod
+    def kyc_document_upload(
+        self, *, account_id: str, kind: str, filename: str, content: bytes, reference: str
+    ) -> KycResult:
+        """Send one KYC document (kind: "kbis", "id", "rib") for the account."""
+
+    @abstractmethod
+    def iban_register(
+        self, *, account_id: str, holder: str, iban: str, bic: str, reference: str
+    ) -> KycResult:
+        """Register the vendor's bank account (LemonWay IbanPost); payouts go to it."""
+
+    @abstractmethod
+    def fetch_transfer(self, *, reference: str) -> TransferResult | None:
+        """Re-read a P2P by our reference; None when the provider never received it."""
+
+    @abstractmethod
+    def money_out(
+        self, *, account_id: str, iban_id: str, amount_cents: int, comment: str, reference: str
+    ) -> MoneyOutResult:
+        """Pay `amount_cents` from the vendor's wallet to its registered bank account."""
+
+    @abstractmethod
+    def fetch_money_out(self, *, reference: str) -> MoneyOutResult | None:
+        """Re-read a money-out by our reference; None when the provider never received it."""
 
     def abandon(self, *, payment: Payment) -> None:  # noqa: B027 - optional hook
         """The merchant gives up waiting: close the hosted page if the provider allows it."""

@@ -340,3 +340,22 @@ class LemonWayGateway(PaymentGateway):
         # Nothing to call: LemonWay itself turns an unfinished web payment to "cancelled"
         # (status 7) after 15 minutes; a late success is caught by the next status re-read.
         return None
+
+    # Issue 13 skeleton: implemented by the provider work (account, KYC, payouts).
+    def account_create(self, *, reference, legal_name, email, country, company_id):
+        raise NotImplementedError
+
+    def kyc_document_upload(self, *, account_id, kind, filename, content, reference):
+        raise NotImplementedError
+
+    def iban_register(self, *, account_id, holder, iban, bic, reference):
+        raise NotImplementedError
+
+    def fetch_transfer(self, *, reference):
+        raise NotImplementedError
+
+    def money_out(self, *, account_id, iban_id, amount_cents, comment, reference):
+        raise NotImplementedError
+
+    def fetch_money_out(self, *, reference):
+        raise NotImplementedError

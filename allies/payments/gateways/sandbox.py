@@ -295,3 +295,22 @@ class SandboxGateway(PaymentGateway):
             provider_transfer_id=f"SBXP-{secrets.token_hex(6)}",
             message="sandbox: recorded, no money moved",
         )
+
+    # Issue 13 skeleton: implemented by the provider work (account, KYC, payouts).
+    def account_create(self, *, reference, legal_name, email, country, company_id):
+        raise NotImplementedError
+
+    def kyc_document_upload(self, *, account_id, kind, filename, content, reference):
+        raise NotImplementedError
+
+    def iban_register(self, *, account_id, holder, iban, bic, reference):
+        raise NotImplementedError
+
+    def fetch_transfer(self, *, reference):
+        raise NotImplementedError
+
+    def money_out(self, *, account_id, iban_id, amount_cents, comment, reference):
+        raise NotImplementedError
+
+    def fetch_money_out(self, *, reference):
+        raise NotImplementedError
