@@ -416,6 +416,10 @@ OFFER_IMPORT_MAX_BYTES = int(os.environ.get("OFFER_IMPORT_MAX_BYTES", str(20 * 1
 OFFER_IMPORT_STALE_SECONDS = int(os.environ.get("OFFER_IMPORT_STALE_SECONDS", "300"))
 VENDOR_API_RATE_LIMIT = int(os.environ.get("VENDOR_API_RATE_LIMIT", "600"))
 
+# Payouts (PAY-1, allies/payouts): the smallest amount paid out to a vendor (euros; less
+# waits for the next daily run).
+PAYOUT_MIN_AMOUNT = Decimal(os.environ.get("PAYOUT_MIN_AMOUNT", "10.00"))
+
 # "Assistance en ligne" (allies/support): the vendor answers within 48 h (CS-1), the operator
 # within 24 h of an escalation (CS-2); the vendor is reminded this many hours before its
 # deadline. Replies by email reach the thread through a relayed per-thread address, e.g.

@@ -19,8 +19,10 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -39,11 +41,15 @@ from allies.cart.services import cart_add
 from allies.catalog.models import OfferImport
 from allies.checkout.services import CheckoutChoices, order_place
 from allies.helpcenter.models import Question
+from allies.invoices.commissions import commission_invoices_issue
 from allies.invoices.models import Invoice
+from allies.ledger.commissions import commission_rate_set
+from allies.onboarding.services import vendor_application_submit
 from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.events import Actor
 from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
 from allies.payments.services import payment_return_urls, payment_start
+from allies.payouts.models import Payout
 from allies.reviews.models import ReviewPhoto
 from allies.reviews.services import review_create
 from allies.support.models import Attachment, Motif
@@ -55,6 +61,7 @@ from tests.factories import (
     VendorFactory,
     VendorMembershipFactory,
 )
+from tests.onboarding.factories import application_data
 from tests.orders.conftest import buy, market, vendor_order_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +261,32 @@ ROUTES = {
     "backoffice:chat_take": "console",
     "backoffice:chat_close": "console",
     "backoffice:chat_to_thread": "console",
+    # The operator runs the marketplace (issue 13): each console page needs its own
+    # permission (onboarding, vendors, commissions, payouts, the ledger), none of which the
+    # matrix's staff member holds: refused like the support console.
+    "storefront:become_vendor": "public",
+    "storefront:become_vendor_done": "public",
+    "storefront:become_vendor_edit": "public",  # 404 without a valid signed token
+    "backoffice:vendor_applications": "console",
+    "backoffice:vendor_application": "console",
+    "backoffice:vendor_application_decide": "console",
+    "backoffice:vendors": "console",
+    "backoffice:vendor_suspend": "console",
+    "backoffice:vendor_reinstate": "console",
+    "backoffice:commissions": "console",
+    "backoffice:commission_vendor": "console",
+    "backoffice:commission_rate_delete": "console",
+    "backoffice:payouts": "console",
+    "backoffice:payout_run": "console",
+    "backoffice:payout": "console",
+    "backoffice:payout_retry": "console",
+    "backoffice:dashboard": "console",
+    "vendor_portal:payment_account": "vendor",
+    "vendor_portal:payment_account_document": "vendor",
+    "vendor_portal:commission_invoices": "vendor",
+    "vendor_portal:commission_invoice_pdf": "vendor_obj",
+    "vendor_portal:statement_csv": "vendor",
+    "vendor_portal:statement_pdf": "vendor",
 }
 # The back office's own doors (anyone may reach the admin's login page).
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}
@@ -412,6 +445,25 @@ def world(market, settings, tmp_path):  # noqa: F811
     )  # fmt: skip
     review_photo = ReviewPhoto.objects.get(review=review)
     help_question = Question.objects.filter(is_published=True).first()
+    # The operator's money (issue 13): a company's application, a commission rate, a payout
+    # to vendor A and vendor A's commission invoice for this month (issued the next month).
+    application = vendor_application_submit(data=application_data())
+    users_staff = UserFactory(is_staff=True)
+    rate = commission_rate_set(
+        vendor=verlaine,
+        rate=Decimal("0.12"),
+        valid_from=timezone.localdate() + timedelta(days=3),
+        by=users_staff,
+    )
+    payout = Payout.objects.create(
+        vendor=verlaine, amount=Decimal("10.00"), amount_cents=1000, transfer_reference="P-T-1",
+        money_out_reference="P-M-1", created_at=timezone.now(),
+    )  # fmt: skip
+    this_month = timezone.localdate().replace(day=1)
+    with time_machine.travel(timezone.now() + timedelta(days=32)):
+        [commission_invoice] = [
+            i for i in commission_invoices_issue(month=this_month) if i.vendor_id == verlaine.pk
+        ]
     customer_b = UserFactory(email="bea@example.test")
     AddressFactory(user=customer_b)
     product = market["shirt"].variant.product
@@ -422,7 +474,7 @@ def world(market, settings, tmp_path):  # noqa: F811
         "vendor_a": market["verlaine_user"],
         "vendor_b": market["brun_user"],
         "vendor_off": VendorMembershipFactory(vendor=off).user,
-        "staff": UserFactory(is_staff=True),
+        "staff": users_staff,
     }
     uid = urlsafe_base64_encode(force_bytes(customer_a.pk))
     by_route = {
@@ -461,6 +513,12 @@ def world(market, settings, tmp_path):  # noqa: F811
         "helpcenter:topic": {"topic_slug": help_question.topic},
         "helpcenter:question": {"topic_slug": help_question.topic, "slug": help_question.slug},
         "backoffice:helpcenter_edit": {"pk": help_question.pk},
+        "backoffice:vendor_application": {"pk": application.pk},
+        "backoffice:vendor_application_decide": {"pk": application.pk},
+        "backoffice:vendor_suspend": {"pk": verlaine.pk},
+        "backoffice:vendor_reinstate": {"pk": verlaine.pk},
+        "backoffice:payout": {"pk": payout.pk},
+        "backoffice:payout_retry": {"pk": payout.pk},
     }  # fmt: skip
     by_param = {
         "reference": order.reference,
@@ -489,6 +547,11 @@ def world(market, settings, tmp_path):  # noqa: F811
         "id": "1",
         "app_label": "accounts",
         "url": "x",
+        "vendor_id": verlaine.pk,
+        "rate_id": rate.pk,
+        "commission_invoice_id": commission_invoice.pk,
+        "year": 2026,
+        "month": 11,
     }
     return {
         "users": users,

@@ -1,5 +1,9 @@
 """The operator's dashboards (included by backoffice/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from allies.backoffice import dashboard
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+]

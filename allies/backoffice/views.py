@@ -60,6 +60,7 @@ from allies.support.models import Thread
 from allies.support.selectors import (
     ThreadFilter,
     attachment_for_staff,
+    staff_late_count,
     staff_queue_counts,
     thread_for_staff,
     threads_for_staff,
@@ -77,6 +78,7 @@ from allies.support.states import ThreadStage
 
 THREADS_PER_PAGE = 25
 DEFAULT_FILTER = "a-traiter"
+LATE_FILTER = "en-retard"
 MAX_ID = 2**63 - 1
 
 
@@ -148,6 +150,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     known = None
     if slug == DEFAULT_FILTER and vendor_id is None and agent_id is None:
         known = counts.unassigned if unassigned else counts.to_answer
+    elif slug == LATE_FILTER and vendor_id is None and agent_id is None and not unassigned:
+        known = staff_late_count(user=user)
     paginator = (
         Paginator(threads, THREADS_PER_PAGE)
         if known is None

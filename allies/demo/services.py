@@ -33,6 +33,11 @@ from allies.catalog.services import OfferFacts, product_search_fields, product_s
 from allies.core.money import cents_to_eur
 from allies.demo import identities, words
 from allies.demo.generator import ProductSpec, products_generate
+from allies.demo.money import (
+    demo_application_create,
+    demo_payout_create,
+    demo_vendor_accounts_create,
+)
 from allies.demo.orders import demo_orders_create
 from allies.demo.reviews import demo_reviews_create
 from allies.demo.support import demo_threads_create
@@ -108,6 +113,10 @@ def demo_data_load(
         report.threads = demo_threads_create(vendors=vendors) if report.orders else 0
         if report.orders:
             demo_reviews_create(vendors=vendors)
+        demo_vendor_accounts_create(vendors=vendors)
+        if report.orders:
+            demo_payout_create()
+        demo_application_create()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -176,3 +176,94 @@ class InvoiceRequest(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.fulfilled_at is None and self.due_at < timezone.now()
+
+
+# --- commission invoices: the operator invoices each vendor its monthly commission ---------------
+# The rules (amounts, VAT, reverse charge, numbering) are in `allies.invoices.commissions`.
+
+
+class CommissionInvoiceSequence(models.Model):
+    """The last number of the operator's commission-invoice series of one year; locked to
+    take the next one (the same mechanism as `InvoiceSequence`, whose rows belong to a
+    vendor's series: this series is the operator's own, one for all vendors)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de factures de commission")
+        verbose_name_plural = _("compteurs de factures de commission")
+
+    def __str__(self) -> str:
+        return f"COM/{self.year}: {self.last_value}"
+
+
+def commission_invoice_pdf_path(invoice: "CommissionInvoice", filename: str) -> str:
+    """MEDIA_ROOT/commission_invoices/<vendor_id>/<year>/<file>: never served as public media."""
+    year = invoice.sequence_year or "misc"
+    return f"commission_invoices/{invoice.vendor_id}/{year}/{filename}"
+
+
+class CommissionInvoice(models.Model):
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    # The month invoiced: its first day.
+    period = models.DateField(_("mois facturé"))
+    number = models.CharField(_("numéro"), max_length=40, unique=True)
+    sequence_year = models.PositiveSmallIntegerField()
+    sequence_value = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(_("émise le"))
+    language = models.CharField(max_length=2, default="fr")
+    # Reverse charge (art. 196 of Directive 2006/112/EC): no VAT on the invoice.
+    reverse_charge = models.BooleanField(_("autoliquidation"), default=False)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=3)
+    # Euros; HT + TVA = TTC = what the ledger took from the vendor that month (negative when
+    # more commission was given back than charged).
+    total_ht = models.DecimalField(max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    total_ttc = models.DecimalField(max_digits=12, decimal_places=2)
+    # The frozen content of the document (operator, vendor, lines, mentions).
+    data = models.JSONField(default=dict, blank=True)
+    pdf = models.FileField(upload_to=commission_invoice_pdf_path, max_length=200)
+    # The email with the PDF attached: when it went out, and the last attempt (a claim, so
+    # that two sweeps never send it at the same time).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempted_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "-id"]
+        verbose_name = _("facture de commission")
+        verbose_name_plural = _("factures de commission")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "period"], name="invoices_one_commission_invoice_per_month"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "-period"]),
+            models.Index(
+                fields=["email_attempted_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="invoices_commission_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CommissionInvoiceRun(models.Model):
+    """A month whose commission invoices have all been issued: the minute sweep reads this
+    one row instead of the month's ledger."""
+
+    period = models.DateField(unique=True)
+    completed_at = models.DateTimeField()
+    issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("émission des factures de commission")
+        verbose_name_plural = _("émissions des factures de commission")
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m}: {self.issued}"

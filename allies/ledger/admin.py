@@ -1,5 +1,7 @@
 """Back office of the ledger (PAY-2): every vendor's entries, read-only, with each vendor's
-balance and the operator's side; commission rates per vendor and category, editable.
+balance and the operator's side; commission rates per vendor and category, read-only (they
+are set with their dates of effect in the console, `backoffice.commissions`, which never lets a
+rate start in the past).
 
 Entries are never added, changed or deleted here (a correction is a new entry written by
 `allies.ledger.services`); the admin only lists and shows them.
@@ -61,8 +63,17 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 @admin.register(CommissionRate)
 class CommissionRateAdmin(ReadableAutocompleteMixin, admin.ModelAdmin):
-    list_display = ["vendor", "category", "rate", "updated_at"]
+    list_display = ["vendor", "category", "rate", "valid_from", "updated_at"]
     list_filter = ["category"]
     search_fields = ["vendor__name"]
     list_select_related = ["vendor", "category"]
     autocomplete_fields = ["vendor"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,23 +21,29 @@ from django.utils import timezone
 from allies.core.money import round_cent
 from allies.ledger.models import CommissionRate, LedgerEntry
 from allies.orders.models import Order
-from allies.payments.models import Payment, Refund, VendorTransfer
+from allies.payments.models import Payment, Refund
 from allies.vendors.models import Vendor
 
 ZERO = Decimal("0.00")
 Kind = LedgerEntry.Kind
-# LemonWay advises holding vendor funds until the refund period has passed: the 14-day
-# withdrawal window runs from delivery (RET-1).
-REFUND_HOLD_DAYS = 14
 
 
-def _rates_for(vendor: Vendor) -> tuple[Decimal, dict[int, Decimal]]:
-    """The vendor's default rate and its per-category rates."""
+def _rates_for(vendor: Vendor, *, on: date) -> tuple[Decimal, dict[int, Decimal]]:
+    """The vendor's default rate and its per-category rates in force on the day `on`.
+
+    Dates of effect (PAY-2): for each category (and for the vendor-wide row, category
+    empty) the row with the latest `valid_from` not after `on` wins; a category without a
+    row in force falls back to the vendor-wide row, and that to `Vendor.commission_rate`.
+    One query; rows starting after `on` (future changes) are ignored.
+    """
     default = vendor.commission_rate
     by_category: dict[int, Decimal] = {}
-    for category_id, rate in CommissionRate.objects.filter(vendor=vendor).values_list(
-        "category_id", "rate"
-    ):
+    rows = (
+        CommissionRate.objects.filter(vendor=vendor, valid_from__lte=on)
+        .order_by("valid_from", "id")
+        .values_list("category_id", "rate")
+    )
+    for category_id, rate in rows:  # ascending: the latest row of each key is kept
         if category_id is None:
             default = rate
         else:
@@ -45,9 +51,13 @@ def _rates_for(vendor: Vendor) -> tuple[Decimal, dict[int, Decimal]]:
     return default, by_category
 
 
-def commission_rate_for(*, vendor: Vendor, category_id: int | None) -> Decimal:
-    """The commission rate that applies to a line of `vendor` in this category."""
-    default, by_category = _rates_for(vendor)
+def commission_rate_for(
+    *, vendor: Vendor, category_id: int | None, on: date | None = None
+) -> Decimal:
+    """The commission rate of a line of `vendor` in this category paid on the day `on` (the
+    site's local date; today when not given)."""
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    default, by_category = _rates_for(vendor, on=on or today)
     return by_category.get(category_id, default) if category_id is not None else default
 
 
@@ -148,33 +158,6 @@ def vendor_balance(*, vendor: Vendor, as_of: datetime | None = None) -> Decimal:
     if as_of is not None:
         qs = qs.filter(created_at__lte=as_of)
     return sum_of(qs)
-
-
-def vendor_balance_available(*, vendor: Vendor, as_of: datetime | None = None) -> Decimal:
-    """What may be paid out to the vendor now: payout readiness (PAY-1, LemonWay's advice).
-
-    Counts only the entries of vendor orders delivered (`VendorOrder.delivered_at`) more than
-    REFUND_HOLD_DAYS (14) days before `as_of` (the withdrawal period has passed), minus what
-    was already transferred to the vendor's wallet (`VendorTransfer`, unless failed). It may
-    be negative (refunds after transfers): then nothing is to be paid and the vendor owes the
-    difference. Two queries.
-    """
-    as_of = as_of or timezone.now()
-    transferred = sum_of(
-        VendorTransfer.objects.filter(vendor=vendor, created_at__lte=as_of).exclude(
-            status=VendorTransfer.Status.FAILED
-        )
-    )
-    cutoff = as_of - timedelta(days=REFUND_HOLD_DAYS)
-    earned = sum_of(
-        LedgerEntry.objects.filter(
-            vendor=vendor,
-            created_at__lte=as_of,
-            vendor_order__delivered_at__isnull=False,
-            vendor_order__delivered_at__lte=cutoff,
-        )
-    )
-    return earned - transferred
 
 
 def _live(kinds: Sequence[str]) -> Q:

@@ -48,9 +48,11 @@ What is computed how (choices, and why)
   charging on it would make vendors raise fees and customers pay for it). It is computed
   per line, `rate × base` rounded to the cent, with the rate of `CommissionRate(vendor,
   line's category)` if one exists, else `CommissionRate(vendor, category=None)`, else
-  `Vendor.commission_rate`. The base is the line's total minus the line's share of a
-  discount the VENDOR pays for (commission is earned on what the vendor really sells for);
-  a discount the OPERATOR pays for does not lower it (the vendor is paid the full price).
+  `Vendor.commission_rate` — each time the row in force on the day the order was paid
+  (latest `valid_from` not after the local date of `Order.validated_at`). The base is the
+  line's total minus the line's share of a discount the VENDOR pays for (commission is
+  earned on what the vendor really sells for); a discount the OPERATOR pays for does not
+  lower it (the vendor is paid the full price).
   The rate and base are stored on the entry: a later rate change never rewrites history.
 - Discount: each line's part of the code as charged at placement (`OrderLine.
   discount_amount`, split by `cart.discounts.discount_line_split`; the parts add up to the
@@ -107,16 +109,25 @@ A refund recorded while pending that later FAILS: `ledger_refund_failed(*, refun
 `refund_failed` hook; `ledger_failed_refunds_reconcile()` catches up on any missed one.
 
 Reads (`allies.ledger.selectors`): `vendor_statement(*, vendor, since=None, until=None)`
-(entries + running balance), `vendor_balance(*, vendor)`, `vendor_balance_available(*,
-vendor, as_of)` (payout readiness), `vendor_balances()` and `operator_summary()` for staff,
-`order_ledger_total()`.
+(entries + running balance), `vendor_balance(*, vendor)`, `vendor_balances()` and
+`operator_summary()` for staff, `order_ledger_total()`. What may be paid out now is the
+payouts' rule, `allies.payouts.selectors.vendor_payable`.
 
 Left open
 ---------
 - A refused line entirely paid by a 100 % discount code has no money to refund, hence no
   `Refund` row to hang its reversal on; it is not reversed.
-- Payouts (money-out) and P2P transfers are not ledger entries (they move money the vendor
-  already owns): `vendor_balance_available` subtracts `VendorTransfer` rows instead.
+
+Payouts
+-------
+A payout (`allies.payouts`) writes, when its P2P to the vendor's wallet succeeded, one
+`payout` entry per vendor order it pays: amount −(what that vendor order still owed the
+vendor), operator_amount 0. A paid vendor order's entries then sum to 0, and a later refund
+makes it negative: the debt is taken from the next payout. With payouts the identity reads
+
+    Σ (amount + operator_amount) over every entry = captured − refunds − P2P transfers
+
+i.e. the marketplace wallet's balance (tests/payouts/test_money_properties.py).
 """
 
 from __future__ import annotations
@@ -128,8 +139,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from allies.cart.discounts import split_proportionally
@@ -165,7 +176,21 @@ class LedgerError(AlliesError):
 def _sale_rows(vendor_order_id: int) -> list[Mapping[str, Any]]:
     """Every line of the vendor order with all the sale needs, in ONE query (the hook runs
     inside the payment's settlement, whose query count is bounded), the lines locked."""
-    rates = CommissionRate.objects.filter(vendor_id=OuterRef("vendor_id"))
+    # The rates in force on the day the order was PAID (PAY-2, dates of effect): the site's
+    # local date of `Order.validated_at` (set by the payment's settlement, in this very
+    # transaction, before the `order_paid` hook runs), today for an order without one. Per
+    # key, the row with the latest `valid_from` not after that day.
+    paid_on = TruncDate(
+        Coalesce(
+            OuterRef("vendor_order__order__validated_at"),
+            Value(timezone.now()),
+            output_field=DateTimeField(),
+        ),
+        tzinfo=timezone.get_default_timezone(),
+    )
+    rates = CommissionRate.objects.filter(
+        vendor_id=OuterRef("vendor_id"), valid_from__lte=paid_on
+    ).order_by("-valid_from", "-id")
     return list(
         OrderLine.objects.filter(vendor_order_id=vendor_order_id)
         .select_for_update(of=("self",))

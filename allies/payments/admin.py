@@ -7,11 +7,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from allies.payments.models import (
+    KycDocument,
     Payment,
     PaymentNotification,
     Refund,
+    SandboxOperation,
     SandboxTransaction,
-    VendorTransfer,
+    VendorAccount,
+    VendorAccountEvent,
 )
 
 
@@ -117,14 +120,45 @@ def _amount(term: str) -> Decimal | None:
     return value.quantize(Decimal("0.01")) if value.is_finite() else None
 
 
-@admin.register(VendorTransfer)
-class VendorTransferAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "payment", "vendor", "amount", "status", "provider_transfer_id"]
-    list_filter = ["status", "gateway"]
-    list_select_related = ["payment", "vendor"]
-
-
 @admin.register(SandboxTransaction)
 class SandboxTransactionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "checkout", "brand", "last4", "status", "failure_code"]
     list_filter = ["status"]
+
+
+class VendorAccountEventInline(admin.TabularInline):
+    model = VendorAccountEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "source", "actor", "note")
+    readonly_fields = fields
+
+
+class KycDocumentInline(admin.TabularInline):
+    model = KycDocument
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "status", "original_name", "provider_document_id",
+              "refusal_message", "sent_at")  # fmt: skip
+    readonly_fields = fields
+
+
+@admin.register(VendorAccount)
+class VendorAccountAdmin(ReadOnlyAdmin):
+    """Wallets change through `payments.accounts` only (provider calls, notifications); the
+    full IBAN is not shown here either."""
+
+    list_display = ["vendor", "gateway", "account_id", "status", "iban_masked", "iban_status",
+                    "last_error", "updated_at"]  # fmt: skip
+    list_filter = ["status", "iban_status", "gateway"]
+    list_select_related = ["vendor"]
+    search_fields = ["account_id", "vendor__name", "vendor__legal_name"]
+    exclude = ["iban"]
+    inlines = [KycDocumentInline, VendorAccountEventInline]
+
+
+@admin.register(SandboxOperation)
+class SandboxOperationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "reference", "account_id", "amount_cents", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["reference", "account_id"]

@@ -1,5 +1,6 @@
 """Every write on payments: start, settle (from a redirect, a notification or the expiry job),
-refund, transfer to vendors.
+refund. Vendors' wallets, KYC documents and bank accounts are in `allies.payments.accounts`;
+this module's notification entry point hands their notifications (KYC) over to it.
 
 The rules, whatever the gateway:
 
@@ -44,6 +45,7 @@ from allies.core.errors import AlliesError
 from allies.core.hooks import hook_call
 from allies.core.money import cents_to_eur, eur_to_cents, format_eur, round_cent
 from allies.payments import messages as codes
+from allies.payments.accounts import is_kyc_notification, kyc_notification_apply
 from allies.payments.gateways import GATEWAYS, get_gateway
 from allies.payments.gateways.base import (
     PENDING,
@@ -53,8 +55,7 @@ from allies.payments.gateways.base import (
     ProviderStatus,
     ReturnUrls,
 )
-from allies.payments.models import Payment, PaymentNotification, Refund, VendorTransfer
-from allies.vendors.models import Vendor
+from allies.payments.models import Payment, PaymentNotification, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -379,6 +380,9 @@ def payment_notification_handle(*, gateway: str, data: Mapping[str, Any]) -> Pay
         note.save()
         return note
 
+    if is_kyc_notification(data):
+        # A vendor's KYC document changed status (PAY-1): not a payment at all.
+        return kyc_notification_apply(gateway=gateway, data=data, finish=finish)
     try:
         claim = gw.parse_notification(data)
     except ValueError as exc:
@@ -499,7 +503,7 @@ def payment_abandon(*, payment: Payment) -> Payment:
     return payment
 
 
-# --- refunds and transfers ----------------------------------------------------------------
+# --- refunds ----------------------------------------------------------------
 
 
 def _committed_refund_cents(payment: Payment) -> int:
@@ -669,69 +673,3 @@ def refunds_unsent_send(
         if refund_send(refund=refund).sent_at is not None:
             sent += 1
     return sent
-
-
-def payment_vendor_transfer(
-    *,
-    payment: Payment,
-    vendor: Vendor,
-    amount: Decimal,
-    credit_account_id: str,
-    idempotency_key: str,
-    comment: str = "",
-) -> VendorTransfer:
-    """Move a vendor's share of a paid payment to the vendor's wallet (LemonWay P2P).
-
-    Transfers never exceed what was paid minus refunds. In the sandbox the row is the only
-    effect (no money moves). LemonWay advises holding vendor funds until the refund period
-    has passed: choosing *when* to call this is the caller's decision.
-    """
-    amount = round_cent(Decimal(amount))
-    cents = eur_to_cents(amount)
-    if cents <= 0:
-        raise PaymentError(_("Le montant à reverser doit être positif."))
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        existing = VendorTransfer.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-        if locked.status != Payment.Status.SUCCEEDED:
-            raise PaymentStateError(
-                _("Le paiement %(ref)s n'a pas été encaissé.") % {"ref": locked.reference}
-            )
-        moved = (
-            locked.transfers.exclude(status=VendorTransfer.Status.FAILED).aggregate(
-                total=Sum("amount_cents")
-            )["total"]
-            or 0
-        )
-        if moved + _committed_refund_cents(locked) + cents > locked.amount_cents:
-            raise PaymentError(_("Ce reversement dépasse ce qui reste sur le paiement."))
-        transfer = VendorTransfer.objects.create(
-            payment=locked,
-            vendor=vendor,
-            gateway=locked.gateway,
-            credit_account_id=credit_account_id,
-            amount=amount,
-            amount_cents=cents,
-            idempotency_key=idempotency_key,
-            comment=(comment or f"Commande {locked.order.reference}")[:140],
-        )
-    try:
-        result = get_gateway(locked.gateway).transfer(
-            credit_account_id=credit_account_id,
-            amount_cents=cents,
-            comment=transfer.comment,
-            reference=idempotency_key[:50],
-        )
-    except GatewayError as exc:
-        if exc.definitive:
-            transfer.status = VendorTransfer.Status.FAILED
-        transfer.failure_message = str(exc)[:300]
-        transfer.save(update_fields=["status", "failure_message", "updated_at"])
-        return transfer
-    transfer.status = result.status
-    transfer.provider_transfer_id = result.provider_transfer_id
-    transfer.failure_message = result.message[:300]
-    transfer.save(update_fields=["status", "provider_transfer_id", "failure_message", "updated_at"])
-    return transfer

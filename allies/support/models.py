@@ -259,6 +259,13 @@ class Thread(models.Model):
             ),
             # "Mes demandes".
             models.Index(fields=["customer", "-updated_at", "-id"], name="support_thread_customer"),
+            # The console's "En retard" count, vendors' side: waiting threads by deadline (the
+            # operator's side is counted on `support_thread_operator_due`).
+            models.Index(
+                fields=["vendor_due_at"],
+                condition=Q(stage="waiting_vendor"),
+                name="support_thread_waiting_due",
+            ),
             # The reminder sweep: waiting threads not yet reminded, by deadline.
             models.Index(
                 fields=["vendor_due_at"],

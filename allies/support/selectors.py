@@ -349,6 +349,19 @@ def staff_queue_counts(*, user: Any, now: datetime | None = None) -> StaffQueueC
     return StaffQueueCounts(**row)
 
 
+def staff_late_count(*, user: Any, now: datetime | None = None) -> int:
+    """How many threads the console's unfiltered "En retard" list holds: the vendors' late
+    plus the operator's late, two index-only counts (partial indexes on each deadline). Their
+    stages are disjoint, so the sum is exact; one count of the OR reads every row of both
+    (bench/support_inbox.py)."""
+    _staff_check(user)
+    now = _now(now)
+    return (
+        Thread.objects.filter(vendor_late_q(now)).count()
+        + Thread.objects.filter(operator_late_q(now)).count()
+    )
+
+
 @dataclass(frozen=True)
 class ResponseRecord:
     """VEN-1: how a vendor answers its messages."""

@@ -1,6 +1,11 @@
 """The portal's "Paiements" page: wallet, KYC documents, bank account (included by
 vendor_portal/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from allies.vendor_portal import payment_account
+
+urlpatterns = [
+    path("", payment_account.payment_account, name="payment_account"),
+    path("documents/", payment_account.payment_account_document, name="payment_account_document"),
+]

@@ -3,8 +3,11 @@ vendor_portal/urls.py)."""
 
 from django.urls import path
 
-from allies.vendor_portal import views
+from allies.vendor_portal import statements
 
 urlpatterns = [
-    path("", views.statement, name="statement"),
+    path("", statements.statement, name="statement"),
+    # Year and month are bounded in the view (2000..2100, 1..12): 404 otherwise.
+    path("<int:year>-<int:month>.csv", statements.statement_csv_download, name="statement_csv"),
+    path("<int:year>-<int:month>.pdf", statements.statement_pdf_download, name="statement_pdf"),
 ]

@@ -8,22 +8,20 @@ request, call one service or selector, and render. Another vendor's objects are 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from allies.aftersales.claim_selectors import vendor_claim_counts
 from allies.aftersales.selectors import vendor_return_counts
@@ -39,12 +37,6 @@ from allies.invoices.selectors import (
 )
 from allies.invoices.services import InvoiceError, invoice_upload, vendor_invoicing_set
 from allies.invoices.views import DocumentMissing, invoice_pdf_response
-from allies.ledger.selectors import (
-    REFUND_HOLD_DAYS,
-    vendor_balance,
-    vendor_balance_available,
-    vendor_statement,
-)
 from allies.orders.acceptance import acceptance_working_days, vendor_order_lines_decide
 from allies.orders.events import Actor
 from allies.orders.models import OrderLine, VendorOrder
@@ -72,9 +64,8 @@ from allies.vendor_portal.forms import (
     OfferForm,
     ProfileForm,
     RateForm,
-    StatementPeriodForm,
 )
-from allies.vendors.models import Vendor, VendorApiKey, VendorMembership
+from allies.vendors.models import VendorApiKey, VendorMembership
 from allies.vendors.selectors import acting_vendor_choose
 from allies.vendors.services import (
     PROFILE_FIELDS,
@@ -122,6 +113,9 @@ def _render(request, template: str, context: dict, *, section: str, status: int 
 
 @vendor_member_required
 def dashboard(request):
+    # Imported here so that this function is the only part of the module that knows it.
+    from allies.reporting.portal import vendor_money_charts
+
     board = selectors.vendor_dashboard(vendor=request.vendor)
     # The "Messages" card (VEN-2) and the message answers of the record (VEN-1).
     since = timezone.now() - timedelta(days=selectors.RECORD_DAYS)
@@ -135,6 +129,8 @@ def dashboard(request):
         "messages_average_hours": (
             round(record.average_seconds / 3600, 1) if record.average_seconds is not None else None
         ),
+        # "Ventes" and "Virements" over the last 12 months (issue 13): only this vendor's.
+        "money_charts": vendor_money_charts(vendor=request.vendor),
     }
     return _render(request, "dashboard.html", context, section="dashboard")
 
@@ -729,70 +725,4 @@ def team_remove(request, pk: int):
     return redirect("vendor_portal:team")
 
 
-# --- "Relevé" (PAY-2, VEN-2) -------------------------------------------------------------
-
-STATEMENT_PER_PAGE = 100
-
-
-def _statement_context(request, *, vendor) -> dict:
-    """The ledger of `vendor` over the period asked (this month by default), one page."""
-    today = timezone.localdate()
-    form = StatementPeriodForm(request.GET or None)
-    first: date | None = today.replace(day=1)
-    last: date | None = None
-    if form.is_bound and form.is_valid():
-        first = form.cleaned_data["du"] or (None if form.cleaned_data["au"] else first)
-        last = form.cleaned_data["au"]
-    try:
-        page = max(1, int(request.GET.get("page") or 1))
-    except ValueError as exc:
-        raise Http404 from exc
-    st = vendor_statement(
-        vendor=vendor,
-        since=_start_of(first) if first else None,
-        until=_start_of(last + timedelta(days=1)) if last else None,
-        offset=(page - 1) * STATEMENT_PER_PAGE,
-        limit=STATEMENT_PER_PAGE,
-    )
-    pages = max(1, -(-st.count // STATEMENT_PER_PAGE))
-    if page > pages:
-        raise Http404
-    return {
-        "statement": st,
-        "form": form,
-        "last_day": last or today,
-        "balance": vendor_balance(vendor=vendor),
-        "available": vendor_balance_available(vendor=vendor),
-        "hold_days": REFUND_HOLD_DAYS,
-        "page": page,
-        "pages": pages,
-        "query": _query_without_page(request),
-    }
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-@login_required
-@never_cache
-@require_GET
-def statement(request):
-    """The acting vendor's "Relevé". The operator's staff who may read the ledger open any
-    vendor's (`?vendeur=<slug>`, linked from the ledger's back office), outside the portal."""
-    slug = request.GET.get("vendeur")
-    user = request.user
-    if slug and user.is_staff and user.has_perm("ledger.view_ledgerentry"):
-        vendor = get_object_or_404(Vendor, slug=slug)
-        context = {"vendor": vendor, **_statement_context(request, vendor=vendor)}
-        return render(request, "vendor_portal/statement_staff.html", context)
-    return _member_statement(request)
-
-
-@vendor_member_required
-def _member_statement(request):
-    slug = request.GET.get("vendeur")
-    if slug and slug != request.vendor.slug:
-        raise Http404  # another vendor's statement does not exist for a member
-    context = _statement_context(request, vendor=request.vendor)
-    return _render(request, "statement.html", context, section="statement")
+# --- "Relevé" (PAY-2, VEN-2): allies/vendor_portal/statements.py (urls_statement.py) ------

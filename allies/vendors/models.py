@@ -47,8 +47,7 @@ class Vendor(models.Model):
         decimal_places=2,
         default=Decimal("0"),
     )
-    # The vendor's wallet at the payment provider (LemonWay), credited by P2P transfers.
-    wallet_id = models.CharField(_("portefeuille de paiement"), max_length=60, blank=True)
+    # The wallet at the payment provider, its KYC and bank account: payments.VendorAccount.
     email = models.EmailField(_("email de contact"))
     # Where the order emails go (new order, late answer, invoice asked for…): one or more
     # addresses separated by commas; empty = the contact address. Read through
@@ -63,6 +62,11 @@ class Vendor(models.Model):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.15"))
     is_active = models.BooleanField(default=True)
+    # Set by staff through `onboarding.services.vendor_suspend` (is_active then False: offers
+    # hidden) and cleared by `vendor_reinstate`. A suspended vendor, unlike a closed one,
+    # still handles its open orders in the portal.
+    suspended_at = models.DateTimeField(_("suspendu le"), null=True, blank=True)
+    suspension_reason = models.CharField(_("motif de la suspension"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

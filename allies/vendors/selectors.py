@@ -18,8 +18,10 @@ ACTING_VENDOR_SESSION_KEY = "portal_vendor_id"
 
 
 def _active(prefix: str = "") -> Q:
-    # The one definition of "may act": every lookup below goes through it.
-    return Q(**{f"{prefix}is_active": True})
+    # The one definition of "may act": every lookup below goes through it. A vendor the
+    # operator suspended (offers hidden, `allies.onboarding.services.vendor_suspend`) still
+    # acts: its open orders, returns and messages must be handled. A deactivated one does not.
+    return Q(**{f"{prefix}is_active": True}) | Q(**{f"{prefix}suspended_at__isnull": False})
 
 
 def active_vendors() -> QuerySet[Vendor]:

@@ -122,3 +122,12 @@ def lemonway(settings):
     yield fake
     fake.close()
     lemonway_module._token_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_faults_cleared():
+    from allies.payments.gateways.sandbox import sandbox_faults
+
+    sandbox_faults.clear()
+    yield
+    sandbox_faults.clear()

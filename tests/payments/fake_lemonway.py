@@ -8,10 +8,24 @@ shaped as LemonWay documents it:
     GET  <api>/v2/moneyins?transactionId=   -> {"transactions": {"value": [transaction]}}
     PUT  <api>/v2/refund/{id}               -> {"transaction": {"id", "status", ...}}
     POST <api>/v2/p2p                       -> {"transaction": {"id", "status": 3, ...}}
+    GET  <api>/v2/p2p?reference=            -> {"transactions": {"value": [p2p]}}
+    POST <api>/v2/accounts/legal            -> {"legalAccount": {"id", "lemonwayId"}}
+    GET  <api>/v2/accounts/{id}             -> {"account": {"id", "status", "balance"...}}
+    POST <api>/v2/accounts/{id}/documents/upload -> {"uploadDocument": {"id", "status": 1}}
+    POST <api>/v2/moneyouts/iban            -> {"ibanId", "status": 5 (`iban_status`)}
+    GET  <api>/v2/moneyouts/{id}/iban       -> {"ibans": [{"id", "status", ...}]}
+    POST <api>/v2/moneyouts                 -> {"transaction": {"id", "status": 3, ...}}
+    GET  <api>/v2/moneyouts?reference=      -> {"transactions": {"value": [money-out]}}
+
+Wallet balances are kept: a P2P credits the vendor wallet, a money-out debits it (refused with
+an error, like LemonWay, when the wallet holds less, or the IBAN is not the wallet's or not
+activated (status 5)).
 
 Tests play the buyer and LemonWay's back office with `pay`, `set_status`, `complete_refund`,
-and make it misbehave with `fail_next(path_part, "timeout" | "500" | "error")`. Every request
-is kept in `requests` (method, path, query, lower-cased headers, json body) for assertions.
+and make it misbehave with `fail_next(path_part, "timeout" | "500" | "error")`; the mode
+"timeout_after" executes the call and then answers too late (done, but the answer is lost).
+Every request is kept in `requests` (method, path, query, lower-cased headers, json body) for
+assertions.
 """
 
 from __future__ import annotations
@@ -35,6 +49,12 @@ class FakeLemonWay:
         self.transactions: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.transfers: list[dict] = []
+        self.accounts: dict[str, dict] = {}
+        self.documents: dict[str, dict] = {}
+        self.ibans: dict[str, dict] = {}
+        self.money_outs: list[dict] = []
+        self.balances: dict[str, int] = {}
+        self.iban_status = 5
         self.failures: list[tuple[str, str]] = []
         self.refund_status = "0"
         self.timeout_delay = timeout_delay
@@ -86,6 +106,11 @@ class FakeLemonWay:
             tx = self.transactions[refund["origin"]]
             tx["refundAmount"] = tx.get("refundAmount", 0) + refund["debitAmount"]
 
+    def set_iban_status(self, iban_id: str, status: int) -> None:
+        """LemonWay's back office checked the IBAN (5 activated, 9 rejected…)."""
+        with self.lock:
+            self.ibans[str(iban_id)]["status"] = status
+
     def calls(self, method: str, path_part: str) -> list[dict]:
         return [r for r in self.requests if r["method"] == method and path_part in r["path"]]
 
@@ -97,7 +122,11 @@ class FakeLemonWay:
             def log_message(self, *args):  # keep test output clean
                 pass
 
+            late = False
+
             def _reply(self, status: int, payload: dict) -> None:
+                if self.late:  # done, but the answer arrives after the client gave up
+                    time.sleep(fake.timeout_delay)
                 body = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -125,7 +154,8 @@ class FakeLemonWay:
                     failure = next((f for f in fake.failures if f[0] in parts.path), None)
                     if failure:
                         fake.failures.remove(failure)
-                if failure:
+                self.late = bool(failure) and failure[1] == "timeout_after"
+                if failure and not self.late:
                     mode = failure[1]
                     if mode == "timeout":
                         time.sleep(fake.timeout_delay)
@@ -154,6 +184,26 @@ class FakeLemonWay:
                     return self._refund(route.rsplit("/", 1)[1], body or {})
                 if method == "POST" and route == "/v2/p2p":
                     return self._p2p(body or {})
+                if method == "GET" and route == "/v2/p2p":
+                    return self._search(fake.transfers, record["query"])
+                if method == "POST" and route == "/v2/accounts/legal":
+                    return self._account_create(body or {})
+                if method == "POST" and route.endswith("/documents/upload"):
+                    return self._document(route.split("/")[3], body or {})
+                if method == "GET" and route.startswith("/v2/accounts/"):
+                    return self._account_get(route.rsplit("/", 1)[1])
+                if method == "POST" and route == "/v2/moneyouts/iban":
+                    return self._iban(body or {})
+                if method == "POST" and route == "/v2/moneyouts":
+                    return self._money_out(body or {})
+                if (
+                    method == "GET"
+                    and route.startswith("/v2/moneyouts/")
+                    and route.endswith("/iban")
+                ):
+                    return self._ibans(route.split("/")[3])
+                if method == "GET" and route == "/v2/moneyouts":
+                    return self._search(fake.money_outs, record["query"])
                 return self._reply(404, {"message": "not found"})
 
             def _token(self, record) -> None:
@@ -238,20 +288,148 @@ class FakeLemonWay:
             def _p2p(self, body: dict) -> None:
                 with fake.lock:
                     p2p_id = next(fake._ids)
-                    fake.transfers.append({**body, "id": p2p_id})
+                    transaction = {
+                        "id": p2p_id,
+                        "status": 3,
+                        "senderAccountId": body.get("debitAccountId"),
+                        "receiverAccountId": body.get("creditAccountId"),
+                        "debitAmount": body.get("amount"),
+                        "creditAmount": body.get("amount"),
+                        "comment": body.get("comment"),
+                        "reference": body.get("reference"),
+                    }
+                    fake.transfers.append({**body, **transaction})
+                    credited = str(body.get("creditAccountId"))
+                    fake.balances[credited] = fake.balances.get(credited, 0) + int(
+                        body.get("amount") or 0
+                    )
+                return self._reply(200, {"transaction": transaction})
+
+            def _search(self, operations: list[dict], query: dict) -> None:
+                with fake.lock:
+                    found = [
+                        {k: v for k, v in op.items() if k not in ("amount", "creditAccountId")}
+                        for op in operations
+                        if op.get("reference") and op.get("reference") == query.get("reference")
+                    ]
+                return self._reply(200, {"transactions": {"value": found}})
+
+            def _account_create(self, body: dict) -> None:
+                required = ("accountId", "email", "firstName", "lastName", "nationality")
+                missing = [k for k in required if not body.get(k)]
+                company = body.get("company") or {}
+                if missing or not company.get("name") or not company.get("description"):
+                    return self._reply(
+                        400, {"error": {"code": 400, "message": f"invalid {missing}"}}
+                    )
+                with fake.lock:
+                    if body["accountId"] in fake.accounts:
+                        return self._reply(
+                            200, {"error": {"code": 152, "message": "Wallet already exists"}}
+                        )
+                    internal = next(fake._ids)
+                    fake.accounts[body["accountId"]] = {**body, "lemonwayId": internal}
+                return self._reply(
+                    200, {"legalAccount": {"id": body["accountId"], "lemonwayId": internal}}
+                )
+
+            def _account_get(self, account_id: str) -> None:
+                with fake.lock:
+                    account = fake.accounts.get(account_id)
+                    balance = fake.balances.get(account_id, 0)
+                if account is None:
+                    return self._reply(200, {"error": {"code": 147, "message": "Wallet not found"}})
                 return self._reply(
                     200,
                     {
-                        "transaction": {
-                            "id": p2p_id,
-                            "status": 3,
-                            "senderAccountId": body.get("debitAccountId"),
-                            "receiverAccountId": body.get("creditAccountId"),
-                            "debitAmount": body.get("amount"),
-                            "creditAmount": body.get("amount"),
+                        "account": {
+                            "id": account_id,
+                            "internalId": account["lemonwayId"],
+                            "email": account["email"],
+                            "status": 2,
+                            "balance": balance,
                         }
                     },
                 )
+
+            def _document(self, account_id: str, body: dict) -> None:
+                with fake.lock:
+                    if account_id not in fake.accounts:
+                        return self._reply(
+                            200, {"error": {"code": 147, "message": "Wallet not found"}}
+                        )
+                    try:
+                        content = base64.b64decode(body.get("buffer") or "", validate=True)
+                    except ValueError:
+                        content = b""
+                    if not content or not isinstance(body.get("type"), int):
+                        return self._reply(400, {"error": {"code": 400, "message": "bad document"}})
+                    doc_id = next(fake._ids)
+                    fake.documents[str(doc_id)] = {
+                        "id": doc_id,
+                        "accountId": account_id,
+                        "type": body["type"],
+                        "name": body.get("name"),
+                        "content": content,
+                        "status": 1,
+                    }
+                return self._reply(200, {"uploadDocument": {"id": doc_id, "status": 1}})
+
+            def _iban(self, body: dict) -> None:
+                with fake.lock:
+                    if body.get("accountId") not in fake.accounts:
+                        return self._reply(
+                            200, {"error": {"code": 147, "message": "Wallet not found"}}
+                        )
+                    if not body.get("holder") or not body.get("iban"):
+                        return self._reply(400, {"error": {"code": 400, "message": "iban"}})
+                    iban_id = next(fake._ids)
+                    fake.ibans[str(iban_id)] = {**body, "id": iban_id, "status": fake.iban_status}
+                return self._reply(200, {"ibanId": iban_id, "status": fake.iban_status})
+
+            def _ibans(self, account_id: str) -> None:
+                with fake.lock:
+                    found = [
+                        {
+                            "id": iban["id"],
+                            "status": iban["status"],
+                            "iban": iban["iban"],
+                            "swift": iban.get("bic"),
+                            "holder": iban["holder"],
+                        }
+                        for iban in fake.ibans.values()
+                        if iban["accountId"] == account_id
+                    ]
+                return self._reply(200, {"ibans": found})
+
+            def _money_out(self, body: dict) -> None:
+                with fake.lock:
+                    account_id = str(body.get("accountId"))
+                    iban = fake.ibans.get(str(body.get("ibanId")))
+                    amount = body.get("totalAmount")
+                    if iban is None or iban["accountId"] != account_id or iban["status"] != 5:
+                        return self._reply(
+                            200, {"error": {"code": 218, "message": "IBAN not found"}}
+                        )
+                    if not isinstance(amount, int) or amount <= 0:
+                        return self._reply(400, {"error": {"code": 400, "message": "amount"}})
+                    if amount > fake.balances.get(account_id, 0):
+                        return self._reply(
+                            200, {"error": {"code": 110, "message": "Insufficient balance"}}
+                        )
+                    fake.balances[account_id] -= amount
+                    transaction = {
+                        "id": next(fake._ids),
+                        "status": 3,
+                        "senderAccountId": account_id,
+                        "debitAmount": amount,
+                        "commissionAmount": body.get("commissionAmount", 0),
+                        "IbanId": iban["id"],
+                        "comment": body.get("comment"),
+                        "reference": body.get("reference"),
+                    }
+                    fake.money_outs.append(transaction)
+                return self._reply(200, {"transaction": transaction})
 
             def do_GET(self):
                 self._handle("GET")

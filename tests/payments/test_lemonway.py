@@ -12,9 +12,7 @@ from allies.payments.services import (
     payment_abandon,
     payment_refund,
     payment_start,
-    payment_vendor_transfer,
 )
-from tests.factories import VendorFactory
 from tests.payments.conftest import events, return_urls, sell_the_last_unit
 from tests.payments.fake_lemonway import API_PREFIX
 
@@ -296,31 +294,6 @@ def test_abandon_then_late_success_without_stock_is_refunded(lemonway, order, cl
     assert call["json"]["amountToRefund"] == 12990
     order.refresh_from_db()
     assert order.status == Order.Status.PAYMENT_FAILED
-
-
-def test_vendor_share_goes_by_p2p(lemonway, order, client):
-    # covers: PAY-1
-    started = payment_start(order=order, **URLS)
-    lemonway.pay("1001")
-    back(client, started.payment)
-    payment = Payment.objects.get(pk=started.payment.pk)
-    vendor = VendorFactory()
-    transfer = payment_vendor_transfer(
-        payment=payment,
-        vendor=vendor,
-        amount=Decimal("106.25"),
-        credit_account_id="VENDOR-42",
-        idempotency_key="share-1",
-    )
-    (call,) = lemonway.calls("POST", "/v2/p2p")
-    assert call["json"] == {
-        "debitAccountId": "ALLIES-SC",
-        "creditAccountId": "VENDOR-42",
-        "amount": 10625,
-        "comment": f"Commande {order.reference}",
-        "reference": "share-1",
-    }
-    assert transfer.status == "succeeded" and transfer.provider_transfer_id
 
 
 def test_static_access_token_skips_oauth(lemonway, settings, order):

@@ -4,15 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from allies.payments.models import Payment, Refund, SandboxTransaction, VendorTransfer
+from allies.payments.models import Payment, Refund, SandboxTransaction
 from allies.payments.services import (
-    PaymentError,
     RefundError,
     payment_refund,
     payment_start,
-    payment_vendor_transfer,
 )
-from tests.factories import VendorFactory
 from tests.payments.conftest import return_urls
 
 pytestmark = pytest.mark.django_db
@@ -83,33 +80,3 @@ def test_refunds_need_a_paid_payment_and_a_positive_amount(customer_client, orde
     with pytest.raises(RefundError):
         payment_refund(payment=pending, amount=Decimal("1"), reason="Pas payé")
     assert Refund.objects.count() == 0
-
-
-def test_vendor_transfer_is_a_recorded_no_op_in_the_sandbox(paid):
-    # covers: PAY-1
-    vendor = VendorFactory()
-    transfer = payment_vendor_transfer(
-        payment=paid,
-        vendor=vendor,
-        amount=Decimal("100.00"),
-        credit_account_id="VENDOR-1",
-        idempotency_key=f"share-{paid.pk}-{vendor.pk}",
-    )
-    assert transfer.status == "succeeded" and transfer.provider_transfer_id.startswith("SBXP-")
-    again = payment_vendor_transfer(
-        payment=paid,
-        vendor=vendor,
-        amount=Decimal("100.00"),
-        credit_account_id="VENDOR-1",
-        idempotency_key=f"share-{paid.pk}-{vendor.pk}",
-    )
-    assert again.pk == transfer.pk and VendorTransfer.objects.count() == 1
-    payment_refund(payment=paid, amount=Decimal("20"), reason="Retour")
-    with pytest.raises(PaymentError):  # 100 moved + 20 refunded + 10 > 129.90
-        payment_vendor_transfer(
-            payment=paid,
-            vendor=vendor,
-            amount=Decimal("10.00"),
-            credit_account_id="VENDOR-1",
-            idempotency_key="share-extra",
-        )

@@ -4,6 +4,7 @@ DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y à H:i"
 SHORT_DATE_FORMAT = "d/m/Y"
 SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+YEAR_MONTH_FORMAT = "F Y"  # a month: statements, commission invoices
 MONTH_DAY_FORMAT = "j F"
 # "N" is the abbreviation with its period ("déc.", "mars"), lower case; "M" would capitalise.
 MONTH_DAY_SHORT_FORMAT = "j N"

@@ -200,6 +200,11 @@ class PaymentGateway(ABC):
     def fetch_money_out(self, *, reference: str) -> MoneyOutResult | None:
         """Re-read a money-out by our reference; None when the provider never received it."""
 
+    def fetch_iban(self, *, account_id: str, iban_id: str) -> KycResult | None:
+        """Re-read a registered IBAN's status (LemonWay activates it after checking the RIB);
+        None when the provider cannot say. Optional: the default knows nothing."""
+        return None
+
     def abandon(self, *, payment: Payment) -> None:  # noqa: B027 - optional hook
         """The merchant gives up waiting: close the hosted page if the provider allows it."""
 
@@ -235,6 +240,8 @@ NOTIFICATION_FIELDS = (
     "Amount",
     "Status",
     "Msg",
+    "DocId",  # KYC document notifications (category 9)
+    "DocType",
 )
 NOTIFICATION_VALUE_MAX = 200
 TRANSACTION_ID_MAX = 64

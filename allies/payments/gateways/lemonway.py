@@ -20,6 +20,27 @@ https://sandbox-api.lemonway.fr/mb/<env>/dev/directkitrest):
   a vendor's share from the marketplace wallet to the vendor wallet. P2P status 0 pending,
   3 success.
 
+Vendors' wallets, KYC and payouts (PAY-1):
+
+- `POST /v2/accounts/legal`: the vendor's wallet (a legal-entity account), `accountId` chosen
+  by us (our reference), `payerOrBeneficiary` 2 (beneficiary), company name and
+  identification number (SIRET). LemonWay also requires the legal representative's first and
+  last names and nationality, which the gateway interface does not carry yet: the company's
+  name stands in (to replace once onboarding passes the representative). A refused creation
+  is followed by `GET /v2/accounts/{id}`: a wallet already there (a retry after a lost
+  answer) is the answer.
+- `POST /v2/accounts/{id}/documents/upload` with name, type (0 ID card, 2 proof of IBAN,
+  7 Kbis) and the file in base 64 (`buffer`); the answer's `uploadDocument` has id and status.
+  The verdict comes by notification, category 9 ("document status changed": ExtId, DocId,
+  DocType, Status), handled by `allies.payments.accounts`.
+- `POST /v2/moneyouts/iban` (IbanPost): accountId, holder, bic, iban; answer ibanId, status
+  (4 waiting to be verified, 5 activated: only 5 allows a money-out).
+  `GET /v2/moneyouts/{accountid}/iban` re-reads it (`ibans[]` with id and status).
+- `GET /v2/p2p?reference=` and `GET /v2/moneyouts?reference=`: re-read a P2P or a money-out
+  by our reference (`transactions.value[]`).
+- `POST /v2/moneyouts`: accountId, ibanId, totalAmount (cents), commissionAmount 0,
+  autoCommission false, comment, reference. Status 0 waiting, 3 done, 4 error.
+
 Authentication: OAuth 2 bearer token. Either LEMONWAY_ACCESS_TOKEN is given as is, or it is
 requested from LEMONWAY_OAUTH_URL with the Dashboard's basic API key (LEMONWAY_API_KEY,
 `Authorization: Basic <key>`, `grant_type=client_credentials`) and cached until it expires.
@@ -32,6 +53,7 @@ Failures: a timeout, a refused connection, an HTTP 5xx or unreadable JSON raise 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -45,13 +67,17 @@ from typing import Any
 from django.conf import settings
 
 from allies.payments import messages as codes
+from allies.payments.accounts import DOCUMENT_STATUS
 from allies.payments.gateways.base import (
     CANCELLED,
     FAILED,
     LEMONWAY_MONEY_IN_STATUS,
     PENDING,
     SUCCEEDED,
+    AccountResult,
     GatewayError,
+    KycResult,
+    MoneyOutResult,
     NotificationClaim,
     PaymentGateway,
     ProviderMismatch,
@@ -68,6 +94,32 @@ logger = logging.getLogger(__name__)
 # LemonWay statuses for refunds and P2P: 0 and 3 mean done (P2P: 0 is "pending"), 4 pending.
 REFUND_STATUS = {"0": SUCCEEDED, "3": SUCCEEDED, "4": PENDING, "16": PENDING}
 P2P_STATUS = {"0": PENDING, "3": SUCCEEDED, "4": PENDING}
+# Money-out: 0 waiting for finalisation, 3 done, 4 LemonWay error (the wallet is not debited).
+MONEY_OUT_STATUS = {"0": PENDING, "3": SUCCEEDED, "4": FAILED}
+# IBAN (IbanPost / GET …/iban): 4 waiting to be verified, 5 activated, 6-9 rejected or disabled.
+IBAN_STATUS = {
+    "4": PENDING,
+    "5": SUCCEEDED,
+    "6": FAILED,
+    "7": FAILED,
+    "8": FAILED,
+    "9": FAILED,
+}
+# Document types (documents/upload `type`, notification `DocType`) for our kinds.
+DOC_TYPE = {"id": 0, "rib": 2, "kbis": 7}
+# Nationality / address country in ISO 3166-1 alpha-3, for the countries vendors come from.
+ALPHA3 = {
+    "FR": "FRA",
+    "BE": "BEL",
+    "LU": "LUX",
+    "DE": "DEU",
+    "ES": "ESP",
+    "IT": "ITA",
+    "NL": "NLD",
+    "PT": "PRT",
+    "CH": "CHE",
+    "MC": "MCO",
+}
 
 _token_lock = threading.Lock()
 _token_cache: dict[str, tuple[str, float]] = {}
@@ -341,21 +393,181 @@ class LemonWayGateway(PaymentGateway):
         # (status 7) after 15 minutes; a late success is caught by the next status re-read.
         return None
 
-    # Issue 13 skeleton: implemented by the provider work (account, KYC, payouts).
-    def account_create(self, *, reference, legal_name, email, country, company_id):
-        raise NotImplementedError
+    # -- wallets, KYC and payouts (PAY-1) -----------------------------------------------
 
-    def kyc_document_upload(self, *, account_id, kind, filename, content, reference):
-        raise NotImplementedError
+    def account_create(
+        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+    ) -> AccountResult:
+        """`POST /v2/accounts/legal`: the wallet id is our `reference` (LemonWay lets the
+        platform choose it), so a retry after a lost answer finds the wallet: a refusal is
+        followed by `GET /v2/accounts/{reference}`, and a wallet that exists is the answer."""
+        country3 = ALPHA3.get(country.upper(), "FRA")
+        body = {
+            "accountId": reference,
+            "email": email,
+            # The legal representative's names are not known to this interface yet: the
+            # company's name stands in (see the module docstring).
+            "firstName": _representative_first_name(legal_name),
+            "lastName": legal_name[:256],
+            "nationality": country3,
+            "payerOrBeneficiary": 2,  # beneficiary: the vendor is paid
+            "isUltimateBeneficialOwner": False,
+            "adresse": {"country": country3},
+            "company": {
+                "name": legal_name[:100],
+                "description": "Vendeur de la marketplace Alliés",
+                "identificationNumber": company_id,
+            },
+        }
+        client = self._client()
+        try:
+            answer = client.call("POST", "/v2/accounts/legal", body=body)
+        except GatewayError as exc:
+            if not exc.definitive:
+                raise
+            existing = self._account(client, reference)
+            if existing is None:
+                raise
+            return AccountResult(account_id=reference)
+        account = answer.get("legalAccount") or {}
+        account_id = _text(account.get("id")) if isinstance(account, dict) else ""
+        if not account_id:
+            raise GatewayError("LemonWay gave no account id", code="json")
+        return AccountResult(account_id=account_id)
 
-    def iban_register(self, *, account_id, holder, iban, bic, reference):
-        raise NotImplementedError
+    def _account(self, client: LemonWayClient, account_id: str) -> dict | None:
+        try:
+            answer = client.call("GET", f"/v2/accounts/{urllib.parse.quote(account_id)}")
+        except GatewayError as exc:
+            if exc.definitive:
+                return None
+            raise
+        account = answer.get("account")
+        if not isinstance(account, dict) or _text(account.get("id")) != account_id:
+            return None
+        return account
 
-    def fetch_transfer(self, *, reference):
-        raise NotImplementedError
+    def kyc_document_upload(
+        self, *, account_id: str, kind: str, filename: str, content: bytes, reference: str
+    ) -> KycResult:
+        """`POST /v2/accounts/{id}/documents/upload` with name, type (DocType) and the file in
+        base 64. The answer's status is the document's (usually 1: manual check); the
+        verdict comes later by notification (category 9)."""
+        if kind not in DOC_TYPE:
+            raise GatewayError(f"no LemonWay document type for {kind!r}", definitive=True)
+        answer = self._client().call(
+            "POST",
+            f"/v2/accounts/{urllib.parse.quote(account_id)}/documents/upload",
+            body={
+                "name": filename[:100] or reference,
+                "type": DOC_TYPE[kind],
+                "buffer": base64.b64encode(content).decode("ascii"),
+            },
+        )
+        document = answer.get("uploadDocument") or {}
+        if not isinstance(document, dict) or not _text(document.get("id")):
+            raise GatewayError("LemonWay gave no document id", code="json")
+        status, message = DOCUMENT_STATUS.get(_text(document.get("status")), (PENDING, ""))
+        return KycResult(status, provider_id=_text(document.get("id")), message=message)
 
-    def money_out(self, *, account_id, iban_id, amount_cents, comment, reference):
-        raise NotImplementedError
+    def iban_register(
+        self, *, account_id: str, holder: str, iban: str, bic: str, reference: str
+    ) -> KycResult:
+        """`POST /v2/moneyouts/iban` (IbanPost): answer `ibanId` and `status` (4 waiting to
+        be verified, 5 activated, 6-9 rejected)."""
+        answer = self._client().call(
+            "POST",
+            "/v2/moneyouts/iban",
+            body={
+                "accountId": account_id,
+                "holder": holder[:256],
+                "bic": bic,
+                "iban": iban,
+                "comment": reference,
+            },
+        )
+        iban_id = _text(answer.get("ibanId"))
+        if not iban_id:
+            raise GatewayError("LemonWay gave no ibanId", code="json")
+        code = _text(answer.get("status"))
+        return KycResult(
+            IBAN_STATUS.get(code, PENDING),
+            provider_id=iban_id,
+            message="" if code in IBAN_STATUS else f"LemonWay IBAN status {code!r}",
+        )
 
-    def fetch_money_out(self, *, reference):
-        raise NotImplementedError
+    def fetch_iban(self, *, account_id: str, iban_id: str) -> KycResult | None:
+        """`GET /v2/moneyouts/{accountid}/iban`: the wallet's IBANs with their status; only
+        status 5 (activated) allows a money-out."""
+        answer = self._client().call("GET", f"/v2/moneyouts/{urllib.parse.quote(account_id)}/iban")
+        for item in answer.get("ibans") or []:
+            if isinstance(item, dict) and _text(item.get("id")) == iban_id:
+                code = _text(item.get("status"))
+                return KycResult(IBAN_STATUS.get(code, PENDING), provider_id=iban_id)
+        return None
+
+    def _find(self, path: str, reference: str) -> dict | None:
+        """The operation LemonWay recorded under our reference (GET …?reference=)."""
+        answer = self._client().call("GET", path, query={"reference": reference})
+        transactions = answer.get("transactions") or []
+        if isinstance(transactions, dict):
+            transactions = transactions.get("value") or []
+        for item in transactions:
+            if isinstance(item, dict) and _text(item.get("reference")) == reference:
+                return item
+        return None
+
+    def fetch_transfer(self, *, reference: str) -> TransferResult | None:
+        item = self._find("/v2/p2p", reference)
+        if item is None:
+            return None
+        code = _text(item.get("status"))
+        return TransferResult(
+            P2P_STATUS.get(code, FAILED),
+            provider_transfer_id=_text(item.get("id")),
+            message="" if code in P2P_STATUS else f"LemonWay P2P status {code!r}",
+        )
+
+    def money_out(
+        self, *, account_id: str, iban_id: str, amount_cents: int, comment: str, reference: str
+    ) -> MoneyOutResult:
+        """`POST /v2/moneyouts`: the wallet is debited at once; the bank transfer follows."""
+        try:
+            iban = int(iban_id)
+        except ValueError as exc:
+            raise GatewayError(f"bad LemonWay IBAN id {iban_id!r}", definitive=True) from exc
+        answer = self._client().call(
+            "POST",
+            "/v2/moneyouts",
+            body={
+                "accountId": account_id,
+                "ibanId": iban,
+                "totalAmount": amount_cents,
+                "commissionAmount": 0,
+                "autoCommission": False,
+                # LemonWay keeps 35 alphanumeric characters for the bank statement.
+                "comment": comment[:140],
+                "reference": reference,
+            },
+        )
+        return _money_out_result(answer.get("transaction") or {})
+
+    def fetch_money_out(self, *, reference: str) -> MoneyOutResult | None:
+        item = self._find("/v2/moneyouts", reference)
+        return None if item is None else _money_out_result(item)
+
+
+def _money_out_result(item: Any) -> MoneyOutResult:
+    if not isinstance(item, dict):
+        item = {}
+    code = _text(item.get("status"))
+    return MoneyOutResult(
+        MONEY_OUT_STATUS.get(code, FAILED),
+        provider_id=_text(item.get("id")),
+        message="" if code in MONEY_OUT_STATUS else f"LemonWay money-out status {code!r}",
+    )
+
+
+def _representative_first_name(legal_name: str) -> str:
+    words = [w for w in legal_name.split() if any(ch.isalpha() for ch in w)]
+    return (words[0] if words else "Gérant")[:256]

@@ -24,21 +24,59 @@ Cards (any future expiry MM/AA, any 3-digit CVC, spaces allowed):
 A number failing the Luhn check, a past expiry, an Amex card: form errors, nothing is sent and
 no transaction is recorded.
 
-Refunds are immediate. Transfers to vendor wallets (P2P) are a recorded no-op: the sandbox
-has no wallets, so `transfer` answers "succeeded" with a `SBXP-` id and moves nothing; the
-`VendorTransfer` row written by the service is the record.
+Refunds are immediate.
+
+Vendor wallets, KYC and payouts (PAY-1) are kept in `SandboxOperation` rows, the sandbox's
+"provider side", re-read by our reference like LemonWay's API:
+
+- `account_create`: the wallet id is the reference we chose (as with LemonWay); asking again
+  for the same reference gives the same wallet.
+- `kyc_document_upload`: recorded as pending; once the caller's transaction commits, the
+  sandbox's reviewer decides and sends a "document status changed" notification (LemonWay's
+  category 9: ExtId, DocId, DocType, Status 2 accepted / 3 refused, Msg) through
+  `services.payment_notification_handle`, the same function LemonWay's HTTP notifications
+  reach. A file whose name contains "refus" is refused; any other is validated.
+- `iban_register`: registered at once (status succeeded), id `SBXI-<n>`.
+- `transfer` (P2P, `SBXP-<n>`) credits the vendor wallet; `money_out` (`SBXM-<n>`) debits it
+  towards a registered IBAN of that wallet. A money-out larger than what the wallet holds
+  (`sandbox_wallet_balance`), or to an IBAN not registered for that wallet, is refused
+  (definitive GatewayError), as LemonWay would. `fetch_transfer` / `fetch_money_out`
+  re-read by our reference (None: never received). A repeated reference is NOT refused: each
+  call moves money again, so a test can count what a payout run really moved
+  (`SandboxOperation.objects.filter(kind="p2p", account_id=...)`).
+
+Fault hook, for tests only (`sandbox_faults`, module level, thread-safe):
+
+    from allies.payments.gateways.sandbox import sandbox_faults
+
+    sandbox_faults.fail_next("money_out", "timeout")  # the next money-out…
+    sandbox_faults.clear()                              # (in a fixture's teardown)
+
+steps: "transfer", "money_out" (also "account", "document", "iban"); modes:
+
+- "timeout": the provider DID the operation (recorded, money moved) but the answer is lost:
+  GatewayError with definitive=False, code "timeout". `fetch_*` then finds it done.
+- "error": the provider refused: GatewayError with definitive=True; nothing recorded,
+  `fetch_*` answers None.
+
+Each armed fault is used by the next call of its step only. Tests should clear the registry
+after each test (tests/payments/conftest.py does it with an autouse fixture).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from allies.payments import messages as codes
 from allies.payments.gateways.base import (
@@ -46,7 +84,10 @@ from allies.payments.gateways.base import (
     FAILED,
     PENDING,
     SUCCEEDED,
+    AccountResult,
     GatewayError,
+    KycResult,
+    MoneyOutResult,
     NotificationClaim,
     PaymentGateway,
     ProviderStatus,
@@ -54,11 +95,55 @@ from allies.payments.gateways.base import (
     ReturnUrls,
     StartResult,
     TransferResult,
+    notification_fields_keep,
     parse_lemonway_style_notification,
 )
-from allies.payments.models import SandboxCheckout, SandboxTransaction
+from allies.payments.models import SandboxCheckout, SandboxOperation, SandboxTransaction
+
+logger = logging.getLogger(__name__)
 
 CHALLENGE_CODE = "123456"
+
+FAULT_STEPS = ("account", "document", "iban", "transfer", "money_out")
+FAULT_MODES = ("timeout", "error")
+
+
+class SandboxFaults:
+    """Test-only switches that make the next call of one sandbox step fail (see the module's
+    docstring). Thread-safe; each switch is used once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, str]] = []
+
+    def fail_next(self, step: str, mode: str = "error") -> None:
+        if step not in FAULT_STEPS:
+            raise ValueError(f"unknown sandbox step {step!r} (expected one of {FAULT_STEPS})")
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown fault mode {mode!r} (expected one of {FAULT_MODES})")
+        with self._lock:
+            self._pending.append((step, mode))
+
+    def take(self, step: str) -> str | None:
+        """The fault armed for `step`, consumed; None when the call should behave."""
+        with self._lock:
+            for index, (armed_step, mode) in enumerate(self._pending):
+                if armed_step == step:
+                    del self._pending[index]
+                    return mode
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+
+    @property
+    def pending(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._pending)
+
+
+sandbox_faults = SandboxFaults()
 
 # number -> (what the bank does, failure code)
 CARD_BEHAVIOUR: dict[str, tuple[str, str]] = {
@@ -287,30 +372,227 @@ class SandboxGateway(PaymentGateway):
             return RefundResult(SUCCEEDED, provider_refund_id=refund.provider_refund_id)
         return RefundResult(FAILED, message="sandbox: unknown refund")
 
+    # -- wallets, KYC and payouts (PAY-1) -----------------------------------------------
+
+    def account_create(
+        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+    ) -> AccountResult:
+        fault = sandbox_faults.take("account")
+        if fault == "error":
+            raise GatewayError("sandbox: account refused (fault hook)", definitive=True)
+        # Like LemonWay, the wallet id is the one we chose; asking again gives the same wallet.
+        op = SandboxOperation.objects.filter(
+            kind=SandboxOperation.Kind.ACCOUNT, reference=reference
+        )
+        if not op.exists():
+            SandboxOperation.objects.create(
+                kind=SandboxOperation.Kind.ACCOUNT,
+                reference=reference,
+                account_id=reference,
+                status=SUCCEEDED,
+                detail=f"{legal_name} / {company_id}"[:200],
+            )
+        if fault == "timeout":
+            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
+        return AccountResult(account_id=reference)
+
+    def kyc_document_upload(
+        self, *, account_id: str, kind: str, filename: str, content: bytes, reference: str
+    ) -> KycResult:
+        fault = sandbox_faults.take("document")
+        if fault == "error":
+            raise GatewayError("sandbox: document refused (fault hook)", definitive=True)
+        if not self._account_exists(account_id):
+            raise GatewayError("sandbox: unknown account", definitive=True, code="account")
+        refused = "refus" in filename.lower()
+        op = SandboxOperation.objects.create(
+            kind=SandboxOperation.Kind.DOCUMENT,
+            reference=reference,
+            account_id=account_id,
+            status=PENDING,
+            detail=f"{kind}:{'refused' if refused else 'validated'}",
+        )
+        # The sandbox's reviewer decides once the upload is committed, and tells us the way
+        # LemonWay does: a "document status changed" notification (category 9) through the
+        # very entry point its HTTP notifications reach.
+        transaction.on_commit(lambda: sandbox_document_review(operation_id=op.pk))
+        if fault == "timeout":
+            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
+        return KycResult(PENDING, provider_id=op.provider_id)
+
+    def iban_register(
+        self, *, account_id: str, holder: str, iban: str, bic: str, reference: str
+    ) -> KycResult:
+        fault = sandbox_faults.take("iban")
+        if fault == "error":
+            raise GatewayError("sandbox: IBAN refused (fault hook)", definitive=True)
+        if not self._account_exists(account_id):
+            raise GatewayError("sandbox: unknown account", definitive=True, code="account")
+        op = (
+            SandboxOperation.objects.filter(kind=SandboxOperation.Kind.IBAN, reference=reference)
+            .order_by("id")
+            .first()
+        )
+        if op is None:
+            op = SandboxOperation.objects.create(
+                kind=SandboxOperation.Kind.IBAN,
+                reference=reference,
+                account_id=account_id,
+                status=SUCCEEDED,
+                detail=f"{iban[:4]}…{iban[-4:]}",
+            )
+        if fault == "timeout":
+            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
+        return KycResult(SUCCEEDED, provider_id=op.provider_id)
+
+    def fetch_iban(self, *, account_id: str, iban_id: str) -> KycResult | None:
+        if not self._iban_of(account_id, iban_id):
+            return None
+        return KycResult(SUCCEEDED, provider_id=iban_id)
+
     def transfer(
         self, *, credit_account_id: str, amount_cents: int, comment: str, reference: str
     ) -> TransferResult:
-        return TransferResult(
-            SUCCEEDED,
-            provider_transfer_id=f"SBXP-{secrets.token_hex(6)}",
-            message="sandbox: recorded, no money moved",
+        fault = sandbox_faults.take("transfer")
+        if fault == "error":
+            raise GatewayError("sandbox: P2P refused (fault hook)", definitive=True, code="fault")
+        if not credit_account_id:
+            raise GatewayError("sandbox: no credited account", definitive=True, code="account")
+        if amount_cents <= 0:
+            raise GatewayError("sandbox: amount must be positive", definitive=True)
+        op = SandboxOperation.objects.create(
+            kind=SandboxOperation.Kind.P2P,
+            reference=reference,
+            account_id=credit_account_id,
+            status=SUCCEEDED,
+            amount_cents=amount_cents,
+            detail=comment[:200],
+        )
+        if fault == "timeout":
+            # Done at the provider, but the answer never reached us.
+            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
+        return TransferResult(SUCCEEDED, provider_transfer_id=op.provider_id)
+
+    def fetch_transfer(self, *, reference: str) -> TransferResult | None:
+        op = self._operation(SandboxOperation.Kind.P2P, reference)
+        if op is None:
+            return None
+        return TransferResult(op.status, provider_transfer_id=op.provider_id)
+
+    def money_out(
+        self, *, account_id: str, iban_id: str, amount_cents: int, comment: str, reference: str
+    ) -> MoneyOutResult:
+        fault = sandbox_faults.take("money_out")
+        if fault == "error":
+            raise GatewayError(
+                "sandbox: money-out refused (fault hook)", definitive=True, code="fault"
+            )
+        if amount_cents <= 0:
+            raise GatewayError("sandbox: amount must be positive", definitive=True)
+        if not self._iban_of(account_id, iban_id):
+            raise GatewayError(
+                "sandbox: this IBAN is not registered for this account",
+                definitive=True,
+                code="iban",
+            )
+        balance = sandbox_wallet_balance(account_id=account_id)
+        if amount_cents > balance:
+            raise GatewayError(
+                f"sandbox: wallet {account_id} holds {balance} cents, not {amount_cents}",
+                definitive=True,
+                code="balance",
+            )
+        op = SandboxOperation.objects.create(
+            kind=SandboxOperation.Kind.MONEY_OUT,
+            reference=reference,
+            account_id=account_id,
+            target_id=iban_id,
+            status=SUCCEEDED,
+            amount_cents=amount_cents,
+            detail=comment[:200],
+        )
+        if fault == "timeout":
+            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
+        return MoneyOutResult(SUCCEEDED, provider_id=op.provider_id)
+
+    def fetch_money_out(self, *, reference: str) -> MoneyOutResult | None:
+        op = self._operation(SandboxOperation.Kind.MONEY_OUT, reference)
+        if op is None:
+            return None
+        return MoneyOutResult(op.status, provider_id=op.provider_id)
+
+    # -- the sandbox's own records -------------------------------------------------------
+
+    @staticmethod
+    def _operation(kind: str, reference: str) -> SandboxOperation | None:
+        return (
+            SandboxOperation.objects.filter(kind=kind, reference=reference).order_by("id").first()
         )
 
-    # Issue 13 skeleton: implemented by the provider work (account, KYC, payouts).
-    def account_create(self, *, reference, legal_name, email, country, company_id):
-        raise NotImplementedError
+    @staticmethod
+    def _account_exists(account_id: str) -> bool:
+        return (
+            bool(account_id)
+            and SandboxOperation.objects.filter(
+                kind=SandboxOperation.Kind.ACCOUNT, account_id=account_id
+            ).exists()
+        )
 
-    def kyc_document_upload(self, *, account_id, kind, filename, content, reference):
-        raise NotImplementedError
+    @staticmethod
+    def _iban_of(account_id: str, iban_id: str) -> bool:
+        if not iban_id.startswith("SBXI-") or not iban_id[5:].isdigit():
+            return False
+        return SandboxOperation.objects.filter(
+            pk=int(iban_id[5:]), kind=SandboxOperation.Kind.IBAN, account_id=account_id
+        ).exists()
 
-    def iban_register(self, *, account_id, holder, iban, bic, reference):
-        raise NotImplementedError
 
-    def fetch_transfer(self, *, reference):
-        raise NotImplementedError
+def sandbox_wallet_balance(*, account_id: str) -> int:
+    """What a vendor wallet holds in the sandbox, in cents: P2P credits minus money-outs."""
+    totals = SandboxOperation.objects.filter(account_id=account_id, status=SUCCEEDED).aggregate(
+        credit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.P2P)),
+        debit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.MONEY_OUT)),
+    )
+    return int(totals["credit"] or 0) - int(totals["debit"] or 0)
 
-    def money_out(self, *, account_id, iban_id, amount_cents, comment, reference):
-        raise NotImplementedError
 
-    def fetch_money_out(self, *, reference):
-        raise NotImplementedError
+# LemonWay's document types (DocType) for our kinds, and the statuses the sandbox answers.
+SANDBOX_DOC_TYPE = {"id": "0", "rib": "2", "kbis": "7"}
+SANDBOX_REFUSAL = "Document illisible ou non conforme (bac à sable)."
+
+
+def sandbox_document_review(*, operation_id: int) -> None:
+    """The sandbox's reviewer: decide on an uploaded document, then notify like LemonWay.
+
+    A file whose name contains "refus" is refused, any other is validated. The notification
+    goes through `payment_notification_handle`, the function LemonWay's HTTP notifications
+    reach, so the whole KYC flow runs the same way in the sandbox.
+    """
+    from allies.payments.services import NotificationRetry, payment_notification_handle
+
+    with transaction.atomic():
+        op = (
+            SandboxOperation.objects.select_for_update()
+            .filter(pk=operation_id, kind=SandboxOperation.Kind.DOCUMENT, status=PENDING)
+            .first()
+        )
+        if op is None:
+            return
+        kind, _sep, decision = op.detail.partition(":")
+        refused = decision == "refused"
+        op.status = FAILED if refused else SUCCEEDED
+        op.save(update_fields=["status"])
+    body = {
+        "NotifCategory": "9",
+        "NotifDate": timezone.now().isoformat(timespec="milliseconds"),
+        "ExtId": op.account_id,
+        "DocId": op.provider_id,
+        "DocType": SANDBOX_DOC_TYPE.get(kind, "0"),
+        "Status": "3" if refused else "2",
+    }
+    if refused:
+        body["Msg"] = SANDBOX_REFUSAL
+    try:
+        payment_notification_handle(gateway="sandbox", data=notification_fields_keep(body))
+    except NotificationRetry:
+        logger.warning("sandbox: KYC notification for %s not applied yet", op.provider_id)

@@ -7,7 +7,9 @@ the inbound mail endpoint `support_smtp`: when one dies it is started again (aft
 that grows while it keeps dying at once, so a broken setup does not spin), and the others go
 on serving. SIGTERM or SIGINT (Ctrl-C) stops them all. Every minute it also runs the periodic
 sweeps (`SWEEPS`): emails due for a retry, offer imports whose worker died, vendors'
-reminders of support questions. Production runs these as cron jobs instead (README).
+reminders of support questions, the daily payout run, last month's commission invoices,
+the dashboards' figures of the days just closed.
+Production runs these as cron jobs instead (README).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ SWEEPS = (
     "offer_imports_resume_stale",
     "support_reminders",
     "returns_expire",
+    "vendor_accounts_sync",  # wallets, IBANs, KYC documents a provider failure left half-done
+    "payouts_run",  # once a day from 06:00 (Paris), PAY-1
+    "commission_invoices_issue",  # last month's, once; then unsent emails
+    "reporting_refresh",  # the dashboards' closed days, once each (1 query when idle)
 )
 SWEEP_SECONDS = 60.0
 # Pause before restarting a child: doubles while it dies within STABLE_SECONDS of its start.

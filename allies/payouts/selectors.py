@@ -1,0 +1,363 @@
+"""What a vendor may be paid (PAY-1): the one rule, read by the statement and the payout run.
+
+A vendor order's money is "Disponible pour virement" once
+
+- it was delivered (status "Livrée" or "Clôturée") and its withdrawal window has passed
+  (`allies.orders.closing.withdrawal_window_end`: 14 calendar days after the day of delivery),
+- and nothing is open on it: no return being handled, no claim being handled, no support
+  thread escalated to the operator;
+
+and its net is what the ledger still owes for it (Σ `LedgerEntry.amount`): its sale, minus
+commission and refunds, minus what payouts already paid (each payout writes one `payout`
+entry per vendor order it paid, of −that vendor order's net at the time). So a vendor order
+paid out nets 0, and a refund after the payout makes it negative: a DEBT. Debts are always
+taken from the next payout, whatever their vendor order's state.
+
+A vendor's payable amount is Σ available nets + Σ debts. It is paid only when it reaches the
+minimum (setting PAYOUT_MIN_AMOUNT, 10 € by default); a negative amount is shown and blocks
+payouts until later sales cover it. Vendor orders of a payout whose P2P is not confirmed yet
+are "en cours de virement": not available again (their ledger entries are not written yet).
+
+`vendors_payable` computes it for many vendors in five queries whatever their number (one
+aggregate over the ledger, three for what is open, one for payouts in flight); the
+one-vendor `vendor_payable` is the same function.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from allies.aftersales.claim_states import OPEN_STATUSES as CLAIM_OPEN
+from allies.aftersales.models import Claim, ReturnRequest
+from allies.aftersales.return_states import OPEN_STATUSES as RETURN_OPEN
+from allies.core.money import round_cent
+from allies.ledger.models import LedgerEntry
+from allies.orders.closing import WITHDRAWAL_DAYS
+from allies.orders.models import VendorOrder
+from allies.payouts.models import Payout, PayoutLine, PayoutRun
+from allies.payouts.states import OPEN_STATUSES, PayoutStatus
+from allies.support.models import Thread
+from allies.support.states import ThreadStage
+from allies.vendors.models import Vendor
+
+ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
+DELIVERED = (VendorOrder.Status.DELIVERED, VendorOrder.Status.CLOSED)
+
+
+def payout_min_amount() -> Decimal:
+    """The smallest payout (setting PAYOUT_MIN_AMOUNT, euros; 10 € by default): a bank
+    transfer for a few cents costs more than it brings."""
+    return Decimal(str(settings.PAYOUT_MIN_AMOUNT))
+
+
+def availability_cutoff(as_of: datetime) -> datetime:
+    """Vendor orders delivered strictly before this moment have their withdrawal window
+    passed at `as_of`.
+
+    Same reading as `orders.closing.withdrawal_window_end` (the day of delivery does not
+    count, the last day counts whole, Paris time), turned around so the database can compare:
+    the window of a delivery on day D ends at midnight starting D + WITHDRAWAL_DAYS + 1, which
+    is ≤ as_of exactly when D < (as_of's day − WITHDRAWAL_DAYS).
+    """
+    day = timezone.localdate(as_of) - timedelta(days=WITHDRAWAL_DAYS)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class Blocked:
+    """Why a vendor is not paid (the codes the console and the statement show)."""
+
+    NOTHING = "nothing"
+    NEGATIVE = "negative"
+    BELOW_MINIMUM = "below_minimum"
+
+
+@dataclass(frozen=True)
+class PayableLine:
+    vendor_order_id: int
+    amount: Decimal  # the vendor order's net: positive (available) or negative (a debt)
+
+
+@dataclass(frozen=True)
+class Payable:
+    """One vendor's money as the payout rule sees it at `as_of`."""
+
+    vendor_id: int
+    as_of: datetime
+    minimum: Decimal
+    lines: tuple[PayableLine, ...] = ()  # what a payout now would pay, vendor order by order
+    available: Decimal = ZERO  # Σ positive nets that are available
+    debts: Decimal = ZERO  # Σ negative nets (≤ 0), always taken
+    held: Decimal = ZERO  # Σ positive nets not available yet (window, open request, transit)
+    in_payment: Decimal = ZERO  # Σ lines of payouts whose P2P is not confirmed yet
+    held_vendor_orders: int = 0
+
+    @property
+    def amount(self) -> Decimal:
+        """What a payout now would pay (≤ 0: nothing, the vendor owes it)."""
+        return self.available + self.debts
+
+    @property
+    def blocked(self) -> str | None:
+        """None when a payout may be made now, else why not (`Blocked`)."""
+        if self.amount < 0:
+            return Blocked.NEGATIVE
+        if self.amount == 0:
+            return Blocked.NOTHING
+        if self.amount < self.minimum:
+            return Blocked.BELOW_MINIMUM
+        return None
+
+    @property
+    def payable(self) -> bool:
+        return self.blocked is None
+
+
+@dataclass
+class _Acc:
+    lines: list[PayableLine] = field(default_factory=list)
+    available: Decimal = ZERO
+    debts: Decimal = ZERO
+    held: Decimal = ZERO
+    held_count: int = 0
+
+
+def _open_vendor_order_ids(vendor_ids: list[int] | None) -> set[int]:
+    """Vendor orders with a return or a claim being handled, or a thread escalated to the
+    operator (three queries; open requests are few whatever the history's size)."""
+    sources: list[QuerySet[Any]] = [
+        ReturnRequest.objects.filter(status__in=RETURN_OPEN),
+        Claim.objects.filter(status__in=CLAIM_OPEN),
+        Thread.objects.filter(stage=ThreadStage.ESCALATED, vendor_order__isnull=False),
+    ]
+    found: set[int] = set()
+    for qs in sources:
+        if vendor_ids is not None:
+            qs = qs.filter(vendor_order__vendor_id__in=vendor_ids)
+        found.update(qs.values_list("vendor_order_id", flat=True))
+    return found
+
+
+def vendors_payable(
+    *, as_of: datetime | None = None, vendor_ids: Iterable[int] | None = None
+) -> dict[int, Payable]:
+    """The payable money of every vendor with a vendor order the ledger still owes for (or
+    of `vendor_ids` only), at `as_of` (now by default). Five queries.
+
+    Vendors the ledger owes nothing are absent (use `.get(id)` or `vendor_payable`).
+    """
+    as_of = as_of or timezone.now()
+    ids = sorted(set(vendor_ids)) if vendor_ids is not None else None
+    cutoff = availability_cutoff(as_of)
+    minimum = payout_min_amount()
+    entries = LedgerEntry.objects.filter(created_at__lte=as_of)
+    if ids is not None:
+        entries = entries.filter(vendor_id__in=ids)
+    # One row per vendor order the ledger still owes something for (or that owes): the
+    # HAVING drops paid-out and fully refunded ones (SQLite sums decimals as floats: a
+    # half-cent bound, not = 0).
+    nets = (
+        entries.order_by()
+        .values(
+            "vendor_order_id", "vendor_id", "vendor_order__status", "vendor_order__delivered_at"
+        )
+        .annotate(net=Sum("amount"))
+        .filter(Q(net__gte=HALF_CENT) | Q(net__lte=-HALF_CENT))
+    )
+    in_flight = PayoutLine.objects.filter(payout__status=PayoutStatus.PENDING)
+    if ids is not None:
+        in_flight = in_flight.filter(payout__vendor_id__in=ids)
+    in_payment: dict[int, Decimal] = {}
+    in_flight_orders: set[int] = set()
+    for vendor_id, vendor_order_id, amount in in_flight.values_list(
+        "payout__vendor_id", "vendor_order_id", "amount"
+    ):
+        in_flight_orders.add(vendor_order_id)
+        in_payment[vendor_id] = in_payment.get(vendor_id, ZERO) + amount
+    open_orders = _open_vendor_order_ids(ids)
+    accs: dict[int, _Acc] = defaultdict(_Acc)
+    for row in nets:
+        net = round_cent(row["net"])
+        if not net:
+            continue
+        vendor_order_id = row["vendor_order_id"]
+        acc = accs[row["vendor_id"]]
+        if vendor_order_id in in_flight_orders:
+            continue  # counted in `in_payment`
+        if net < 0:
+            acc.lines.append(PayableLine(vendor_order_id, net))
+            acc.debts += net
+            continue
+        delivered_at = row["vendor_order__delivered_at"]
+        if (
+            row["vendor_order__status"] in DELIVERED
+            and delivered_at is not None
+            and delivered_at < cutoff
+            and vendor_order_id not in open_orders
+        ):
+            acc.lines.append(PayableLine(vendor_order_id, net))
+            acc.available += net
+        else:
+            acc.held += net
+            acc.held_count += 1
+    for vendor_id in in_payment:
+        accs[vendor_id]  # noqa: B018 - a vendor with only a payout in flight is listed too
+    return {
+        vendor_id: Payable(
+            vendor_id=vendor_id,
+            as_of=as_of,
+            minimum=minimum,
+            lines=tuple(sorted(acc.lines, key=lambda line: line.vendor_order_id)),
+            available=acc.available,
+            debts=acc.debts,
+            held=acc.held,
+            in_payment=in_payment.get(vendor_id, ZERO),
+            held_vendor_orders=acc.held_count,
+        )
+        for vendor_id, acc in accs.items()
+    }
+
+
+def vendor_payable(*, vendor: Vendor, as_of: datetime | None = None) -> Payable:
+    """One vendor's payable money at `as_of` (now by default): the PAY-1 rule. Five queries."""
+    as_of = as_of or timezone.now()
+    found = vendors_payable(as_of=as_of, vendor_ids=[vendor.pk])
+    return found.get(vendor.pk) or Payable(
+        vendor_id=vendor.pk, as_of=as_of, minimum=payout_min_amount()
+    )
+
+
+# --- where vendors are paid ------------------------------------------------------------
+
+ACCOUNT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PayoutAccount:
+    """Where a vendor is paid: its wallet and registered IBAN at the provider."""
+
+    account_id: str
+    iban_id: str
+    iban_masked: str
+
+
+def vendor_payout_accounts(*, vendor_ids: Iterable[int]) -> dict[int, PayoutAccount]:
+    """The payment account of each of `vendor_ids` that can be paid, in one query per
+    ACCOUNT_BATCH vendors (the run reads a batch's accounts at once).
+
+    The same rule as `allies.payments.selectors.vendor_payout_account` (the payments app's
+    one-vendor read; payouts sits above payments and reads its model directly): a wallet,
+    KYC validated, and an IBAN the provider activated. Vendors that cannot be paid are
+    absent. Keep the two in step.
+    """
+    from allies.payments.models import VendorAccount
+
+    ids = sorted(set(vendor_ids))
+    found: dict[int, PayoutAccount] = {}
+    for start in range(0, len(ids), ACCOUNT_BATCH):
+        rows = (
+            VendorAccount.objects.filter(
+                vendor_id__in=ids[start : start + ACCOUNT_BATCH],
+                status=VendorAccount.Status.VALIDATED,
+                iban_status=VendorAccount.IbanStatus.VALIDATED,
+            )
+            .exclude(account_id="")
+            .exclude(iban_provider_id="")
+            .only("vendor_id", "account_id", "iban", "iban_provider_id")
+        )
+        for account in rows:
+            found[account.vendor_id] = PayoutAccount(
+                account.account_id, account.iban_provider_id, account.iban_masked
+            )
+    return found
+
+
+# --- the console's reads --------------------------------------------------------------------
+
+RUNS_SHOWN = 10
+PAYOUTS_PER_PAGE = 50
+BLOCKED_SHOWN = 100
+
+
+def recent_runs(*, limit: int = RUNS_SHOWN) -> list[PayoutRun]:
+    return list(
+        PayoutRun.objects.select_related("started_by").order_by("-started_at", "-id")[:limit]
+    )
+
+
+def payouts_page(*, number: int, status: str | None = None) -> Page:
+    """One page of payouts, newest first (two queries: the count and the page)."""
+    qs = Payout.objects.select_related("vendor", "run").order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    paginator = Paginator(qs, PAYOUTS_PER_PAGE)
+    if number < 1 or number > paginator.num_pages:
+        raise Http404("page")
+    return paginator.page(number)
+
+
+def payout_counts() -> dict[str, int]:
+    """How many payouts per stage (one query)."""
+    rows = Payout.objects.order_by().values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in PayoutStatus.values}
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    return counts
+
+
+def payout_for_staff(*, pk: int) -> Payout:
+    try:
+        return Payout.objects.select_related("vendor", "run", "run__started_by").get(pk=pk)
+    except Payout.DoesNotExist:
+        raise Http404("payout") from None
+
+
+def payout_lines(*, payout: Payout) -> list[PayoutLine]:
+    return list(payout.lines.select_related("vendor_order__order").order_by("vendor_order_id"))
+
+
+@dataclass(frozen=True)
+class BlockedVendor:
+    vendor: Vendor
+    payable: Payable
+    reason: str  # Blocked.NEGATIVE, or "no_account" (KYC not validated / no bank account)
+
+
+def vendors_blocked(
+    *, as_of: datetime | None = None, limit: int = BLOCKED_SHOWN
+) -> list[BlockedVendor]:
+    """Vendors a run would not pay although the ledger owes or is owed: a negative balance,
+    or money ready but no validated payment account (KYC). Queries bounded by `limit`."""
+    payables = vendors_payable(as_of=as_of)
+    negative = [p for p in payables.values() if p.blocked == Blocked.NEGATIVE]
+    ready = [p for p in payables.values() if p.payable]
+    open_vendors = set(
+        Payout.objects.filter(
+            status__in=OPEN_STATUSES, vendor_id__in=[p.vendor_id for p in ready]
+        ).values_list("vendor_id", flat=True)
+    )
+    ready = [p for p in ready if p.vendor_id not in open_vendors]
+    ready.sort(key=lambda p: -p.amount)
+    negative.sort(key=lambda p: p.amount)
+    wanted = [p.vendor_id for p in negative[:limit]] + [p.vendor_id for p in ready[:limit]]
+    vendors = Vendor.objects.in_bulk(wanted)
+    blocked = [BlockedVendor(vendors[p.vendor_id], p, Blocked.NEGATIVE) for p in negative[:limit]]
+    accounts = vendor_payout_accounts(vendor_ids=[p.vendor_id for p in ready[:limit]])
+    for p in ready[:limit]:
+        if len(blocked) >= limit:
+            break
+        if p.vendor_id not in accounts:
+            blocked.append(BlockedVendor(vendors[p.vendor_id], p, "no_account"))
+    return blocked

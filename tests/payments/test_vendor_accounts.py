@@ -1,0 +1,274 @@
+"""Vendors' wallets, KYC documents and bank accounts with the sandbox gateway (PAY-1)."""
+
+import pytest
+from django.test import TestCase
+
+from allies.payments.accounts import (
+    VendorAccountError,
+    kyc_document_submit,
+    vendor_account_open,
+    vendor_account_sync,
+)
+from allies.payments.gateways.base import GatewayError
+from allies.payments.gateways.sandbox import (
+    SandboxGateway,
+    sandbox_faults,
+    sandbox_wallet_balance,
+)
+from allies.payments.models import (
+    KycDocument,
+    PaymentNotification,
+    SandboxOperation,
+    VendorAccount,
+    VendorAccountEvent,
+)
+from allies.payments.selectors import vendor_payout_account
+from allies.payments.services import payment_notification_handle
+from tests.factories import VendorFactory
+from tests.payments.factories import (
+    BIC,
+    IBAN,
+    IBAN_MASKED,
+    PNG_BYTES,
+    Upload,
+    kyc_document_sent,
+    vendor_account_opened,
+    vendor_account_validated,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_opening_creates_the_wallet_and_registers_the_iban_normalised():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_opened(vendor, iban="fr76 3000 6000 0112 3456 7890 189")
+    assert account.status == VendorAccount.Status.DOCUMENTS_PENDING
+    assert account.account_id == f"ALLIES-V{vendor.pk:06d}"
+    assert account.iban == IBAN and account.iban_masked == IBAN_MASKED
+    assert account.iban_provider_id.startswith("SBXI-")
+    assert account.iban_status == VendorAccount.IbanStatus.VALIDATED
+    # Not payable before the KYC is validated.
+    assert vendor_payout_account(vendor=vendor) is None
+
+
+def test_opening_twice_creates_nothing_more():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    first = vendor_account_opened(vendor)
+    again = vendor_account_opened(vendor)
+    assert again.pk == first.pk and VendorAccount.objects.count() == 1
+    assert SandboxOperation.objects.filter(kind="account").count() == 1
+    assert SandboxOperation.objects.filter(kind="iban").count() == 1
+
+
+def test_bad_iban_is_refused_in_french_and_nothing_is_written():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    with pytest.raises(VendorAccountError, match="IBAN n'est pas valide"):
+        vendor_account_open(vendor=vendor, iban="FR7630006000011234567890180", bic=BIC, holder="X")
+    with pytest.raises(VendorAccountError, match="BIC"):
+        vendor_account_open(vendor=vendor, iban=IBAN, bic="12", holder="X")
+    assert not VendorAccount.objects.exists()
+
+
+def test_provider_timeout_leaves_a_retryable_account_that_a_rerun_finishes():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    sandbox_faults.fail_next("iban", "error")
+    sandbox_faults.fail_next("account", "timeout")
+    account = vendor_account_opened(vendor)
+    # The wallet was opened at the provider, but we never heard back.
+    assert account.account_id == "" and "timeout" not in account.status
+    assert account.last_error.startswith("account_create")
+    account = vendor_account_sync(account=account)
+    assert account.account_id  # the same wallet, found by our reference
+    assert SandboxOperation.objects.filter(kind="account").count() == 1
+    # The IBAN was refused once (armed fault): the vendor's next save registers it.
+    assert account.iban_status == VendorAccount.IbanStatus.REFUSED
+    account = vendor_account_opened(vendor, iban="FR1420041010050500013M02606")
+    assert account.iban_status == VendorAccount.IbanStatus.VALIDATED and not account.last_error
+
+
+def test_three_validated_documents_make_the_vendor_payable():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_validated(vendor)
+    assert account.validated_at is not None
+    payout = vendor_payout_account(vendor=vendor)
+    assert payout == (account.account_id, account.iban_provider_id, IBAN_MASKED)
+    steps = list(VendorAccountEvent.objects.filter(account=account).values_list("to_status"))
+    assert steps == [("documents_pending",), ("validated",)]
+    # Each verdict came through the notification entry point, as LemonWay's would.
+    notes = PaymentNotification.objects.filter(payload__NotifCategory="9")
+    assert notes.count() == 3 and {n.outcome for n in notes} == {"applied"}
+
+
+def test_a_refused_document_blocks_payouts_until_sent_again():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    vendor_account_opened(vendor)
+    kyc_document_sent(vendor, "kbis")
+    refused = kyc_document_sent(vendor, "id", name="carte-refusee.pdf")
+    kyc_document_sent(vendor, "rib")
+    assert refused.status == KycDocument.Status.REFUSED and refused.refusal_message
+    account = VendorAccount.objects.get(vendor=vendor)
+    assert account.status == VendorAccount.Status.REFUSED
+    assert vendor_payout_account(vendor=vendor) is None
+    kyc_document_sent(vendor, "id", name="carte.pdf")
+    account.refresh_from_db()
+    assert account.status == VendorAccount.Status.VALIDATED
+    assert vendor_payout_account(vendor=vendor) is not None
+
+
+def test_documents_sent_before_the_wallet_exists_go_once_it_does():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    sandbox_faults.fail_next("account", "error")
+    vendor_account_opened(vendor)
+    document = kyc_document_sent(vendor, "kbis")
+    assert document.sent_at is None and document.status == "pending"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        vendor_account_sync(account=VendorAccount.objects.get(vendor=vendor))
+    document.refresh_from_db()
+    assert document.status == KycDocument.Status.VALIDATED
+
+
+def test_a_webp_or_unknown_file_is_refused_and_nothing_is_stored():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    with pytest.raises(VendorAccountError, match="PDF ou une photo JPEG ou PNG"):
+        kyc_document_submit(
+            vendor=vendor,
+            kind="kbis",
+            uploaded_file=Upload("x.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        )
+    with pytest.raises(VendorAccountError):
+        kyc_document_submit(
+            vendor=vendor, kind="kbis", uploaded_file=Upload("x.png", PNG_BYTES, "application/pdf")
+        )
+    with pytest.raises(VendorAccountError):
+        kyc_document_submit(vendor=vendor, kind="passport", uploaded_file=Upload("x.pdf"))
+    assert not KycDocument.objects.exists() and not VendorAccount.objects.exists()
+
+
+def test_kyc_notification_is_idempotent_and_checked_against_what_we_sent():
+    # covers: PAY-1, PAY-3
+    vendor = VendorFactory()
+    vendor_account_opened(vendor)
+    document = kyc_document_sent(vendor, "kbis")
+    body = {
+        "NotifCategory": "9",
+        "ExtId": document.account.account_id,
+        "DocId": document.provider_document_id,
+        "DocType": "7",
+        "Status": "2",
+    }
+    again = payment_notification_handle(gateway="sandbox", data=body)
+    assert again.outcome == "duplicate"
+    other = payment_notification_handle(
+        gateway="sandbox", data={**body, "ExtId": "SOMEONE-ELSE", "Status": "3"}
+    )
+    assert other.outcome == "mismatch"
+    wrong_type = payment_notification_handle(gateway="sandbox", data={**body, "DocType": "0"})
+    assert wrong_type.outcome == "mismatch"
+    unknown = payment_notification_handle(gateway="sandbox", data={**body, "DocId": "nope"})
+    assert unknown.outcome == "unknown"
+    document.refresh_from_db()
+    assert document.status == KycDocument.Status.VALIDATED
+    # A later refusal by the provider is applied, with its French reason.
+    refused = payment_notification_handle(gateway="sandbox", data={**body, "Status": "5"})
+    document.refresh_from_db()
+    assert refused.outcome == "applied" and document.refusal_message == "Document expiré."
+
+
+# --- the sandbox's P2P and money-out, and its fault hook -----------------------------------
+
+
+def test_sandbox_transfer_then_money_out_are_re_read_by_reference():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_validated(vendor)
+    gw = SandboxGateway()
+    assert gw.fetch_transfer(reference="P-1") is None
+    done = gw.transfer(
+        credit_account_id=account.account_id, amount_cents=5000, comment="x", reference="P-1"
+    )
+    assert done.status == "succeeded"
+    assert gw.fetch_transfer(reference="P-1") == done
+    assert sandbox_wallet_balance(account_id=account.account_id) == 5000
+    out = gw.money_out(
+        account_id=account.account_id,
+        iban_id=account.iban_provider_id,
+        amount_cents=5000,
+        comment="Virement",
+        reference="M-1",
+    )
+    assert out.status == "succeeded" and gw.fetch_money_out(reference="M-1") == out
+    assert sandbox_wallet_balance(account_id=account.account_id) == 0
+    with pytest.raises(GatewayError) as refused:  # the wallet is empty now
+        gw.money_out(
+            account_id=account.account_id,
+            iban_id=account.iban_provider_id,
+            amount_cents=1,
+            comment="",
+            reference="M-2",
+        )
+    assert refused.value.definitive
+
+
+def test_sandbox_faults_timeout_does_the_operation_error_does_nothing():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_validated(vendor)
+    gw = SandboxGateway()
+    sandbox_faults.fail_next("transfer", "timeout")
+    with pytest.raises(GatewayError) as lost:
+        gw.transfer(
+            credit_account_id=account.account_id, amount_cents=700, comment="", reference="P-9"
+        )
+    assert not lost.value.definitive and lost.value.code == "timeout"
+    assert gw.fetch_transfer(reference="P-9").status == "succeeded"
+    sandbox_faults.fail_next("money_out", "error")
+    with pytest.raises(GatewayError) as refused:
+        gw.money_out(
+            account_id=account.account_id,
+            iban_id=account.iban_provider_id,
+            amount_cents=700,
+            comment="",
+            reference="M-9",
+        )
+    assert refused.value.definitive and gw.fetch_money_out(reference="M-9") is None
+    # Used once: the next money-out goes through.
+    assert (
+        gw.money_out(
+            account_id=account.account_id,
+            iban_id=account.iban_provider_id,
+            amount_cents=700,
+            comment="",
+            reference="M-9",
+        ).status
+        == "succeeded"
+    )
+    with pytest.raises(ValueError):
+        sandbox_faults.fail_next("refund", "timeout")
+
+
+def test_the_every_minute_sweep_finishes_an_account_the_provider_left_half_open():
+    # covers: PAY-1 — `vendor_accounts_sync` (serve's SWEEPS, cron in production)
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    vendor = VendorFactory()
+    sandbox_faults.fail_next("account", "timeout")
+    account = vendor_account_opened(vendor)
+    assert account.account_id == ""  # opened at the provider, but we never heard back
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("vendor_accounts_sync", stdout=out)
+    account.refresh_from_db()
+    assert account.account_id and not account.last_error
+    assert account.iban_status == VendorAccount.IbanStatus.VALIDATED
+    assert SandboxOperation.objects.filter(kind="account").count() == 1  # not opened twice
+    assert "1 vendor account(s) completed" in out.getvalue()
