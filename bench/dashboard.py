@@ -23,7 +23,10 @@ For each database (a SQLite file in a throwaway VAR_DIR, and a throwaway Postgre
    timed requests after a warm-up: p50, p95, p99 in ms.
 
     .venv/bin/python bench/dashboard.py [--orders 1000000] [--vendors 300] [--requests 100]
-        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db]
+        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db] [--profile N]
+
+`--profile N` also prints, per page, the N functions with the most cumulative time over one
+profiled request (cProfile), and the SQL time of that request.
 
 Goal: every dashboard page p99 < 300 ms over the year.
 """
@@ -100,6 +103,8 @@ def run_child(db: str, args) -> dict:
         str(args.vendors),
         "--requests",
         str(args.requests),
+        "--profile",
+        str(args.profile),
     ]
     process = subprocess.Popen(
         cmd, cwd=ROOT, env=child_env(db, var_dir), stdout=subprocess.PIPE, text=True
@@ -133,7 +138,7 @@ def load_average() -> str:
 # --- the child ------------------------------------------------------------------------------
 
 
-def child(db: str, *, orders: int, vendors: int, requests: int) -> None:
+def child(db: str, *, orders: int, vendors: int, requests: int, profile: int = 0) -> None:
     if db == "postgres":
         import psycopg
 
@@ -183,7 +188,7 @@ def child(db: str, *, orders: int, vendors: int, requests: int) -> None:
             facts_refresh()
             idle.append((time.perf_counter() - t0) * 1000)
     log(f"[{db}] reporting_refresh with nothing to freeze: {min(idle):.2f} ms, {counted.n} query")
-    pages = measure(db, shop, requests=requests)
+    pages = measure(db, shop, requests=requests, profile=profile)
     print(
         "RESULT "
         + json.dumps(
@@ -206,6 +211,11 @@ def child(db: str, *, orders: int, vendors: int, requests: int) -> None:
 def analyze() -> None:
     from django.db import connection
 
+    from allies.ledger.balances import balances_rebuild
+
+    # Raw ledger rows bypass the entries' own bookkeeping: rebuild the vendor orders'
+    # balances the product keeps as it writes (what "payouts due" reads).
+    balances_rebuild(connection)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
@@ -544,7 +554,38 @@ def pages(shop) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(db: str, shop, *, requests: int) -> list[dict]:
+def profile_one(client, url: str, top: int) -> None:
+    """One request under cProfile: the `top` functions by cumulative time, and the SQL time."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    timed = SqlTime()
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(timed):
+        profiler.enable()
+        client.get(url)
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    log(f"      SQL: {timed.n} queries, {timed.ms:.1f} ms\n{out.getvalue()}")
+
+
+class SqlTime:
+    def __init__(self) -> None:
+        self.n, self.ms = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.n += 1
+            self.ms += (time.perf_counter() - started) * 1000
+
+
+def measure(db: str, shop, *, requests: int, profile: int = 0) -> list[dict]:
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -585,6 +626,8 @@ def measure(db: str, shop, *, requests: int) -> list[dict]:
             }
         )
         log(f"[{db}]   {name}: {counted.n} queries, p50 {pct(50):.0f} ms, p99 {pct(99):.0f} ms")
+        if profile:
+            profile_one(client, url, profile)
     return rows
 
 
@@ -599,10 +642,19 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-dashboard"))
     parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print N cProfile lines per page"
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, orders=args.orders, vendors=args.vendors, requests=args.requests)
+        child(
+            args.child,
+            orders=args.orders,
+            vendors=args.vendors,
+            requests=args.requests,
+            profile=args.profile,
+        )
         return 0
 
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]

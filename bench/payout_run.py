@@ -100,6 +100,7 @@ def _child(vendors: int, entries: int) -> dict:  # noqa: PLR0915 - a linear scri
     from django.utils import timezone
 
     from allies.accounts.models import User
+    from allies.ledger.balances import balances_rebuild
     from allies.ledger.models import LedgerEntry
     from allies.orders.models import Order, VendorOrder
     from allies.payments.models import SandboxOperation, VendorAccount
@@ -220,6 +221,9 @@ def _child(vendors: int, entries: int) -> dict:  # noqa: PLR0915 - a linear scri
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), seeded):
                 cursor.execute(sql)
+        # Raw ledger rows bypass the entries' own bookkeeping: rebuild the vendor orders'
+        # balances the product keeps as it writes (what the selection reads).
+        balances_rebuild(connection)
     seeding = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -17,15 +17,18 @@ no table (migration `ledger.0001` only records them in this app's state).
   negative for a discount the operator pays for).
 """
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from allies.ledger.balances import BALANCE_TABLE, ENTRY_TABLE, balances_add, entry_deltas
 
 
 class LedgerImmutable(Exception):
@@ -85,6 +88,17 @@ class CommissionRate(models.Model):
 
 
 class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable["LedgerEntry"], batch_size: int | None = None
+    ) -> list["LedgerEntry"]:
+        """Insert entries; the vendor orders' balances move in the same transaction
+        (allies/ledger/balances.py). No conflict options: an entry is inserted or refused."""
+        entries = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(entries, batch_size=batch_size)  # type: ignore[arg-type]
+            balances_add(transaction.get_connection(self.db), entry_deltas(entries))
+        return cast("list[LedgerEntry]", created)
+
     def update(self, **kwargs: Any) -> int:
         raise LedgerImmutable("ledger entries are never updated")
 
@@ -156,7 +170,7 @@ class LedgerEntry(models.Model):
     objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
-        db_table = "payments_ledgerentry"
+        db_table = ENTRY_TABLE
         ordering = ["created_at", "id"]
         verbose_name = _("écriture du relevé")
         verbose_name_plural = _("écritures du relevé")
@@ -200,7 +214,10 @@ class LedgerEntry(models.Model):
         # Integrity guard, not business logic: a written entry is history.
         if not self._state.adding:
             raise LedgerImmutable("ledger entries are never updated")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+            balances_add(transaction.get_connection(using), entry_deltas([self]))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise LedgerImmutable("ledger entries are never deleted")
@@ -209,3 +226,23 @@ class LedgerEntry(models.Model):
     def rate_percent(self) -> Decimal | None:
         """The commission rate as a percentage (0.1250 → 12.5), for display."""
         return None if self.rate is None else self.rate * 100
+
+
+class VendorOrderBalance(models.Model):
+    """What the ledger still owes for one vendor order: Σ of its entries' `amount`, in cents
+    (negative: a debt). Only vendor orders not at zero have a row. Written by the entries'
+    own inserts, never by hand (allies/ledger/balances.py); read by the payout rule."""
+
+    vendor_order = models.OneToOneField(
+        "orders.VendorOrder", primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    due_cents = models.BigIntegerField()
+
+    class Meta:
+        db_table = BALANCE_TABLE
+        verbose_name = _("solde d'une commande vendeur")
+        verbose_name_plural = _("soldes des commandes vendeurs")
+
+    def __str__(self) -> str:
+        return f"{self.vendor_order_id}: {self.due_cents}"

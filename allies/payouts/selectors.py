@@ -7,7 +7,8 @@ A vendor order's money is "Disponible pour virement" once
 - and nothing is open on it: no return being handled, no claim being handled, no support
   thread escalated to the operator;
 
-and its net is what the ledger still owes for it (Σ `LedgerEntry.amount`): its sale, minus
+and its net is what the ledger still owes for it (Σ `LedgerEntry.amount`, kept per vendor order
+as the entries are written: `allies.ledger.balances`): its sale, minus
 commission and refunds, minus what payouts already paid (each payout writes one `payout`
 entry per vendor order it paid, of −that vendor order's net at the time). So a vendor order
 paid out nets 0, and a refund after the payout makes it negative: a DEBT. Debts are always
@@ -18,8 +19,9 @@ minimum (setting PAYOUT_MIN_AMOUNT, 10 € by default); a negative amount is sho
 payouts until later sales cover it. Vendor orders of a payout whose P2P is not confirmed yet
 are "en cours de virement": not available again (their ledger entries are not written yet).
 
-`vendors_payable` computes it for many vendors in five queries whatever their number (one
-aggregate over the ledger, three for what is open, one for payouts in flight); the
+`vendors_payable` computes it for many vendors in five queries whatever their number (the
+open balances, three for what is open, one for payouts in flight), reading only vendor orders
+the ledger does not see settled, never the whole ledger; the
 one-vendor `vendor_payable` is the same function.
 """
 
@@ -34,15 +36,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from allies.aftersales.claim_states import OPEN_STATUSES as CLAIM_OPEN
 from allies.aftersales.models import Claim, ReturnRequest
 from allies.aftersales.return_states import OPEN_STATUSES as RETURN_OPEN
-from allies.core.money import round_cent
-from allies.ledger.models import LedgerEntry
+from allies.core.money import cents_to_eur
+from allies.ledger.models import VendorOrderBalance
 from allies.orders.closing import WITHDRAWAL_DAYS
 from allies.orders.models import VendorOrder
 from allies.payouts.models import Payout, PayoutLine, PayoutRun
@@ -52,7 +54,6 @@ from allies.support.states import ThreadStage
 from allies.vendors.models import Vendor
 
 ZERO = Decimal("0.00")
-HALF_CENT = Decimal("0.005")
 DELIVERED = (VendorOrder.Status.DELIVERED, VendorOrder.Status.CLOSED)
 
 
@@ -153,7 +154,8 @@ def vendors_payable(
     *, as_of: datetime | None = None, vendor_ids: Iterable[int] | None = None
 ) -> dict[int, Payable]:
     """The payable money of every vendor with a vendor order the ledger still owes for (or
-    of `vendor_ids` only), at `as_of` (now by default). Five queries.
+    of `vendor_ids` only). Five queries. The ledger is read as it is now; `as_of` (now by
+    default) is the moment the withdrawal windows are judged at (the run's start).
 
     Vendors the ledger owes nothing are absent (use `.get(id)` or `vendor_payable`).
     """
@@ -161,20 +163,16 @@ def vendors_payable(
     ids = sorted(set(vendor_ids)) if vendor_ids is not None else None
     cutoff = availability_cutoff(as_of)
     minimum = payout_min_amount()
-    entries = LedgerEntry.objects.filter(created_at__lte=as_of)
-    if ids is not None:
-        entries = entries.filter(vendor_id__in=ids)
     # One row per vendor order the ledger still owes something for (or that owes): the
-    # HAVING drops paid-out and fully refunded ones (SQLite sums decimals as floats: a
-    # half-cent bound, not = 0).
-    nets = (
-        entries.order_by()
-        .values(
-            "vendor_order_id", "vendor_id", "vendor_order__status", "vendor_order__delivered_at"
-        )
-        .annotate(net=Sum("amount"))
-        .filter(Q(net__gte=HALF_CENT) | Q(net__lte=-HALF_CENT))
-    )
+    # balances the entries keep as they are written (allies/ledger/balances.py), so this
+    # reads the open vendor orders only, never the whole ledger.
+    balances = VendorOrderBalance.objects.all()
+    if ids is not None:
+        balances = balances.filter(vendor_id__in=ids)
+    nets = balances.values(
+        "vendor_order_id", "vendor_id", "due_cents", "vendor_order__status",
+        "vendor_order__delivered_at",
+    )  # fmt: skip
     in_flight = PayoutLine.objects.filter(payout__status=PayoutStatus.PENDING)
     if ids is not None:
         in_flight = in_flight.filter(payout__vendor_id__in=ids)
@@ -188,9 +186,7 @@ def vendors_payable(
     open_orders = _open_vendor_order_ids(ids)
     accs: dict[int, _Acc] = defaultdict(_Acc)
     for row in nets:
-        net = round_cent(row["net"])
-        if not net:
-            continue
+        net = cents_to_eur(row["due_cents"])
         vendor_order_id = row["vendor_order_id"]
         acc = accs[row["vendor_id"]]
         if vendor_order_id in in_flight_orders:

@@ -12,6 +12,9 @@ answer is known to the provider before the ledger records it).
   balance from the ledger (`ledger.selectors.vendor_balance`).
 - The marketplace wallet's balance at the provider (card payments captured − refunds − P2P
   to vendor wallets) equals the ledger's total (Σ amount + operator_amount).
+- The vendor orders' balances the ledger keeps as it writes (`VendorOrderBalance`, read by
+  the payout rule) equal the sums of their entries, with no row for a vendor order at zero,
+  and a rebuild from the entries gives the same rows.
 - Nobody is paid twice: each payout's P2P and money-out happened at most once at the
   provider (none for a refused P2P, exactly one each for a paid payout).
 """
@@ -21,12 +24,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allies.ledger.models import LedgerEntry
+from allies.ledger.balances import balances_rebuild
+from allies.ledger.models import LedgerEntry, VendorOrderBalance
 from allies.ledger.selectors import vendor_balance
 from allies.payments.gateways.sandbox import sandbox_faults
 from allies.payments.models import SandboxOperation, SandboxTransaction
@@ -128,6 +132,24 @@ def _check_history(history, rates) -> None:  # noqa: C901 - one story, told in o
     event(f"payouts left unfinished: {Payout.objects.exclude(status='paid').exists()}")
     event(f"a debt: {any(vendor_balance(vendor=v) < 0 for v in vendors)}")
     _check(vendors, refunded)
+    _check_balances()
+
+
+def _check_balances() -> None:
+    expected: dict[int, tuple[int, int]] = {}
+    for entry in LedgerEntry.objects.all():
+        vendor, cents = expected.get(entry.vendor_order_id, (entry.vendor_id, 0))
+        expected[entry.vendor_order_id] = (vendor, cents + int(entry.amount * 100))
+    expected = {vo: row for vo, row in expected.items() if row[1]}
+
+    def kept() -> dict[int, tuple[int, int]]:
+        return {
+            b.vendor_order_id: (b.vendor_id, b.due_cents) for b in VendorOrderBalance.objects.all()
+        }
+
+    assert kept() == expected
+    balances_rebuild(connection)
+    assert kept() == expected
 
 
 def _check(vendors, refunded) -> None:
