@@ -13,8 +13,10 @@ For each database (a SQLite file in a throwaway VAR_DIR, and a throwaway Postgre
    `allies.ledger.services`; a benchmark only needs the rows): each order one vendor order
    with one line, and its ledger entries as `ledger_record_sale` writes them (sale, shipping,
    commission at the vendor's rate); 5 % refunded a few days later (refund_sale,
-   refund_commission), 30 % paid out 20 days later (payout); the vendor orders' acceptance
-   and shipment timestamps, 3 % accepted late, 4 % shipped late, 2 % with a refused line;
+   refund_commission), the others paid out 30 days later (payout: the daily run, once the
+   withdrawal window has passed) but for 2 % still held (a claim, a debt); the vendor
+   orders' acceptance and shipment timestamps, 3 % accepted late, 4 % shipped late, 2 % with
+   a refused line;
 3. `ANALYZE`, then `reporting_refresh` (timed: the first run freezes the whole year), then a
    second run with nothing to freeze (timed: the every-minute sweep);
 4. requests each page through Django's test client in-process (DEBUG=0, the production
@@ -498,13 +500,13 @@ class Shop:
                             created_at=refund_at,
                         )
                         counts["refunds"] += 1
-                    elif rng.random() < 0.30 and at + timedelta(days=20) < now:
+                    elif rng.random() < 0.98 and at + timedelta(days=30) < now:
                         entries.add(
                             **common,
                             kind="payout",
                             amount=-(total + fee - commission),
                             operator_amount=0,
-                            created_at=at + timedelta(days=20),
+                            created_at=at + timedelta(days=30),
                         )
                         counts["payouts"] += 1
                 counts["orders"] += orders.flush()

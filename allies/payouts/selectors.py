@@ -19,24 +19,25 @@ minimum (setting PAYOUT_MIN_AMOUNT, 10 € by default); a negative amount is sho
 payouts until later sales cover it. Vendor orders of a payout whose P2P is not confirmed yet
 are "en cours de virement": not available again (their ledger entries are not written yet).
 
-`vendors_payable` computes it for many vendors in five queries whatever their number (the
-open balances, three for what is open, one for payouts in flight), reading only vendor orders
-the ledger does not see settled, never the whole ledger; the
-one-vendor `vendor_payable` is the same function.
+`vendors_payable` computes it for many vendors in two or three queries whatever their number:
+the database sorts each vendor order the ledger does not see settled (the balances the ledger
+keeps, never the whole ledger) into in payment / debt / available / held (`_kind`, the rule
+in SQL) and returns sums per vendor; the vendor orders themselves are read only for a payout.
+The one-vendor `vendor_payable` is the same function.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -125,108 +126,106 @@ class Payable:
         return self.blocked is None
 
 
-@dataclass
-class _Acc:
-    lines: list[PayableLine] = field(default_factory=list)
-    available: Decimal = ZERO
-    debts: Decimal = ZERO
-    held: Decimal = ZERO
-    held_count: int = 0
+# How the rule sorts one vendor order the ledger still owes for (or that owes).
+IN_FLIGHT = "in_flight"  # in a payout whose P2P is not confirmed: counted in `in_payment`
+DEBT = "debt"  # negative: always taken
+AVAILABLE = "available"  # positive, window passed, nothing open
+HELD = "held"  # positive, not available yet
 
 
-def _open_vendor_order_ids(vendor_ids: list[int] | None) -> set[int]:
-    """Vendor orders with a return or a claim being handled, or a thread escalated to the
-    operator (three queries; open requests are few whatever the history's size)."""
-    sources: list[QuerySet[Any]] = [
-        ReturnRequest.objects.filter(status__in=RETURN_OPEN),
-        Claim.objects.filter(status__in=CLAIM_OPEN),
-        Thread.objects.filter(stage=ThreadStage.ESCALATED, vendor_order__isnull=False),
-    ]
-    found: set[int] = set()
-    for qs in sources:
-        if vendor_ids is not None:
-            qs = qs.filter(vendor_order__vendor_id__in=vendor_ids)
-        found.update(qs.values_list("vendor_order_id", flat=True))
-    return found
+def _kind(cutoff: datetime) -> Case:
+    """The SQL that sorts a `VendorOrderBalance` row into IN_FLIGHT, DEBT, AVAILABLE or HELD:
+    the PAY-1 rule itself, evaluated by the database so that only sums per vendor leave it.
+    Open requests (a return or a claim being handled, a thread escalated to the operator)
+    and payouts in flight are few whatever the history's size: subqueries."""
+
+    def ids(qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.filter(vendor_order__isnull=False).values("vendor_order_id")
+
+    in_flight = ids(PayoutLine.objects.filter(payout__status=PayoutStatus.PENDING))
+    available = (
+        Q(vendor_order__status__in=DELIVERED, vendor_order__delivered_at__lt=cutoff)
+        & ~Q(vendor_order_id__in=ids(ReturnRequest.objects.filter(status__in=RETURN_OPEN)))
+        & ~Q(vendor_order_id__in=ids(Claim.objects.filter(status__in=CLAIM_OPEN)))
+        & ~Q(vendor_order_id__in=ids(Thread.objects.filter(stage=ThreadStage.ESCALATED)))
+    )
+    return Case(
+        When(vendor_order_id__in=in_flight, then=Value(IN_FLIGHT)),
+        When(due_cents__lt=0, then=Value(DEBT)),
+        When(available, then=Value(AVAILABLE)),
+        default=Value(HELD),
+        output_field=CharField(),
+    )
 
 
 def vendors_payable(
-    *, as_of: datetime | None = None, vendor_ids: Iterable[int] | None = None
+    *,
+    as_of: datetime | None = None,
+    vendor_ids: Iterable[int] | None = None,
+    with_lines: bool = True,
 ) -> dict[int, Payable]:
     """The payable money of every vendor with a vendor order the ledger still owes for (or
-    of `vendor_ids` only). Five queries. The ledger is read as it is now; `as_of` (now by
-    default) is the moment the withdrawal windows are judged at (the run's start).
+    of `vendor_ids` only). The ledger is read as it is now; `as_of` (now by default) is the
+    moment the withdrawal windows are judged at (the run's start).
 
-    Vendors the ledger owes nothing are absent (use `.get(id)` or `vendor_payable`).
+    Two queries (sums per vendor and kind; what is in payment), three `with_lines` (the vendor
+    orders a payout now would pay, for the payout run; a figure such as the dashboard's
+    "payouts due" does without). Vendors the ledger owes nothing are absent (use `.get(id)`
+    or `vendor_payable`).
     """
     as_of = as_of or timezone.now()
     ids = sorted(set(vendor_ids)) if vendor_ids is not None else None
-    cutoff = availability_cutoff(as_of)
     minimum = payout_min_amount()
-    # One row per vendor order the ledger still owes something for (or that owes): the
-    # balances the entries keep as they are written (allies/ledger/balances.py), so this
-    # reads the open vendor orders only, never the whole ledger.
+    # The balances the entries keep as they are written (allies/ledger/balances.py): only
+    # vendor orders not settled, never the whole ledger.
     balances = VendorOrderBalance.objects.all()
-    if ids is not None:
-        balances = balances.filter(vendor_id__in=ids)
-    nets = balances.values(
-        "vendor_order_id", "vendor_id", "due_cents", "vendor_order__status",
-        "vendor_order__delivered_at",
-    )  # fmt: skip
     in_flight = PayoutLine.objects.filter(payout__status=PayoutStatus.PENDING)
     if ids is not None:
+        balances = balances.filter(vendor_id__in=ids)
         in_flight = in_flight.filter(payout__vendor_id__in=ids)
-    in_payment: dict[int, Decimal] = {}
-    in_flight_orders: set[int] = set()
-    for vendor_id, vendor_order_id, amount in in_flight.values_list(
-        "payout__vendor_id", "vendor_order_id", "amount"
+    classified = balances.annotate(kind=_kind(availability_cutoff(as_of)))
+    sums: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in (
+        classified.order_by()
+        .values("vendor_id", "kind")
+        .annotate(cents=Sum("due_cents"), count=Count("pk"))
     ):
-        in_flight_orders.add(vendor_order_id)
-        in_payment[vendor_id] = in_payment.get(vendor_id, ZERO) + amount
-    open_orders = _open_vendor_order_ids(ids)
-    accs: dict[int, _Acc] = defaultdict(_Acc)
-    for row in nets:
-        net = cents_to_eur(row["due_cents"])
-        vendor_order_id = row["vendor_order_id"]
-        acc = accs[row["vendor_id"]]
-        if vendor_order_id in in_flight_orders:
-            continue  # counted in `in_payment`
-        if net < 0:
-            acc.lines.append(PayableLine(vendor_order_id, net))
-            acc.debts += net
-            continue
-        delivered_at = row["vendor_order__delivered_at"]
-        if (
-            row["vendor_order__status"] in DELIVERED
-            and delivered_at is not None
-            and delivered_at < cutoff
-            and vendor_order_id not in open_orders
+        sums[row["vendor_id"]][row["kind"]] = (row["cents"], row["count"])
+    in_payment: dict[int, Decimal] = {
+        row["payout__vendor_id"]: row["total"]
+        for row in in_flight.order_by().values("payout__vendor_id").annotate(total=Sum("amount"))
+    }
+    lines: dict[int, list[PayableLine]] = defaultdict(list)
+    if with_lines:
+        for vendor_id, vendor_order_id, cents in (
+            classified.filter(kind__in=[AVAILABLE, DEBT])
+            .order_by("vendor_order_id")
+            .values_list("vendor_id", "vendor_order_id", "due_cents")
         ):
-            acc.lines.append(PayableLine(vendor_order_id, net))
-            acc.available += net
-        else:
-            acc.held += net
-            acc.held_count += 1
-    for vendor_id in in_payment:
-        accs[vendor_id]  # noqa: B018 - a vendor with only a payout in flight is listed too
+            lines[vendor_id].append(PayableLine(vendor_order_id, cents_to_eur(cents)))
+
+    def total(kinds: dict[str, tuple[int, int]], kind: str) -> Decimal:
+        return cents_to_eur(kinds.get(kind, (0, 0))[0])
+
     return {
         vendor_id: Payable(
             vendor_id=vendor_id,
             as_of=as_of,
             minimum=minimum,
-            lines=tuple(sorted(acc.lines, key=lambda line: line.vendor_order_id)),
-            available=acc.available,
-            debts=acc.debts,
-            held=acc.held,
+            lines=tuple(lines.get(vendor_id, ())),
+            available=total(kinds, AVAILABLE),
+            debts=total(kinds, DEBT),
+            held=total(kinds, HELD),
             in_payment=in_payment.get(vendor_id, ZERO),
-            held_vendor_orders=acc.held_count,
+            held_vendor_orders=kinds.get(HELD, (0, 0))[1],
         )
-        for vendor_id, acc in accs.items()
+        for vendor_id in sorted(sums.keys() | in_payment.keys())
+        for kinds in (sums.get(vendor_id, {}),)
     }
 
 
 def vendor_payable(*, vendor: Vendor, as_of: datetime | None = None) -> Payable:
-    """One vendor's payable money at `as_of` (now by default): the PAY-1 rule. Five queries."""
+    """One vendor's payable money at `as_of` (now by default): the PAY-1 rule. Three queries."""
     as_of = as_of or timezone.now()
     found = vendors_payable(as_of=as_of, vendor_ids=[vendor.pk])
     return found.get(vendor.pk) or Payable(

@@ -270,7 +270,9 @@ def _payouts_due(vendor_id: int | None) -> Decimal:
     """What a payout run now would pay ("Disponible pour virement", PAY-1): the payouts
     app's one rule (`vendors_payable`, a fixed number of queries), summed over the vendors
     it would pay (a vendor who owes money counts 0, not less)."""
-    payable = vendors_payable(vendor_ids=[vendor_id] if vendor_id is not None else None)
+    payable = vendors_payable(
+        vendor_ids=[vendor_id] if vendor_id is not None else None, with_lines=False
+    )
     return sum((max(p.amount, ZERO) for p in payable.values()), ZERO)
 
 

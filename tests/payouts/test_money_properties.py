@@ -15,10 +15,14 @@ answer is known to the provider before the ledger records it).
 - The vendor orders' balances the ledger keeps as it writes (`VendorOrderBalance`, read by
   the payout rule) equal the sums of their entries, with no row for a vendor order at zero,
   and a rebuild from the entries gives the same rows.
+- The payout rule evaluated by the database (`vendors_payable`: in payment, debt, available,
+  held, summed per vendor) equals the same rule told in Python over the entries, before
+  every run; its lines add up to the amount paid.
 - Nobody is paid twice: each payout's P2P and money-out happened at most once at the
   provider (none for a refused P2P, exactly one each for a paid payout).
 """
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,9 +36,11 @@ from hypothesis import strategies as st
 from allies.ledger.balances import balances_rebuild
 from allies.ledger.models import LedgerEntry, VendorOrderBalance
 from allies.ledger.selectors import vendor_balance
+from allies.orders.models import VendorOrder
 from allies.payments.gateways.sandbox import sandbox_faults
 from allies.payments.models import SandboxOperation, SandboxTransaction
-from allies.payouts.models import Payout
+from allies.payouts.models import Payout, PayoutLine
+from allies.payouts.selectors import availability_cutoff, vendors_payable
 from allies.payouts.services import payout_run
 from tests.ledger.conftest import buy, offer_of, refund, vendor_with_rates
 from tests.payouts.conftest import DELIVERED_AT, deliver, payable_account
@@ -119,6 +125,7 @@ def _check_history(history, rates) -> None:  # noqa: C901 - one story, told in o
                     refunded[vo.vendor_id] += row.amount
         now += timedelta(days=step["wait"], hours=1)
         with time_machine.travel(now, tick=False):
+            _check_payable(now)
             if step["fault"]:
                 sandbox_faults.fail_next(step["fault"], step["mode"])
             payout_run(trigger="schedule")
@@ -133,6 +140,41 @@ def _check_history(history, rates) -> None:  # noqa: C901 - one story, told in o
     event(f"a debt: {any(vendor_balance(vendor=v) < 0 for v in vendors)}")
     _check(vendors, refunded)
     _check_balances()
+    _check_payable(now)
+
+
+def _check_payable(now) -> None:
+    """The rule as the database evaluates it (`vendors_payable`) against the same rule told
+    in Python over the entries: in payment, debt, available (delivered, window passed) or
+    held; the sums without the lines equal those with them."""
+    cutoff = availability_cutoff(now)
+    pending = PayoutLine.objects.filter(payout__status="pending")
+    in_flight = set(pending.values_list("vendor_order_id", flat=True))
+    nets: dict[int, int] = defaultdict(int)
+    for entry in LedgerEntry.objects.all():
+        nets[entry.vendor_order_id] += int(entry.amount * 100)
+    expected: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for vo in VendorOrder.objects.filter(pk__in=[k for k, v in nets.items() if v]):
+        net, kinds = nets[vo.pk], expected[vo.vendor_id]
+        if vo.pk in in_flight:
+            continue
+        if net < 0:
+            kinds["debts"] += net
+        elif vo.status in ("delivered", "closed") and vo.delivered_at < cutoff:
+            kinds["available"] += net
+        else:
+            kinds["held"] += net
+    payables = vendors_payable(as_of=now)
+    figures = vendors_payable(as_of=now, with_lines=False)
+    for vendor_id, kinds in expected.items():
+        payable = payables[vendor_id]
+        for name in ("available", "debts", "held"):
+            assert getattr(payable, name) * 100 == kinds[name], (vendor_id, name)
+        assert sum(line.amount for line in payable.lines) == payable.amount
+        light = figures[vendor_id]
+        assert (light.available, light.debts, light.held, light.in_payment, light.lines) == (
+            payable.available, payable.debts, payable.held, payable.in_payment, ()
+        )  # fmt: skip
 
 
 def _check_balances() -> None:
