@@ -268,8 +268,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Les Alliés <bonjour@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CUSTOMER_SERVICE_EMAIL = os.environ.get("CUSTOMER_SERVICE_EMAIL", "contact@allies.test")
 
-# Anonymous storefront pages are cached this long (seconds); 0 disables.
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# Anonymous storefront pages are cached this long (seconds); 0 disables. A cached page is
+# dropped as soon as something it shows changes (core.page_cache), so the limit can be long.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 
 # --- Live chat (CS-3) ---------------------------------------------------------------------
 # WebSockets are served by the ASGI application (allies/asgi.py) under /ws/. In production a

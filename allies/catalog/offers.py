@@ -50,6 +50,7 @@ from allies.catalog.models import Offer, Product, Variant
 from allies.catalog.services import OfferFacts, product_summaries_refresh, product_summary
 from allies.core.errors import AlliesError
 from allies.core.numbers import NumberError, parse_decimal, parse_int
+from allies.core.page_cache import pages_changed
 
 if TYPE_CHECKING:
     from allies.vendors.models import Vendor
@@ -501,6 +502,8 @@ def _summaries_refresh(*, product_ids: set[int]) -> int:
     """Offer-derived summary of the products (see the module docstring); returns how many
     products changed. Two queries per CHUNK_SIZE products, plus one executemany for them all."""
     ids = sorted(product_ids)
+    if ids:
+        pages_changed()  # their offers changed: anonymous pages render afresh after the commit
     names = tuple(product_summary(offers=[]))
     changed: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), CHUNK_SIZE):

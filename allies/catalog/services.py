@@ -14,6 +14,7 @@ from django.db import transaction
 
 from allies.catalog.facets import facets_document
 from allies.catalog.models import Availability, Offer, Product, Variant
+from allies.core.page_cache import pages_changed
 from allies.core.text import search_document
 
 SUMMARY_FIELDS = [
@@ -91,6 +92,7 @@ def product_summaries_refresh(*, product_ids: Iterable[int]) -> int:
     ids = sorted(set(product_ids))
     if not ids:
         return 0
+    pages_changed()  # their offers changed: anonymous pages render afresh after the commit
     updated = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]

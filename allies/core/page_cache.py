@@ -6,18 +6,28 @@ Only a visitor without any session cookie gets or fills the cache, so nothing pe
 leak: a logged-in customer, or anyone with pending messages, always gets a fresh page.
 Entries expire after `settings.PAGE_CACHE_SECONDS` (0 disables the cache).
 
-Freshness, two ways:
-- a page's entries can be dropped by key (`page_cache_key`, the very formula the decorator
-  stores under): the reviews drop the product and vendor pages a review shows on;
+Freshness: a cached page is served only while nothing it may show has changed.
+- Every entry carries the pages' *generation* it was rendered in, read with it in one cache
+  round trip; `pages_changed()` starts a new generation once the transaction commits, so
+  the very next request renders afresh. The catalogue calls it whenever offers change
+  (`catalog.services.product_summaries_refresh` and the offers' bulk writes), and the
+  storefront for every saved or deleted product, variant, category, vendor and shipping
+  rate (storefront/apps.py): a price, a stock label, a product's text or a vendor's shipping
+  policy shows on the next request. A generation is a random token, never a counter: if the
+  cache loses it, the next one cannot match an older entry.
+- a page's entries can also be dropped by key (`page_cache_key`, the very formula the
+  decorator stores under): the reviews drop the product and vendor pages a review shows on;
 - a `namespace` (a function giving a short string, read at each request) puts a family of
   pages under one changing prefix: the help centre changes its generation at every edit,
   which makes all its older entries unreachable at once.
-Other catalogue changes show to anonymous visitors within PAGE_CACHE_SECONDS.
+- the key holds the day: what a page computes from the date (delivery estimates) changes
+  at midnight. Anything finer that changes with time alone shows within PAGE_CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -25,16 +35,34 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language
 
 CACHE_HEADER = "X-Page-Cache"
+GENERATION_KEY = "page:generation:v1"
+
+
+def _generation_new() -> str:
+    token = secrets.token_hex(8)
+    cache.set(GENERATION_KEY, token, None)
+    return token
+
+
+def pages_changed(*, using: str | None = None) -> None:
+    """Something anonymous pages may show has changed: once the current transaction commits
+    (at once outside one), no page cached before is served again."""
+    if settings.PAGE_CACHE_SECONDS > 0:
+        transaction.on_commit(_generation_new, using=using)
 
 
 def page_cache_key(*, language: str, host: str, full_path: str, namespace: str = "") -> str:
-    """The key a page is stored under: its language, host and path with query string."""
-    raw = f"{language}|{host}|{full_path}"
-    prefix = f"page:v1:{namespace}:" if namespace else "page:v1:"
+    """The key a page is stored under: its language, host and path with query string, and
+    the day (Paris): what a page computes from the date (delivery estimates, "new" products)
+    is never served from the day before."""
+    raw = f"{language}|{host}|{full_path}|{timezone.localdate().isoformat()}"
+    prefix = f"page:v2:{namespace}:" if namespace else "page:v2:"
     return prefix + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -81,9 +109,11 @@ def anonymous_page_cache(
                 full_path=request.get_full_path(),
                 namespace=namespace() if namespace else "",
             )
-            hit = cache.get(key)
-            if hit is not None:
-                content, content_type = hit
+            found = cache.get_many([key, GENERATION_KEY])
+            generation = found.get(GENERATION_KEY) or _generation_new()
+            hit = found.get(key)
+            if hit is not None and len(hit) == 3 and hit[0] == generation:
+                _generation, content, content_type = hit
                 response = HttpResponse(content, content_type=content_type)
                 response[CACHE_HEADER] = "hit"
                 return response
@@ -91,7 +121,8 @@ def anonymous_page_cache(
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if _cacheable_response(request, response):
-                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                entry = (generation, response.content, response["Content-Type"])
+                cache.set(key, entry, seconds)
                 response[CACHE_HEADER] = "miss"
             return response
 

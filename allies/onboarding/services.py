@@ -42,7 +42,7 @@ from allies.catalog.services import product_summaries_refresh
 from allies.core.errors import AlliesError
 from allies.notifications.services import notification_send
 from allies.onboarding import checks
-from allies.onboarding.cache import vendor_pages_drop
+from allies.onboarding.cache import vendor_options_drop
 from allies.onboarding.models import (
     PENDING_STAGES,
     ApplicationEvent,
@@ -415,13 +415,11 @@ def _vendor_email(vendor: Vendor, template: str, **context: Any) -> None:
 
 
 def _catalogue_refresh(vendor: Vendor) -> None:
-    """Listing summaries now (same transaction); cached pages once committed."""
+    """Listing summaries now (same transaction; the page cache renders afresh once
+    committed); the catalogue's option lists once committed."""
     product_ids = _vendor_product_ids(vendor)
     product_summaries_refresh(product_ids=product_ids)
-    slug = vendor.slug
-    transaction.on_commit(
-        lambda: vendor_pages_drop(vendor_slug=slug, product_ids=product_ids), robust=True
-    )
+    transaction.on_commit(lambda: vendor_options_drop(product_ids=product_ids), robust=True)
 
 
 def vendor_suspend(*, vendor: Vendor, by: User, reason: str) -> Vendor:

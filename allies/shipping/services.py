@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from allies.core.money import format_eur
 from allies.core.numbers import NumberError, decimal_bounds, parse_decimal, parse_int
+from allies.core.page_cache import pages_changed
 from allies.shipping.carriers import carrier_get
 from allies.shipping.models import ShippingRate
 from allies.shipping.modes import MODE_LABELS
@@ -263,6 +264,7 @@ def shipping_rate_save(
 @transaction.atomic
 def shipping_rate_deactivate(*, vendor: Vendor, mode: str, zone: str) -> bool:
     """Stop offering a mode to a zone (the row is kept for the record); False if none."""
+    pages_changed()  # the product pages' delivery options
     return bool(
         ShippingRate.objects.filter(vendor=vendor, mode=mode, zone=zone, is_active=True).update(
             is_active=False

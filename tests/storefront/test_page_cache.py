@@ -113,3 +113,79 @@ def test_a_page_with_a_pending_message_is_neither_cached_nor_served_from_cache(c
     response = view(request("/y/", {"messages": "x"}))
     assert "X-Page-Cache" not in response
     assert len(get_messages(request("/y/"))) == 0
+
+
+# --- exactness: a cached page is served only until something it shows changes -------------
+
+
+def test_a_stock_change_through_the_api_shows_on_the_very_next_anonymous_visit(
+    client, cached, shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-2, VEN-3
+    from allies.vendors.services import api_key_create
+    from tests.vendor_api.conftest import API, api_client
+    from tests.vendor_api.test_orders import put
+
+    vendor = VendorFactory()
+    product = add_product(category=shirts, title="Chemise Oxford", offers=[{"vendor": vendor}])
+    offer = product.variants.get().offers.get()
+    url = product.get_absolute_url()
+    assert "En stock" in text(client.get(url))
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    listing = client.get("/c/chemises/")
+    assert client.get("/c/chemises/")["X-Page-Cache"] == "hit"
+
+    erp = api_client(api_key_create(vendor=vendor, name="ERP")[1])
+    body = {"offers": [{"sku": offer.variant.sku, "stock": 0}]}
+    with django_capture_on_commit_callbacks(execute=True):  # the API's transaction commits
+        assert put(erp, f"{API}/offers/stock", body).status_code == 200
+
+    after = client.get(url)
+    assert after["X-Page-Cache"] == "miss"
+    assert "En rupture de stock" in text(after) and "En stock<" not in text(after)
+    assert client.get(url)["X-Page-Cache"] == "hit"  # and cached again from then on
+    assert client.get("/c/chemises/").content != listing.content
+
+
+def test_a_price_a_product_text_and_a_shipping_rate_show_at_once(
+    client, cached, product, django_capture_on_commit_callbacks
+):
+    # covers: CAT-2, SHP-1
+    from allies.shipping.models import ShippingRate
+    from allies.shipping.services import shipping_rate_deactivate
+
+    commit = django_capture_on_commit_callbacks
+    url = product.get_absolute_url()
+    client.get(url)
+    offer = product.variants.get().offers.get()
+    with commit(execute=True):
+        offer.price = "12.34"
+        offer.save()
+    assert "12,34 €" in text(client.get(url))
+
+    with commit(execute=True):
+        product.title = "Chemise Oxford lavée"
+        product.save()
+    assert "Chemise Oxford lavée" in text(client.get(url))
+
+    rate = ShippingRate.objects.create(
+        vendor=offer.vendor, mode="home", zone="FR", base_fee=4, min_days=2, max_days=4
+    )
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    with commit(execute=True):
+        shipping_rate_deactivate(vendor=offer.vendor, mode=rate.mode, zone=rate.zone)
+    assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_a_lost_generation_never_serves_an_older_page(client, cached, product):
+    # covers: CAT-2
+    from django.core.cache import cache
+
+    from allies.core.page_cache import GENERATION_KEY
+
+    url = product.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    cache.delete(GENERATION_KEY)  # evicted: the next generation is a new random token
+    assert client.get(url)["X-Page-Cache"] == "miss"
