@@ -97,7 +97,9 @@ class Product(models.Model):
     # Distinct vendors with an active offer: "3 vendeurs" on a card (offer_count counts every
     # size of every vendor, so it cannot say how many sellers there are).
     vendor_count = models.PositiveIntegerField(default=0)
-    # Accent- and case-free terms of title, brand and category (core.text.search_document).
+    # Accent- and case-free terms of title, brand and category (core.text.search_document),
+    # searched through the full-text index of catalog.search_index (FTS5 table on SQLite,
+    # generated `search_words` tsvector column with a GIN index on PostgreSQL).
     search_text = models.TextField(blank=True)
     # The same, for the title alone: search ranks title matches first (catalog.selectors).
     title_search = models.TextField(blank=True)

@@ -9,24 +9,44 @@ Rules every read here applies:
   runs the same few queries whatever the size of the catalogue, each bounded by the
   products of that listing (tests/storefront/test_query_counts.py).
 
-Search (CAT-1) is one code path on SQLite and PostgreSQL: `Product.search_text` holds the
-accent-, case- and plural-free terms (core.text) padded with spaces, so " term" matches the
-start of a word; every query term must match. Title matches rank first, then newest.
+Search (CAT-1): `Product.search_text` holds the accent-, case- and plural-free words
+(core.text); a query term matches the start of a word, and every term must match.
+`search_match` finds them through the full-text index of `catalog.search_index` (FTS5 on
+SQLite, a GIN index on PostgreSQL), so a search reads the matching products only, never the
+whole table. Title matches rank first, then newest.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 from operator import add
 
 from django.core.cache import cache
-from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import Col
 from django.utils.translation import gettext_lazy as _
 
 from allies.catalog import facets
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
+from allies.catalog.search_index import FTS_TABLE, PG_COLUMN
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
 
@@ -179,16 +199,84 @@ def listing_count(queryset: QuerySet[Product]) -> int:
     return queryset.filter(offer_count__gt=0).order_by().count()
 
 
+def listing_slice(
+    queryset: QuerySet[Product], *, start: int, stop: int
+) -> tuple[list[Product], int]:
+    """Rows [start:stop) of a listing and its total, for listings that read every matching
+    row anyway (search: its sort, by relevance, needs them all): the first query sorts and
+    counts the matches (COUNT(*) OVER ()) carrying only their ids and sort keys, the second
+    loads the page's cards by id. Sorting a few thousand narrow rows rather than whole cards
+    is most of the gain. Two queries whatever the number of matches."""
+    ranked = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+    head = list(ranked[start:stop])
+    if not head:
+        return [], 0
+    cards = Product.objects.only(*CARD_FIELDS).in_bulk([pk for pk, _ in head])
+    return [cards[pk] for pk, _ in head if pk in cards], head[0][1]
+
+
 def search_terms_of(query: str) -> tuple[str, ...]:
     return tuple(query_terms(query[:200])[:MAX_QUERY_TERMS])
+
+
+# A normalised term (core.text.search_terms): safe inside FTS5 and tsquery quotes.
+_TERM = re.compile(r"[a-z0-9]+")
+
+
+class _WordsMatch(Func):
+    """True when, for every term, one of the product's search words starts with it: the
+    index's query on SQLite and PostgreSQL (catalog.search_index). Arguments: the product's
+    id column and the index query, one parameter."""
+
+    output_field = BooleanField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        pk, pk_params = compiler.compile(self.source_expressions[0])
+        match, match_params = compiler.compile(self.source_expressions[1])
+        sql = f"{pk} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {match})"
+        return sql, (*pk_params, *match_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # The generated column is not on the model: named through the id column's alias.
+        pk = self.source_expressions[0]
+        assert isinstance(pk, Col)
+        table = compiler.quote_name_unless_alias(pk.alias)
+        match, match_params = compiler.compile(self.source_expressions[1])
+        return f"{table}.{PG_COLUMN} @@ ({match})::tsquery", match_params
+
+
+def search_match(queryset: QuerySet[Product], terms: Sequence[str]) -> QuerySet[Product]:
+    """Products of `queryset` with, for every term, a search word starting with it (CAT-1).
+    Terms are normalised (`search_terms_of`). Every search goes through here: the index on
+    SQLite and PostgreSQL, the LIKE scan it replaces on any other database."""
+    if not terms:
+        return queryset
+    if not all(_TERM.fullmatch(term) for term in terms):
+        raise ValueError(f"search terms must be normalised: {terms!r}")
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        match = " ".join(f'"{term}"*' for term in terms)
+    elif vendor == "postgresql":
+        match = " & ".join(f"'{term}':*" for term in terms)
+    else:
+        for term in terms:
+            queryset = queryset.filter(search_text__contains=f" {term}")
+        return queryset
+    return queryset.filter(_WordsMatch(F("pk"), Value(match)))
 
 
 def product_listing(*, filters: ListingFilters) -> QuerySet[Product]:
     """Filtered and sorted products for the category and search pages. Offers and variants
     are never joined: vendor and size filters read the product's facets (catalog.facets)."""
-    qs = listed_products()
-    for term in filters.terms:
-        qs = qs.filter(search_text__contains=f" {term}")
+    if filters.terms:
+        # The bare `WHERE is_active` (not `IN (1)`, see listed_products) keeps SQLite from
+        # walking an is_active index over the whole catalogue: it reads the index's matches.
+        qs = search_match(
+            Product.objects.filter(is_active=True).exclude(offer_count=0).only(*CARD_FIELDS),
+            filters.terms,
+        )
+    else:
+        qs = listed_products()
     if filters.category_id:
         qs = qs.filter(category_id=filters.category_id)
     if filters.price_min is not None:

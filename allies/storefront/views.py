@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, OuterRef, Subquery, Window
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse, translate_url
@@ -55,8 +55,8 @@ def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool 
     """The requested page (`?page=`); a page number that is not a positive integer within
     range is a 404, never an error page. Page 1 of an empty list exists (the empty state).
 
-    `single_pass` reads the rows and their total in one query (COUNT(*) OVER ()): for
-    listings that scan every candidate row anyway (search), it halves the work; listings
+    `single_pass` reads the rows and their total together (`selectors.listing_slice`): for
+    listings that read every candidate row anyway (search), it halves the work; listings
     served by an index (category pages) count with `selectors.listing_count` instead."""
     # Read as text first (core.numbers): "²", "1e9" or 5,000 digits are a 404, not a 500.
     raw = request.GET.get("page", "1")
@@ -75,10 +75,10 @@ def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool 
         page.object_list = list(page.object_list)
         return page
     start = (number - 1) * per_page
-    rows = list(queryset.annotate(listing_total=Window(Count("pk")))[start : start + per_page])
+    rows, total = selectors.listing_slice(queryset, start=start, stop=start + per_page)
     if not rows and number > 1:
         raise Http404("page")
-    paginator.count = rows[0].listing_total if rows else 0
+    paginator.count = total
     return Page(rows, number, paginator)
 
 

@@ -1,0 +1,133 @@
+"""The full-text index behind product search (CAT-1), on SQLite and PostgreSQL.
+
+What a search matches is unchanged from the LIKE scan it replaces: `Product.search_text` is
+the space-padded list of the product's normalised words (core.text.search_document: no
+accents, no case, light French plural stemming, the same functions as the query's terms);
+a query term matches a product when one of those words starts with it, and every term must
+match. The index only makes that fast; it never re-normalises the words, so results equal
+the scan's on both databases:
+
+- PostgreSQL: the words as a `tsvector` in a stored generated column, `search_words`
+  (computed by PostgreSQL on every write, and for the existing rows when it is added), with
+  a GIN index, queried with a prefix tsquery `'t1':* & 't2':*`. The vector is built without
+  a text search parser (`array_to_tsvector` over the words split on spaces: each lexeme is
+  exactly one stored word; a parser such as to_tsvector('simple') splits "2e10x" into
+  "2e10" and "x"). A French configuration with unaccent would stem differently from
+  core.text (and from the SQLite index), so the two databases would find different
+  products. Stored, not an expression index: the heap recheck of an expression index
+  recomputes the vector of every match (5× slower at 4,000 matches), and a planner that
+  chooses a sequential scan for a frequent word computes it for every product. The column
+  is not on the Django model (SQLite has no tsvector): Django never reads or writes it.
+- SQLite: an FTS5 external-content table over `search_text` (the text stays in
+  catalog_product), kept current by triggers on insert, delete and change of
+  `search_text`, queried with `"t1"* "t2"*` (implicit AND of prefix queries). Prefix
+  indexes for 1–3 characters keep short terms from merging many words' lists.
+- another database: the LIKE scan (selectors.search_match).
+
+Django's SQLite schema editor rebuilds a table for many ALTERs (copy into a new table, drop
+the old one, rename), and dropping a table drops its triggers: `search_index_ensure` runs
+after every `migrate` (apps.py) and reinstalls what is missing, rebuilding the FTS index.
+"""
+
+from __future__ import annotations
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+APP_LABEL, MIGRATION = "catalog", "0007_product_search_index"
+FTS_TABLE = "catalog_product_fts"
+PG_COLUMN = "search_words"
+PG_INDEX = "catalog_product_search_words_gin"
+_PG_WORDS = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))"
+
+_SQLITE_TRIGGERS = {
+    f"{FTS_TABLE}_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON catalog_product
+        BEGIN
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+    f"{FTS_TABLE}_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON catalog_product
+        BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+            VALUES ('delete', old.id, old.search_text);
+        END""",
+    # Summary refreshes rewrite search_text with every offer change: unchanged text is skipped.
+    f"{FTS_TABLE}_update": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update
+        AFTER UPDATE OF id, search_text ON catalog_product
+        WHEN old.search_text IS NOT new.search_text OR old.id IS NOT new.id
+        BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+            VALUES ('delete', old.id, old.search_text);
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+}
+_SQLITE_TABLE = f"""
+    CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
+        search_text, content='catalog_product', content_rowid='id',
+        tokenize='unicode61', prefix='1 2 3'
+    )"""
+
+
+def _sqlite_present(cursor) -> set[str]:
+    names = [FTS_TABLE, *_SQLITE_TRIGGERS]
+    placeholders = ", ".join(["%s"] * len(names))
+    cursor.execute(f"SELECT name FROM sqlite_master WHERE name IN ({placeholders})", names)
+    return {name for (name,) in cursor.fetchall()}
+
+
+def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
+    """Create whatever part of the index is missing (and on SQLite, if anything was, fill
+    it from the products). Idempotent and cheap when all is in place. True if it built."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'catalog_product'::regclass"
+                " AND attname = %s AND NOT attisdropped",
+                [PG_COLUMN],
+            )
+            has_column = cursor.fetchone()[0] == 1
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname = %s", [PG_INDEX])
+            if has_column and cursor.fetchone()[0] == 1:
+                return False
+            cursor.execute(
+                f"ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector"
+                f" GENERATED ALWAYS AS ({_PG_WORDS}) STORED"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON catalog_product USING gin ({PG_COLUMN})"
+            )
+            return True
+        if connection.vendor != "sqlite":
+            return False
+        if _sqlite_present(cursor) == {FTS_TABLE, *_SQLITE_TRIGGERS}:
+            return False
+        cursor.execute(_SQLITE_TABLE)
+        for sql in _SQLITE_TRIGGERS.values():
+            cursor.execute(sql)
+        # The rows written while a trigger was missing: read the whole table again.
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        return True
+
+
+def search_index_drop(connection: BaseDatabaseWrapper) -> None:
+    """Remove the index (the migration's reverse)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
+            cursor.execute(f"ALTER TABLE catalog_product DROP COLUMN IF EXISTS {PG_COLUMN}")
+        elif connection.vendor == "sqlite":
+            for name in _SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+def post_migrate_ensure(*, using: str, **kwargs) -> None:
+    """post_migrate receiver (apps.py): the index survives Django's SQLite table rebuilds.
+    Only once the migration that creates it is applied (not after migrating back past it)."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if (APP_LABEL, MIGRATION) in MigrationRecorder(connection).applied_migrations():
+        search_index_ensure(connection)
