@@ -24,6 +24,7 @@ Reuses the storefront benchmark's server and wrk helpers (`bench/storefront.py`)
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -315,6 +316,44 @@ def seed(orders: int) -> None:
     print(demo_api_key_for(VENDOR_SLUG))
 
 
+# --- one request in-process (runs inside Django, like the seeding) ---------------------------
+
+
+def probe(paths: list[str], key: str, requests: int) -> None:
+    """For each path: SQL queries of one request and the time of `requests` requests through
+    Django's request handling in this process (no server, no network), wall-clock and CPU.
+    The CPU time includes SQLite (in-process) but not PostgreSQL's server."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Bearer {key}"}, HTTP_HOST=HOST)
+    results = {}
+    for path in paths:
+        client.get(path)  # warm-up; also the key's "last used" write (once a minute)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        count = len(queries)  # now: the next request clears the connection's query log
+        wall, cpu = [], []
+        for _ in range(requests):
+            w, c = time.perf_counter(), time.process_time()
+            client.get(path)
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - w)
+        wall.sort()
+        cpu.sort()
+        results[path] = {
+            "queries": count,
+            "wall_p50": wall[len(wall) // 2] * 1000,
+            "cpu_p50": cpu[len(cpu) // 2] * 1000,
+        }
+    print(json.dumps(results))
+
+
 # --- measuring ------------------------------------------------------------------------------
 
 
@@ -342,14 +381,23 @@ def measure(db: str, var_dir: Path, *, key: str, orders: int, args) -> list[dict
     env["PORT"] = str(port)
     script = auth_script(var_dir, key)
     deep = max(0, orders - 100)
+    middle = orders // 2
     pages = [
         ("orders, first page of 100", "/api/v1/vendor/orders?limit=100"),
         ("  same, 1 connection", "/api/v1/vendor/orders?limit=100#1"),
         (f"orders, offset {deep}", f"/api/v1/vendor/orders?limit=100&offset={deep}"),
+        (f"orders, offset {middle}", f"/api/v1/vendor/orders?limit=100&offset={middle}"),
         ("orders, status=SHIPPED, 100", "/api/v1/vendor/orders?status=SHIPPED&limit=100"),
         ("orders, default page (20)", "/api/v1/vendor/orders"),
         ("ceiling /__bench__/ok", "/__bench__/ok"),
     ]
+    # Queries and in-process time of one request, before the server starts (quiet machine).
+    api_paths = [path.partition("#")[0] for _label, path in pages if "/api/" in path]
+    probed = json.loads(
+        run(env, __file__, "probe", key, str(args.probe_requests), *api_paths)
+        .strip()
+        .splitlines()[-1]
+    )
     results = []
     with Server(env, port=port, workers=args.workers, log_path=var_dir / f"gunicorn-{db}.log"):
         for label, path in pages:
@@ -358,6 +406,7 @@ def measure(db: str, var_dir: Path, *, key: str, orders: int, args) -> list[dict
             url = f"http://{HOST}:{port}{path}"
             status, body = api_get(url, key) if "/api/" in path else http_get(url)
             row = {"label": label, "status": status, "bytes": len(body), "error": ""}
+            row.update(probed.get(path, {}))
             if status != 200:
                 row["error"] = body[:200].decode(errors="replace")
             wrk(url, duration=args.warmup, threads=2, connections=args.connections, script=script)
@@ -369,10 +418,11 @@ def measure(db: str, var_dir: Path, *, key: str, orders: int, args) -> list[dict
                 connections=connections,
                 script=script,
             )
-            row.update(figures, busy=busy)
+            row.update(figures, busy=busy, load=os.getloadavg()[0])
             log(
                 f"[{db}] {label:<30} {figures['rps']:8.1f} req/s  p50 {figures['p50']:7.1f} ms"
-                f"  p99 {figures['p99']:7.1f} ms  ({len(body) / 1024:.0f} KiB){busy}"
+                f"  p99 {figures['p99']:7.1f} ms  ({len(body) / 1024:.0f} KiB, load "
+                f"{row['load']:.1f}){busy}"
             )
             results.append(row)
     return results
@@ -381,7 +431,8 @@ def measure(db: str, var_dir: Path, *, key: str, orders: int, args) -> list[dict
 def table(db: str, rows: list[dict]) -> str:
     lines = [
         f"\n{db}",
-        f"{'request':<32} {'status':>6} {'KiB':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  notes",
+        f"{'request':<32} {'status':>6} {'KiB':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'queries':>7} {'1 req ms':>8} {'cpu ms':>6} {'load':>5}  notes",
     ]
     for r in rows:
         notes = []
@@ -393,14 +444,27 @@ def table(db: str, rows: list[dict]) -> str:
             notes.append("error: " + " ".join(str(r["error"]).split())[:80])
         if r.get("busy"):
             notes.append(r["busy"].strip(" ()"))
+        probed = (
+            f"{r['queries']:>7} {r['wall_p50']:8.1f} {r['cpu_p50']:6.1f}"
+            if "queries" in r
+            else f"{'':>7} {'':>8} {'':>6}"
+        )
         lines.append(
             f"{r['label']:<32} {r['status']:>6} {r['bytes'] / 1024:6.0f} {r['rps']:8.1f} "
-            f"{r['p50']:8.1f} {r['p99']:8.1f}  {'; '.join(notes)}"
+            f"{r['p50']:8.1f} {r['p99']:8.1f} {probed} {r.get('load', 0):5.1f}  "
+            f"{'; '.join(notes)}"
         )
+    lines.append(
+        "queries, 1 req ms, cpu ms: one request through Django in-process (no server), median "
+        "of the probe; load: 1-minute load average after the row"
+    )
     return "\n".join(lines)
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "probe":
+        probe(sys.argv[4:], key=sys.argv[2], requests=int(sys.argv[3]))
+        return 0
     if len(sys.argv) > 1 and sys.argv[1] == "seed":
         parser = argparse.ArgumentParser()
         parser.add_argument("seed")
@@ -415,6 +479,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--probe-requests",
+        type=int,
+        default=100,
+        help="in-process requests per URL (queries, time)",
+    )
     args = parser.parse_args()
     if not Path(WRK).exists():
         parser.error("wrk is not installed (apt-get install wrk)")

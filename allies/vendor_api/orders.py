@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
@@ -27,7 +27,12 @@ from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_sh
 from allies.vendor_api.auth import vendor_key_auth
 from allies.vendor_api.errors import ApiError
 from allies.vendor_api.idempotency import idempotent
-from allies.vendor_api.presenters import carriers_list, order_dict, order_shipment_dict
+from allies.vendor_api.presenters import (
+    carriers_list,
+    order_dict,
+    order_list_json,
+    order_shipment_dict,
+)
 from allies.vendor_api.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_OFFSET,
@@ -45,6 +50,8 @@ from allies.vendor_api.schemas import (
 from allies.vendor_api.selectors import SORTS, api_order_get, api_orders_page
 
 router = Router(auth=vendor_key_auth, tags=["Orders"])
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # ninja's JSONRenderer's
 
 # Error answers every route may give (documented in the OpenAPI).
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -154,12 +161,14 @@ def orders_list(request, filters: Query[OrderFilters]):
         offset=filters.offset,
         limit=filters.limit,
     )
-    return {
-        "total_count": page.total_count,
-        "offset": page.offset,
-        "limit": page.limit,
-        "orders": [order_dict(row) for row in page.orders],
-    }
+    # Rendered here, in the shape and bytes ninja would give OrderListOut (documented above):
+    # see presenters.order_list_json for why, and tests/vendor_api for the comparison.
+    return HttpResponse(
+        order_list_json(
+            total_count=page.total_count, offset=page.offset, limit=page.limit, rows=page.orders
+        ),
+        content_type=JSON_CONTENT_TYPE,
+    )
 
 
 @router.get(
