@@ -334,6 +334,7 @@ def pay(request):
 def payment_result(request, reference):
     """Where the customer lands after the bank: confirmation, or what went wrong."""
     order = customer_order_get(customer=request.user, reference=reference)
+    order.customer = request.user  # it is theirs (404 otherwise): no second read of the user
     if order.status == Order.Status.VALIDATED:
         request.session.pop(SESSION_KEY, None)
         return render(request, "checkout/confirmation.html", {"order": order})

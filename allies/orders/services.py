@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,13 +44,20 @@ def _not_allowed(order: Order) -> OrderTransitionError:
 
 
 def order_reference_next(*, year: int) -> str:
-    """Next reference of the year, AL-2026-000123; gapless under concurrency (row lock)."""
-    OrderSequence.objects.get_or_create(year=year)
-    seq = OrderSequence.objects.select_for_update().get(year=year)
-    seq.last_value = F("last_value") + 1
-    seq.save(update_fields=["last_value"])
-    seq.refresh_from_db(fields=["last_value"])
-    return f"AL-{year}-{seq.last_value:06d}"
+    """Next reference of the year, AL-2026-000123; gapless under concurrency: one upsert
+    (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, PostgreSQL and SQLite ≥ 3.35) holds the
+    year's row locked until the order's transaction ends, and a rollback takes the number
+    back. One query."""
+    connection = connections[router.db_for_write(OrderSequence)]
+    table = connection.ops.quote_name(OrderSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_value) VALUES (%s, 1) ON CONFLICT (year)"
+            f" DO UPDATE SET last_value = {table}.last_value + 1 RETURNING last_value",
+            [year],
+        )
+        (value,) = cursor.fetchone()
+    return f"AL-{year}-{value:06d}"
 
 
 def _stock_lines(*, order: Order) -> list[tuple[int, int]]:
