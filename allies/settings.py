@@ -177,6 +177,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
+# Sessions: read from Redis when there is one (no session query on each request of a
+# signed-in customer), always written to the database too, so nobody is signed out when
+# Redis restarts or evicts.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Background tasks: the database worker by default, RQ on Redis at scale.
 if REDIS_URL:
