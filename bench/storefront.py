@@ -8,7 +8,8 @@ For each database (SQLite file under var/bench/, PostgreSQL database `allies_ben
 2. starts `gunicorn allies.wsgi:application --workers 4` with DEBUG=0, a random SECRET_KEY and
    REDIS_URL on a flushed Redis database, with `bench.settings` (the production settings plus
    `/__bench__/ok`, a view answering "ok" through the same middleware: the ceiling);
-3. for each page (home, category, search, product, products in rotation, ceiling): checks the
+3. for each page (home, category, search, product, products in rotation, a realistic mix of
+   traffic, ceiling): checks the
    status, warms every worker up, then runs `wrk -t4 -c16 -d<duration>s --latency` and reads
    requests/s and the 50 % / 99 % latencies;
 4. prints one table per database and page-cache mode; stops gunicorn.
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,7 +300,132 @@ def rotation_script(paths: list[str]) -> Path:
     return script
 
 
-def pages_pick(db: str) -> list[tuple[str, str, Path | None]]:
+MIX_REQUESTS = 40_000  # the replayed sequence (each wrk thread starts at its own place)
+MIX_CUSTOMERS = 50  # signed-in customers, each with a session (and a cart once it adds)
+MIX_QUERIES = 500
+
+
+def _lua_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def customer_sessions(env: dict, count: int) -> list[str]:
+    """Session keys of `count` signed-in customers (created once, kept with the database)."""
+    script = (
+        "from django.conf import settings\n"
+        "from django.test import Client\n"
+        "from allies.accounts.models import User\n"
+        f"for i in range({count}):\n"
+        "    user, _ = User.objects.get_or_create(email=f'mix{i}@bench.test',"
+        " defaults={'first_name': 'Mix'})\n"
+        "    client = Client()\n"
+        "    client.force_login(user)\n"
+        "    print('KEY', client.cookies[settings.SESSION_COOKIE_NAME].value)\n"
+    )
+    out = manage(env, "shell", "-c", script)
+    return re.findall(r"^KEY (\S+)$", out, re.M)
+
+
+def mix_script(db: str, env: dict) -> Path:
+    """A day of traffic as one wrk Lua script (issue 14 goal 4), replayed in a fixed order:
+    2 % cart adds by signed-in customers; the other requests: 65 % product pages drawn from a
+    Zipf law over every product (s = 1.1, ranks shuffled), 18 % category pages (any sort,
+    pages 1–5, half of the first pages with a price or availability filter), 15 % searches
+    among 500 queries made of the catalogue's title words, 2 % the home page; 10 % of them
+    by signed-in customers (their pages are never served from the page cache)."""
+    import random
+
+    rng = random.Random(14)
+    products = [slug for (slug,) in query(
+        db, "SELECT slug FROM catalog_product WHERE is_active AND offer_count > 0 ORDER BY id"
+    )]  # fmt: skip
+    rng.shuffle(products)
+    weights = [1 / (rank**1.1) for rank in range(1, len(products) + 1)]
+    categories = query(
+        db,
+        "SELECT c.slug, COUNT(*) FROM catalog_category c JOIN catalog_product p"
+        " ON p.category_id = c.id WHERE p.is_active AND p.offer_count > 0 GROUP BY c.slug",
+    )
+    words: dict[str, int] = {}
+    for (title,) in query(db, "SELECT title FROM catalog_product WHERE is_active"):
+        for word in re.findall(r"[a-zà-ÿ]{4,}", title.lower()):
+            words[word] = words.get(word, 0) + 1
+    common = sorted(words, key=lambda w: (-words[w], w))[:300]
+    queries = common[: MIX_QUERIES // 2]
+    while len(queries) < MIX_QUERIES:
+        queries.append(f"{rng.choice(common)} {rng.choice(common)}")
+    offers = [
+        oid
+        for (oid,) in query(
+            db,
+            "SELECT o.id FROM catalog_offer o JOIN catalog_variant v ON v.id = o.variant_id"
+            " JOIN catalog_product p ON p.id = v.product_id WHERE o.is_active AND o.stock > 0"
+            " AND p.is_active ORDER BY o.stock DESC, o.id LIMIT 2000",
+        )
+    ]
+    sessions = customer_sessions(env, MIX_CUSTOMERS)
+    csrf = secrets.token_hex(16)  # 32 characters: Django accepts the bare secret in the header
+    sorts = ["", "?tri=prix-croissant", "?tri=prix-decroissant", "?tri=nouveautes"]
+    product_picks = iter(rng.choices(products, weights=weights, k=MIX_REQUESTS))
+    lines = []
+    for _ in range(MIX_REQUESTS):
+        roll = rng.random()
+        if roll < 0.02:
+            cookie = f"sessionid={rng.choice(sessions)}; csrftoken={csrf}"
+            body = f"offer={rng.choice(offers)}&quantity=1"
+            lines.append(f"{{'POST', '/panier/ajouter/', {_lua_str(cookie)}, {_lua_str(body)}}}")
+            continue
+        roll = rng.random()
+        if roll < 0.65:
+            path = f"/p/{next(product_picks)}/"
+        elif roll < 0.83:
+            slug, count = rng.choice(categories)
+            query_string = rng.choice(sorts)
+            page = rng.randint(1, max(1, min(5, count // 24)))
+            extra = []
+            if page > 1:  # unfiltered: a filtered listing may have fewer pages (a 404)
+                extra.append(f"page={page}")
+            elif rng.random() < 1 / 2:
+                extra.append(
+                    rng.choice(["dispo=en-stock", "prix_max=80", "prix_min=50&prix_max=200"])
+                )
+            if extra:
+                query_string += ("&" if query_string else "?") + "&".join(extra)
+            path = f"/c/{slug}/{query_string}"
+        elif roll < 0.98:
+            path = "/recherche/?q=" + urllib.parse.quote_plus(rng.choice(queries))
+        else:
+            path = "/"
+        cookie = f"sessionid={rng.choice(sessions)}" if rng.random() < 0.10 else ""
+        lines.append(f"{{'GET', {_lua_str(path)}, {_lua_str(cookie)}, nil}}")
+    script = BENCH_DIR / f"mix_{db}.lua"
+    script.write_text(
+        "local plan = {\n" + ",\n".join(lines) + "\n}\n"
+        f"local csrf = {_lua_str(csrf)}\n"
+        "local reqs = {}\n"
+        "counter = 0\n"
+        "function setup(thread) thread:set('offset', math.random(#plan)) end\n"
+        "function init(args)\n"
+        "  counter = offset or 0\n"
+        "  for i, r in ipairs(plan) do\n"
+        "    local headers = {}\n"
+        "    if r[3] ~= '' then headers['Cookie'] = r[3] end\n"
+        "    if r[1] == 'POST' then\n"
+        "      headers['Content-Type'] = 'application/x-www-form-urlencoded'\n"
+        "      headers['X-CSRFToken'] = csrf\n"
+        "    end\n"
+        "    reqs[i] = wrk.format(r[1], r[2], headers, r[4])\n"
+        "  end\n"
+        "end\n"
+        "function request()\n"
+        "  counter = counter + 1\n"
+        "  return reqs[(counter % #reqs) + 1]\n"
+        "end\n"
+    )
+    return script
+
+
+def pages_pick(db: str, env: dict) -> list[tuple[str, str, Path | None]]:
     """(label, path, wrk script) of each page measured."""
     category = query(
         db,
@@ -322,6 +449,7 @@ def pages_pick(db: str) -> list[tuple[str, str, Path | None]]:
         ("search ?q=chemise", "/recherche/?q=chemise", None),
         (f"product ({product[1]} offers)", f"/p/{product[0]}/", None),
         (f"products, {len(rotation)} in turn", rotation[0], rotation_script(rotation)),
+        ("realistic mix (goal 4)", "/", mix_script(db, env)),
         ("ceiling /__bench__/ok", "/__bench__/ok", None),
     ]
 
@@ -355,7 +483,7 @@ def measure(db: str, *, page_cache: bool, args) -> list[Result]:
     mode = "on" if page_cache else "off"
     log_path = BENCH_DIR / f"gunicorn-{db}-cache-{mode}.log"
     with Server(env, port=port, workers=args.workers, log_path=log_path):
-        for label, path, script in pages_pick(db):
+        for label, path, script in pages_pick(db, env):
             url = f"http://{HOST}:{port}{path}"
             status, body = http_get(url, timeout=30)
             result = Result(label, path, str(status))
