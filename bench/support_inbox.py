@@ -25,7 +25,10 @@ For each database (a SQLite file in a throwaway VAR_DIR, and a throwaway Postgre
    the goal.
 
     .venv/bin/python bench/support_inbox.py [--threads 100000] [--small 100] [--requests 200]
-        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db]
+        [--db sqlite|postgres|both] [--var-dir DIR] [--keep-db] [--profile N]
+
+`--profile N` also prints, per page at the full size, the N functions with the most cumulative
+time over one profiled request (cProfile), and the SQL time of that request.
 
 Goal: every first page (the inbox and the queue, each filter) p99 < 100 ms, with the same
 number of queries at SMALL and at THREADS threads. The deep pages (a page far down "Toutes")
@@ -95,6 +98,7 @@ def run_child(db: str, args) -> dict:
     cmd = [
         PYTHON, __file__, "--child", db, "--threads", str(args.threads),
         "--small", str(args.small), "--requests", str(args.requests),
+        "--profile", str(args.profile),
     ]  # fmt: skip
     process = subprocess.Popen(
         cmd, cwd=ROOT, env=child_env(db, var_dir), stdout=subprocess.PIPE, text=True
@@ -128,7 +132,7 @@ def load_average() -> str:
 # --- the child: seed, measure at SMALL threads, seed more, measure at THREADS ----------------
 
 
-def child(db: str, *, threads: int, small: int, requests: int) -> None:
+def child(db: str, *, threads: int, small: int, requests: int, profile: int = 0) -> None:
     if db == "postgres":
         import psycopg
 
@@ -164,7 +168,12 @@ def child(db: str, *, threads: int, small: int, requests: int) -> None:
         results[target] = {
             "threads": total,
             "load_before": load_average(),
-            "pages": measure(db, seeder, requests=requests if target == "large" else 20),
+            "pages": measure(
+                db,
+                seeder,
+                requests=requests if target == "large" else 20,
+                profile=profile if target == "large" else 0,
+            ),
             "load_after": load_average(),
         }
     misses = [
@@ -417,7 +426,7 @@ def pages(seeder: Seeder) -> list[tuple[str, str, str, bool]]:
     ]  # fmt: skip
 
 
-def measure(db: str, seeder: Seeder, *, requests: int) -> list[dict]:
+def measure(db: str, seeder: Seeder, *, requests: int, profile: int = 0) -> list[dict]:
     from django.db import connection
     from django.test import Client
 
@@ -465,7 +474,28 @@ def measure(db: str, seeder: Seeder, *, requests: int) -> list[dict]:
             "rows_shown": response.content.count(b"<tr") - 1,
         })  # fmt: skip
         log(f"[{db}]   {name}: {len(captured)} queries, p50 {pct(50):.0f} ms, p99 {pct(99):.0f} ms")
+        if profile:
+            profile_one(client, url, profile)
     return rows
+
+
+def profile_one(client, url: str, top: int) -> None:
+    """One request under cProfile: the `top` functions by cumulative time, and the SQL time."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    captured: list[tuple[float, str, object]] = []
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(Recorder(captured)):
+        profiler.enable()
+        client.get(url)
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    sql_ms = sum(q[0] for q in captured)
+    log(f"      SQL: {len(captured)} queries, {sql_ms:.1f} ms\n{out.getvalue()}")
 
 
 class Recorder:
@@ -507,10 +537,17 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-support"))
     parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, threads=args.threads, small=args.small, requests=args.requests)
+        child(
+            args.child,
+            threads=args.threads,
+            small=args.small,
+            requests=args.requests,
+            profile=args.profile,
+        )
         return 0
 
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
