@@ -1,0 +1,102 @@
+"""Fragments rendered once per process (core.templatetags.fragments): the layout's fixed parts,
+product cards and shipping tables are kept by their data, so they are never stale and never
+personal. Every test here runs with the page cache off (tests/conftest.py): what is asserted
+is the memo alone."""
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+
+from allies.catalog.offers import offer_update
+from allies.core.templatetags.fragments import memo_clear
+from allies.shipping.services import shipping_rate_save
+from tests.factories import UserFactory, VendorFactory
+from tests.storefront.conftest import add_product, text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_memo():
+    memo_clear()
+    yield
+    memo_clear()
+
+
+def _render(source: str, **values) -> str:
+    return Template("{% load fragments %}" + source).render(Context(values))
+
+
+def test_a_fragment_is_rendered_once_per_key_and_again_for_a_new_key():
+    source = '{% memo "t" price %}{{ price }} {{ note }}{% endmemo %}'
+    assert _render(source, price=Decimal("10.00"), note="first") == "10,00 first"
+    # Same key: the kept HTML (which is why a fragment's key must carry all it shows).
+    assert _render(source, price=Decimal("10.00"), note="second") == "10,00 first"
+    assert _render(source, price=Decimal("12.50"), note="third") == "12,50 third"
+
+
+def test_a_fragment_refuses_a_key_that_does_not_say_what_it_shows():
+    vendor = VendorFactory()
+    with pytest.raises(TypeError, match="Vendor"):
+        _render('{% memo "t" vendor %}{{ vendor.name }}{% endmemo %}', vendor=vendor)
+
+
+def test_the_layout_is_kept_per_language(client, shirts):
+    # covers: SITE-4
+    french = text(client.get("/"))
+    english = text(client.get("/en/"))
+    assert "Contacter le service client" in french and "Contact customer service" in english
+    assert "Contact customer service" not in french
+    assert "Contacter le service client" not in text(client.get("/en/"))
+
+
+def test_the_menu_marks_the_current_category_on_each_page(client, shirts):
+    # covers: CAT-1
+    shoes = type(shirts).objects.create(name="Chaussures", name_en="Shoes", slug="chaussures")
+    on_shirts = text(client.get("/c/chemises/"))
+    on_shoes = text(client.get("/c/chaussures/"))
+    assert 'href="/c/chemises/" aria-current="page"' in on_shirts
+    assert 'href="/c/chaussures/" aria-current="page"' not in on_shirts
+    assert 'href="/c/chaussures/" aria-current="page"' in on_shoes
+    assert shoes.pk
+
+
+def test_a_changed_price_shows_on_the_next_listing_and_product_page(client, shirts):
+    # covers: CAT-1, CAT-2 (no page shows a price the database no longer has)
+    vendor = VendorFactory()
+    product = add_product(
+        category=shirts, title="Chemise Oxford", offers=[{"vendor": vendor, "price": "49.90"}]
+    )
+    assert "49,90 €" in text(client.get("/c/chemises/"))
+    assert "49,90 €" in text(client.get(product.get_absolute_url()))
+    offer = product.variants.get().offers.get()
+    offer_update(vendor=vendor, offer_id=offer.pk, price="39,90")
+    listing, page = text(client.get("/c/chemises/")), text(client.get(product.get_absolute_url()))
+    assert "39,90 €" in listing and "49,90 €" not in listing
+    assert "39,90 €" in page and "49,90 €" not in page
+
+
+def test_a_changed_shipping_rate_shows_on_the_next_product_page(client, shirts):
+    # covers: CAT-3 (the offer's "Modes de livraison disponibles")
+    vendor = VendorFactory()
+    rate = dict(mode="home", zone="FR", carrier="colissimo", min_days=2, max_days=4)
+    shipping_rate_save(vendor=vendor, base_fee="4.90", **rate)
+    product = add_product(category=shirts, offers=[{"vendor": vendor, "price": "20.00"}])
+    assert "4,90 €" in text(client.get(product.get_absolute_url()))
+    shipping_rate_save(vendor=vendor, base_fee="6.40", **rate)
+    page = text(client.get(product.get_absolute_url()))
+    assert "6,40 €" in page and "4,90 €" not in page
+
+
+def test_kept_fragments_show_nothing_personal(client, shirts):
+    # covers: ACC-1 (a customer's header is never another visitor's)
+    add_product(category=shirts, offers=[{"vendor": VendorFactory(), "stock": 5}])
+    anonymous = text(client.get("/c/chemises/"))
+    customer = UserFactory()
+    client.force_login(customer)
+    signed_in = text(client.get("/c/chemises/"))
+    client.logout()
+    again = text(client.get("/c/chemises/"))
+    assert "Se connecter" in anonymous and "Se connecter" in again
+    assert "Se connecter" not in signed_in and "COMPTE" in signed_in
