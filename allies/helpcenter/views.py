@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from allies.core.languages import page_path_in
 from allies.helpcenter import selectors
 from allies.helpcenter.cache import helpcenter_page_cache
 from allies.helpcenter.markup import render_html
@@ -29,7 +30,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
         "topics": [(t, t.label(_lang())) for t in TOPICS],
         "canonical_url": settings.SITE_URL + path,
         "alternate_urls": {
-            lang: settings.SITE_URL + translate_url(path, lang) for lang in ("fr", "en")
+            lang: settings.SITE_URL + page_path_in(request, lang) for lang in ("fr", "en")
         },
         **context,
     }

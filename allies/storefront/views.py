@@ -13,7 +13,7 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
@@ -26,6 +26,7 @@ from allies.catalog import selectors
 from allies.catalog.images import product_svg, svg_etag
 from allies.catalog.models import Availability, Category, Product, Variant
 from allies.catalog.selectors import PAGE_SIZE, Sort
+from allies.core.languages import page_path_in
 from allies.core.numbers import NumberError, ascii_digits, parse_int
 from allies.core.page_cache import anonymous_page_cache
 from allies.core.templatetags.allies import eur
@@ -85,7 +86,7 @@ def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool 
 def seo_links(request, *, canonical_query: str = "") -> dict:
     """Absolute canonical URL of this page and its French/English alternates (SITE-4)."""
     path = request.path
-    alternates = {lang: settings.SITE_URL + translate_url(path, lang) for lang in ("fr", "en")}
+    alternates = {lang: settings.SITE_URL + page_path_in(request, lang) for lang in ("fr", "en")}
     return {
         "canonical_url": settings.SITE_URL + path + canonical_query,
         "alternate_urls": alternates,

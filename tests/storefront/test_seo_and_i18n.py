@@ -81,6 +81,16 @@ def test_category_canonical_ignores_filters(client, site, shirts):
     assert f'<link rel="alternate" hreflang="en" href="{site}/en/c/chemises/">' in body
 
 
+def test_the_language_switch_keeps_the_page_and_its_filters(client, site, shirts):
+    # covers: SITE-4
+    product = add_product(category=shirts, offers=[{"vendor": VendorFactory()}])
+    french = text(client.get("/c/chemises/?tri=prix-croissant&taille=M"))
+    assert 'class="lang" href="/en/c/chemises/?tri=prix-croissant&amp;taille=M"' in french
+    english = text(client.get(f"/en/p/{product.slug}/"))
+    assert f'class="lang" href="/p/{product.slug}/"' in english
+    assert f'<link rel="alternate" hreflang="fr" href="{site}/p/{product.slug}/">' in english
+
+
 def test_english_pages_under_en(client, shirts):
     # covers: SITE-4
     vendor = VendorFactory(name="Maison Lenoir", slug="maison-lenoir")
