@@ -1,4 +1,5 @@
-"""The demo's money side (issue 13): every vendor but the last has its payment wallet, bank
+"""The demo's money side (issue 13): every vendor but the last has its payment wallet (opened
+with its legal representative: the demo's vendor user, born in the vendor's city), bank
 account and KYC documents validated by the sandbox provider; the last one still has its
 documents to send (the portal's "Paiements" checklist). The demo's delivered order is dated
 back past its withdrawal window, and one payout run pays its vendors, so the "Relevé" shows a
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +23,8 @@ from django.utils import timezone
 from stdnum import iban as stdnum_iban
 
 from allies.catalog.models import Category
+from allies.demo import words
+from allies.payments.gateways.base import LegalRepresentative
 from allies.vendors import legal
 from allies.vendors.models import Vendor
 
@@ -57,6 +60,19 @@ def demo_iban(index: int) -> str:
     return f"FR{stdnum_iban.calc_check_digits('FR??' + bban)}{bban}"
 
 
+def demo_representative(index: int, vendor: Vendor) -> LegalRepresentative:
+    """The demo vendor's legal representative: the person of its demo user (same names),
+    an adult born in the vendor's city."""
+    return LegalRepresentative(
+        first_name=words.FIRST_NAMES[index % len(words.FIRST_NAMES)],
+        last_name=words.LAST_NAMES[index % len(words.LAST_NAMES)],
+        nationality=vendor.country or "FR",
+        birth_date=date(1965 + index % 25, 1 + index % 12, 1 + (index * 7) % 28),
+        birth_city=vendor.city or "Paris",
+        birth_country=vendor.country or "FR",
+    )
+
+
 def demo_vendor_accounts_create(*, vendors: list[Vendor]) -> int:
     """Wallet, IBAN and KYC for each vendor (the last one's documents not sent). Returns how
     many vendors can be paid."""
@@ -71,7 +87,11 @@ def demo_vendor_accounts_create(*, vendors: list[Vendor]) -> int:
             continue
         with transaction.atomic():  # the sandbox answers once it commits
             vendor_account_open(
-                vendor=vendor, iban=demo_iban(index), bic=DEMO_BIC, holder=vendor.legal_name
+                vendor=vendor,
+                iban=demo_iban(index),
+                bic=DEMO_BIC,
+                holder=vendor.legal_name,
+                representative=demo_representative(index, vendor),
             )
         if index == len(vendors) - 1:
             break  # one vendor still has its documents to send
@@ -131,6 +151,12 @@ def demo_application_create() -> None:
             "contact_last_name": "Garance",
             "contact_email": "helene@maison-garance.test",
             "contact_phone": "02 40 00 00 00",
+            "representative_first_name": "Hélène",
+            "representative_last_name": "Garance",
+            "representative_nationality": "FR",
+            "representative_birth_date": date(1979, 5, 21),
+            "representative_birth_city": "Nantes",
+            "representative_birth_country": "FR",
             "sample_products": (
                 "Cravate en soie tissée à Lyon, 69 €\nPochette en lin lavé, 35 €\n"
                 "Bretelles en cuir, 79 €"

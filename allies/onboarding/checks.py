@@ -4,7 +4,9 @@ enforces (the same function, so the two cannot disagree).
 Company numbers reuse the vendor profile's own checks (`vendors.services.vendor_profile_errors`:
 SIRET or Belgian enterprise number keys, intra-EU VAT format, French key against the SIREN).
 Bank details are checked with python-stdnum: the IBAN's ISO 13616 checksum and national
-format, the BIC's ISO 9362 shape.
+format, the BIC's ISO 9362 shape. The legal representative is checked by the payments app's
+own rules (`payments.accounts.representative_errors`: what the provider requires), the ones
+the wallet is opened with.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberInvalid
 
 from allies.core.text import normalize_email
+from allies.payments.accounts import (
+    REPRESENTATIVE_FIELDS,
+    representative_clean,
+    representative_errors,
+)
 from allies.vendors import legal
 from allies.vendors.services import vendor_profile_errors
 
@@ -122,7 +129,13 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     cleaned["bic"] = bic_compact(cleaned["bic"])
     cleaned["contact_email"] = normalize_email(cleaned["contact_email"])
     cleaned["categories"] = list(data.get("categories") or [])
+    cleaned.update(representative_clean(data))
     return cleaned
+
+
+def representative_missing(application: Any) -> bool:
+    """True for an application sent before the form asked for the legal representative."""
+    return not any(getattr(application, name) for name in REPRESENTATIVE_FIELDS)
 
 
 def application_errors(data: dict[str, Any]) -> dict[str, str]:
@@ -139,6 +152,7 @@ def application_errors(data: dict[str, Any]) -> dict[str, str]:
         errors["categories"] = _("Choisissez au moins une catégorie.")
     elif len(data["categories"]) > MAX_CATEGORIES:
         errors["categories"] = _("%(n)s catégories au plus.") % {"n": MAX_CATEGORIES}
+    errors.update(representative_errors(data))
     if errors:
         return errors
     country = data["country"]
@@ -192,10 +206,19 @@ def application_checks(application: Any) -> list[Check]:
     )
     iban = iban_error(application.iban)
     bic = bic_error(application.bic)
+    if representative_missing(application):
+        representative = _(
+            "non renseigné (candidature envoyée avant que le formulaire le demande) : demandez "
+            "une modification à l'entreprise pour qu'elle le complète."
+        )
+    else:
+        fields = {name: getattr(application, name) for name in REPRESENTATIVE_FIELDS}
+        representative = " ".join(representative_errors(representative_clean(fields)).values())
     company_label = _("Numéro d'entreprise (BCE)") if application.country == "BE" else _("SIRET")
     return [
         Check(company_label, company is None, company or ""),
         Check(_("TVA intracommunautaire"), vat is None, vat or ""),
         Check(_("IBAN"), iban is None, iban or ""),
         Check(_("BIC"), bic is None, bic or ""),
+        Check(_("Représentant légal"), not representative, representative),
     ]

@@ -3,7 +3,8 @@ timeline, and the record of vendors suspended and reinstated by staff.
 
 An application holds what the vendor will be made of on approval (the same legal identity
 fields as `vendors.Vendor`), the contact person who becomes its first user, the categories
-and sample products staff judge it by, and the bank account its provider wallet gets. Its
+and sample products staff judge it by, and what its provider wallet gets: the bank account
+and the company's legal representative (the person the payment provider identifies). Its
 stage only moves through `onboarding.states.application_transition`, which writes an
 `ApplicationEvent` (who, when, why) for each move.
 """
@@ -57,6 +58,27 @@ class VendorApplication(models.Model):
     contact_last_name = models.CharField(_("nom"), max_length=100)
     contact_email = models.EmailField(_("email"), max_length=254)
     contact_phone = models.CharField(_("téléphone"), max_length=30)
+    # --- the legal representative (copied to the provider wallet on approval) ------------
+    # Blank only on applications sent before it was asked: they cannot be approved until the
+    # company completes them (staff ask for changes).
+    representative_first_name = models.CharField(
+        _("prénom du représentant légal"), max_length=100, blank=True
+    )
+    representative_last_name = models.CharField(
+        _("nom du représentant légal"), max_length=100, blank=True
+    )
+    representative_nationality = models.CharField(
+        _("nationalité du représentant légal"), max_length=2, blank=True
+    )
+    representative_birth_date = models.DateField(
+        _("date de naissance du représentant légal"), null=True, blank=True
+    )
+    representative_birth_city = models.CharField(
+        _("ville de naissance du représentant légal"), max_length=100, blank=True
+    )
+    representative_birth_country = models.CharField(
+        _("pays de naissance du représentant légal"), max_length=2, blank=True
+    )
     # --- what it would sell ---------------------------------------------------------------
     categories = models.ManyToManyField(
         "catalog.Category", related_name="+", verbose_name=_("catégories")
@@ -104,6 +126,10 @@ class VendorApplication(models.Model):
     @property
     def contact_name(self) -> str:
         return f"{self.contact_first_name} {self.contact_last_name}".strip()
+
+    @property
+    def representative_name(self) -> str:
+        return f"{self.representative_first_name} {self.representative_last_name}".strip()
 
     @property
     def is_pending(self) -> bool:

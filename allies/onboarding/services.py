@@ -9,9 +9,12 @@ staff suspend and reinstate a vendor.
 - `vendor_application_approve`: creates the vendor (unique slug), the contact's account and
   membership, default shipping rates the vendor then edits, emails the set-password link
   (the accounts app's password-reset link), and opens the vendor's payment account
-  (`payments.accounts.vendor_account_open`: its row now, the provider's wallet and IBAN
-  registration after the commit; KYC documents follow in the portal's "Paiements"). Until
-  that account's KYC is validated the payments app pays nothing.
+  (`payments.accounts.vendor_account_open` with the bank account and the legal
+  representative: its row now, the provider's wallet and IBAN registration after the
+  commit; KYC documents follow in the portal's "Paiements"). Until that account's KYC is
+  validated the payments app pays nothing. An application sent before the form asked for
+  the legal representative is refused with a message telling staff to ask for changes: no
+  wallet is opened with made-up data.
 - `vendor_application_reject`: with a note emailed to the applicant.
 - `vendor_suspend` / `vendor_reinstate`: `Vendor.is_active` off/on with the reason; the
   catalogue stops listing its offers at once (summaries recomputed in the same transaction,
@@ -51,7 +54,12 @@ from allies.onboarding.models import (
     VendorStatusEvent,
 )
 from allies.onboarding.states import NOTE_MAX, application_transition
-from allies.payments.accounts import VendorAccountError, vendor_account_open
+from allies.payments.accounts import (
+    REPRESENTATIVE_FIELDS,
+    VendorAccountError,
+    representative_from,
+    vendor_account_open,
+)
 from allies.shipping.services import shipping_rate_save
 from allies.vendors.models import Vendor, VendorMembership
 
@@ -158,14 +166,16 @@ def _pk(value: Any) -> int:
         return 0
 
 
-_DATA_FIELDS = tuple(name for name in checks.TEXT_FIELDS)
+_DATA_FIELDS = (*checks.TEXT_FIELDS, *REPRESENTATIVE_FIELDS)
 
 
 def vendor_application_submit(*, data: dict[str, Any], language: str = "fr") -> VendorApplication:
     """Record a company's application (stage "submitted") and acknowledge it by email.
 
-    `data`: the form's fields (`checks.TEXT_FIELDS`) and `categories` (ids or Category rows).
-    ApplicationError with `errors` by field when something is wrong; nothing is written then.
+    `data`: the form's fields (`checks.TEXT_FIELDS`, the legal representative's
+    `payments.accounts.REPRESENTATIVE_FIELDS`, its birth date as a date or ISO text) and
+    `categories` (ids or Category rows). ApplicationError with `errors` by field when
+    something is wrong; nothing is written then.
     """
     cleaned = _validated(data)
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
@@ -309,9 +319,18 @@ def vendor_application_approve(*, application: VendorApplication, by: User) -> V
     belongs to a deactivated account.
     """
     _require(by, REVIEW_PERMISSION)
-    errors = checks.application_errors(
-        {**checks.clean(vars(application)), "categories": [0]}  # categories were checked
-    )
+    if checks.representative_missing(application):
+        raise ApplicationError(
+            _(
+                "Cette candidature ne dit pas qui est le représentant légal de l'entreprise (elle "
+                "a été envoyée avant que le formulaire le demande) : le compte de paiement ne "
+                "peut pas être ouvert sans lui. Demandez une modification à l'entreprise pour "
+                "qu'elle le complète."
+            ),
+            code="representative_missing",
+        )
+    cleaned = checks.clean(vars(application))
+    errors = checks.application_errors({**cleaned, "categories": [0]})  # categories were checked
     if errors:
         raise ApplicationError(errors=errors)
     with transaction.atomic():
@@ -386,10 +405,11 @@ def vendor_application_approve(*, application: VendorApplication, by: User) -> V
                 iban=application.iban,
                 bic=application.bic,
                 holder=application.account_holder,
+                representative=representative_from(cleaned),
                 by=by,
             )
         except VendorAccountError as exc:
-            raise ApplicationError(exc.message, errors={"iban": exc.message}) from exc
+            raise ApplicationError(exc.message, errors=exc.errors or {"iban": exc.message}) from exc
     return vendor
 
 

@@ -4,11 +4,19 @@ created            the row exists; the wallet is not confirmed by the provider y
 documents_pending  the wallet exists; KYC documents are missing or being checked
 validated          every required document (Kbis, ID, RIB) is validated by the provider
 refused            the provider refused a document: the vendor must send it again
+blocked            the provider blocked, froze or closed the wallet: nothing is paid out
 
 created → documents_pending (the provider opened the wallet)
-documents_pending → validated | refused (the provider's verdicts on the documents)
-refused → documents_pending (a new document was sent) | validated
-validated → documents_pending (a document was replaced) | refused (the provider withdrew one)
+documents_pending → validated | refused (the provider's verdicts on the documents or on the
+    wallet) | blocked
+refused → documents_pending (a new document was sent) | validated | blocked
+validated → documents_pending (a document was replaced, or the provider no longer counts the
+    wallet verified) | refused (the provider withdrew a document) | blocked
+blocked → documents_pending | validated | refused (the provider lifted the block: the
+    wallet's status as it then reads it)
+
+Only the provider's wallet status (LemonWay notification category 8, re-read from its API)
+blocks or unblocks; documents never move a blocked account.
 
 Each move is written with who or what caused it (`VendorAccountEvent`), the account's
 timeline. The vendor-facing labels are the model's `Status` choices.
@@ -28,9 +36,10 @@ from allies.payments.models import VendorAccount, VendorAccountEvent
 S = VendorAccount.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.CREATED: frozenset({S.DOCUMENTS_PENDING}),
-    S.DOCUMENTS_PENDING: frozenset({S.VALIDATED, S.REFUSED}),
-    S.REFUSED: frozenset({S.DOCUMENTS_PENDING, S.VALIDATED}),
-    S.VALIDATED: frozenset({S.DOCUMENTS_PENDING, S.REFUSED}),
+    S.DOCUMENTS_PENDING: frozenset({S.VALIDATED, S.REFUSED, S.BLOCKED}),
+    S.REFUSED: frozenset({S.DOCUMENTS_PENDING, S.VALIDATED, S.BLOCKED}),
+    S.VALIDATED: frozenset({S.DOCUMENTS_PENDING, S.REFUSED, S.BLOCKED}),
+    S.BLOCKED: frozenset({S.DOCUMENTS_PENDING, S.VALIDATED, S.REFUSED}),
 }
 
 

@@ -3,19 +3,33 @@
 The writes, whatever the gateway:
 
 - `vendor_account_open` writes the vendor's `VendorAccount` (one per vendor; calling it again
-  is harmless), then, once committed, `vendor_account_sync` asks the provider for whatever is
-  missing: the wallet (`account_create`), the bank account (`iban_register`), documents not
-  sent yet. A provider that times out leaves the row with the step still to do
+  is harmless) with its bank details and the company's legal representative, then, once
+  committed, `vendor_account_sync` asks the provider for whatever is missing: the wallet
+  (`account_create`, which sends the representative), the bank account (`iban_register`),
+  documents not sent yet. A provider that times out leaves the row with the step still to do
   (`last_error` says why); running `vendor_account_open` or `vendor_account_sync` again
   finishes it. Provider calls never happen inside a transaction or a row lock.
+- The legal representative (first and last names, nationality, date, city and country of
+  birth: what LemonWay identifies) is checked by `representative_errors`, the same checks the
+  "Devenir vendeur" form shows. No wallet is ever asked for without one: opening the account
+  of a vendor whose representative is unknown (a vendor made before it was asked) is refused
+  with `VendorAccountError` (code "representative"), nothing written.
 - `kyc_document_submit` stores a checked file privately (`allies.payments.storage`), writes a
   `KycDocument`, and sends it to the provider after commit.
 - `kyc_notification_apply` applies the provider's "document status changed" notification
   (LemonWay category 9: ExtId = wallet, DocId, DocType, Status) — the sandbox sends the same
   one. The body is checked against what we sent (document id, wallet, type) rather than
   re-read: LemonWay offers no per-document read. Applying it twice changes nothing.
-- The account's status is derived from its documents (`_account_status_recompute`): it is
-  "validated" when the latest document of each required kind is validated by the provider.
+- It also applies the "wallet status changed" notification (LemonWay category 8: ExtId =
+  wallet, Status, Blocked), never trusting its body: the wallet's status is re-read from the
+  provider (`fetch_account`, LemonWay `GET /v2/accounts/{id}`) and the account moved to what
+  that answer says — verified (KYC 2) → validated, documents rejected or expired → refused,
+  blocked / frozen / closed → blocked, not verified (yet) → what its documents say, short of
+  validated. Duplicates and late notifications re-read the same current status and change
+  nothing; a wallet that is not ours is recorded as ignored, with the reason.
+- Otherwise the account's status is derived from its documents (`_account_status_recompute`):
+  it is "validated" when the latest document of each required kind is validated by the
+  provider. A blocked account stays blocked until the provider's wallet status says otherwise.
   It only moves through `account_states.vendor_account_transition`.
 
 Files: callers check uploads first with the project's attachment checks
@@ -29,8 +43,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -41,9 +58,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from allies.core.errors import AlliesError
-from allies.payments.account_states import vendor_account_transition
+from allies.core.world_countries import is_country
+from allies.payments.account_states import (
+    VendorAccountTransitionNotAllowed,
+    vendor_account_transition,
+)
 from allies.payments.gateways import get_gateway
-from allies.payments.gateways.base import FAILED, PENDING, SUCCEEDED, GatewayError
+from allies.payments.gateways.base import (
+    BLOCKED,
+    FAILED,
+    PENDING,
+    SUCCEEDED,
+    AccountState,
+    GatewayError,
+    LegalRepresentative,
+)
 from allies.payments.ibans import (
     bic_is_valid,
     bic_normalise,
@@ -65,8 +94,11 @@ PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 KYC_TYPES = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 HOLDER_MAX = 100
 
-# Notification categories about KYC (LemonWay: 9 = document status changed).
+# Notification categories about KYC (LemonWay: 9 = document status changed, 8 = wallet
+# status changed).
 KYC_DOCUMENT_CATEGORIES = {"9"}
+WALLET_STATUS_CATEGORIES = {"8"}
+WALLET_ID_MAX = 60
 # LemonWay document statuses (KYC reference): 0 on hold, 1 received (manual check), 2
 # accepted, 3-8 rejected for a reason. The reason is shown to the vendor in French.
 DOCUMENT_STATUS: dict[str, tuple[str, str]] = {
@@ -93,9 +125,17 @@ DOC_TYPES: dict[str, frozenset[str]] = {
 
 
 class VendorAccountError(AlliesError):
-    """The request cannot be done (bad IBAN, bad file…); `message` is for the vendor."""
+    """The request cannot be done (bad IBAN, bad file, no legal representative…); `message`
+    is for the vendor or staff; `errors` maps the representative's fields to their messages
+    when they are at fault."""
 
     code = "vendor_account_refused"
+
+    def __init__(
+        self, message: str = "", *, code: str | None = None, errors: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.errors = errors or {}
 
 
 class CheckedUpload(Protocol):
@@ -123,6 +163,203 @@ def _sniff(head: bytes) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     return None
+
+
+# --- the legal representative --------------------------------------------------------------
+
+# The form fields (the application's and the account's columns bear the same names).
+REPRESENTATIVE_FIELDS = (
+    "representative_first_name",
+    "representative_last_name",
+    "representative_nationality",
+    "representative_birth_date",
+    "representative_birth_city",
+    "representative_birth_country",
+)
+REPRESENTATIVE_NAME_MAX = 100
+REPRESENTATIVE_CITY_MAX = 100
+ADULT_AGE = 18
+OLDEST_AGE = 120
+# Letters, with spaces, hyphens, apostrophes or a dot between words ("Jean-Marc", "N'Diaye",
+# "St. John"): LemonWay refuses names with other characters.
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
+_CITY = re.compile(r"^[^\W_][\w '’.()/-]*$")
+# Names LemonWay refuses as made up (its account creation rules), compared without accents.
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "name", "nom", "prenom", "lastname", "last name", "firstname", "first name", "test",
+        "unknow", "unknown", "inconnu", "xxx", "aaa",
+    }
+)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def birth_date_parse(value: Any) -> date | None:
+    """A date (or its ISO text "1980-07-14", as a form or a JSON body gives it); None when it
+    is missing or not a real date."""
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def representative_clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The representative's fields of `data`, trimmed (codes upper case, date parsed: None
+    when unreadable, the text kept under "_birth_date_text" to tell missing from wrong)."""
+    cleaned: dict[str, Any] = {
+        name: " ".join(str(data.get(name) or "").split())
+        for name in REPRESENTATIVE_FIELDS
+        if name != "representative_birth_date"
+    }
+    for name in ("representative_nationality", "representative_birth_country"):
+        cleaned[name] = cleaned[name].upper()
+    raw = data.get("representative_birth_date")
+    cleaned["representative_birth_date"] = birth_date_parse(raw)
+    cleaned["_birth_date_text"] = "" if raw is None else str(raw).strip()
+    return cleaned
+
+
+def _years_between(earlier: date, later: date) -> int:
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def _name_error(value: str, *, first: bool) -> str | None:
+    if not value:
+        return (
+            _("Indiquez le prénom du représentant légal.")
+            if first
+            else _("Indiquez le nom du représentant légal.")
+        )
+    if len(value) > REPRESENTATIVE_NAME_MAX:
+        return _("%(n)s caractères au plus.") % {"n": REPRESENTATIVE_NAME_MAX}
+    if not _NAME.match(value):
+        return _(
+            "Seuls les lettres, les espaces, les tirets et les apostrophes sont acceptés, "
+            "comme sur la pièce d'identité."
+        )
+    plain = _plain(value)
+    letters = [ch for ch in plain if ch.isalpha()]
+    if len(letters) < 2 or not any(ch in "aeiouy" for ch in letters) or plain in PLACEHOLDER_NAMES:
+        return _("Indiquez le nom réel, tel qu'il figure sur la pièce d'identité.")
+    if re.search(r"(.)\1\1", plain):
+        return _("La même lettre revient trois fois de suite : vérifiez l'orthographe.")
+    return None
+
+
+def representative_errors(data: Mapping[str, Any], *, today: date | None = None) -> dict[str, str]:
+    """Field → message (French) for what is wrong with the legal representative in `data`
+    (already `representative_clean`ed). What LemonWay requires and checks: real first and
+    last names (letters, 2 at least with a vowel, not a placeholder, not the same twice), a
+    nationality, an adult's birth date (18 to 120 years old, not in the future), the city and
+    country of birth."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    first = data.get("representative_first_name", "")
+    last = data.get("representative_last_name", "")
+    for name, value, is_first in (
+        ("representative_first_name", first, True),
+        ("representative_last_name", last, False),
+    ):
+        error = _name_error(value, first=is_first)
+        if error:
+            errors[name] = error
+    if not errors and _plain(first) == _plain(last):
+        errors["representative_last_name"] = _(
+            "Le prénom et le nom du représentant légal doivent être différents."
+        )
+    if not is_country(data.get("representative_nationality", "")):
+        errors["representative_nationality"] = _(
+            "Choisissez la nationalité du représentant légal dans la liste."
+        )
+    born = data.get("representative_birth_date")
+    if born is None:
+        errors["representative_birth_date"] = (
+            _("Indiquez une date de naissance valide, par exemple 14/07/1980.")
+            if data.get("_birth_date_text")
+            else _("Indiquez la date de naissance du représentant légal.")
+        )
+    elif born > today:
+        errors["representative_birth_date"] = _(
+            "La date de naissance ne peut pas être dans le futur."
+        )
+    elif _years_between(born, today) < ADULT_AGE:
+        errors["representative_birth_date"] = _(
+            "Le représentant légal doit être majeur (%(n)s ans au moins)."
+        ) % {"n": ADULT_AGE}
+    elif _years_between(born, today) > OLDEST_AGE:
+        errors["representative_birth_date"] = _(
+            "Vérifiez la date de naissance : elle donne plus de %(n)s ans."
+        ) % {"n": OLDEST_AGE}
+    city = data.get("representative_birth_city", "")
+    if not city:
+        errors["representative_birth_city"] = _(
+            "Indiquez la ville de naissance du représentant légal."
+        )
+    elif len(city) > REPRESENTATIVE_CITY_MAX:
+        errors["representative_birth_city"] = _("%(n)s caractères au plus.") % {
+            "n": REPRESENTATIVE_CITY_MAX
+        }
+    elif not _CITY.match(city) or not any(ch.isalpha() for ch in city):
+        errors["representative_birth_city"] = _(
+            "Indiquez la ville de naissance en lettres, sans caractères spéciaux."
+        )
+    if not is_country(data.get("representative_birth_country", "")):
+        errors["representative_birth_country"] = _("Choisissez le pays de naissance dans la liste.")
+    return errors
+
+
+def representative_from(data: Mapping[str, Any]) -> LegalRepresentative:
+    """The representative of `data` (cleaned and checked)."""
+    return LegalRepresentative(
+        first_name=data["representative_first_name"],
+        last_name=data["representative_last_name"],
+        nationality=data["representative_nationality"],
+        birth_date=data["representative_birth_date"],
+        birth_city=data["representative_birth_city"],
+        birth_country=data["representative_birth_country"],
+    )
+
+
+def representative_fields(representative: LegalRepresentative) -> dict[str, Any]:
+    """The columns of a representative, as the application and the account store them."""
+    return {
+        "representative_first_name": representative.first_name,
+        "representative_last_name": representative.last_name,
+        "representative_nationality": representative.nationality,
+        "representative_birth_date": representative.birth_date,
+        "representative_birth_city": representative.birth_city,
+        "representative_birth_country": representative.birth_country,
+    }
+
+
+def representative_of(row: Any) -> LegalRepresentative | None:
+    """The representative stored on an account (or an application); None while incomplete."""
+    values = {name: getattr(row, name) for name in REPRESENTATIVE_FIELDS}
+    if not all(values.values()):
+        return None
+    return representative_from(values)
+
+
+def _representative_checked(representative: LegalRepresentative) -> LegalRepresentative:
+    cleaned = representative_clean(representative_fields(representative))
+    errors = representative_errors(cleaned)
+    if errors:
+        raise VendorAccountError(
+            _("Le représentant légal de l'entreprise est incomplet ou erroné : %(why)s")
+            % {"why": " ".join(errors.values())},
+            code="representative",
+            errors=errors,
+        )
+    return representative_from(cleaned)
 
 
 # --- the account ---------------------------------------------------------------------------
@@ -159,19 +396,46 @@ def _account_for(vendor: Vendor) -> VendorAccount:
 
 
 def vendor_account_open(
-    *, vendor: Vendor, iban: str, bic: str, holder: str, by: Any = None
+    *,
+    vendor: Vendor,
+    iban: str,
+    bic: str,
+    holder: str,
+    representative: LegalRepresentative | None = None,
+    by: Any = None,
 ) -> VendorAccount:
     """Open (or finish opening) the vendor's wallet and register its bank account.
 
     Idempotent by vendor: the row is written once; the provider is asked, after commit, only
     for what it does not have yet (`vendor_account_sync`). A different IBAN replaces the
-    registered one (it is registered again). Bad bank details raise VendorAccountError
-    (French) and change nothing. Returns the account as it is after the provider calls (or,
-    inside an outer transaction, as written: the calls wait for that commit).
+    registered one (it is registered again). `representative`, the company's legal
+    representative, is stored until the wallet is opened with it (a wallet already opened
+    keeps the one it was opened with). Bad bank details, a representative that fails the
+    checks, or none at all for a wallet still to open, raise VendorAccountError (French) and
+    change nothing. Returns the account as it is after the provider calls (or, inside an
+    outer transaction, as written: the calls wait for that commit).
     """
     iban, bic, holder = _bank_details_clean(iban=iban, bic=bic, holder=holder)
+    if representative is not None:
+        representative = _representative_checked(representative)
     with transaction.atomic():
         account = _account_for(vendor)
+        if not account.account_id:
+            if representative is not None:
+                fields = representative_fields(representative)
+                if any(getattr(account, k) != v for k, v in fields.items()):
+                    for name, value in fields.items():
+                        setattr(account, name, value)
+                    account.save(update_fields=[*fields, "updated_at"])
+            elif representative_of(account) is None:
+                raise VendorAccountError(
+                    _(
+                        "Le représentant légal de l'entreprise n'est pas connu : le compte de "
+                        "paiement ne peut pas être ouvert sans lui (notre prestataire de "
+                        "paiement l'identifie). Indiquez-le avec les coordonnées bancaires."
+                    ),
+                    code="representative",
+                )
         if (account.iban, account.bic, account.holder) != (iban, bic, holder):
             changed = bool(account.iban_provider_id)
             account.iban, account.bic, account.holder = iban, bic, holder
@@ -216,6 +480,14 @@ def vendor_account_sync(*, account: VendorAccount) -> VendorAccount:
     gateway = get_gateway(account.gateway)
     vendor = account.vendor
     if not account.account_id:
+        representative = representative_of(account)
+        if representative is None:
+            # Never a wallet with made-up data: it waits for the representative
+            # (`vendor_account_open` refuses to open an account without one).
+            VendorAccount.objects.filter(pk=account.pk).update(
+                last_error="account_create: no legal representative", updated_at=timezone.now()
+            )
+            return VendorAccount.objects.get(pk=account.pk)
         try:
             result = gateway.account_create(
                 reference=account.reference,
@@ -223,6 +495,7 @@ def vendor_account_sync(*, account: VendorAccount) -> VendorAccount:
                 email=vendor.email,
                 country=vendor.country or "FR",
                 company_id=vendor.siret,
+                representative=representative,
             )
         except GatewayError as exc:
             _step_failed(account, "account_create", exc)
@@ -479,20 +752,26 @@ def _latest_documents(account: VendorAccount) -> dict[str, KycDocument]:
     return latest
 
 
+def _documents_status(account: VendorAccount) -> str:
+    """What the account's documents say: validated when the latest of each required kind is,
+    refused when one of them is, documents pending otherwise."""
+    latest = _latest_documents(account)
+    statuses = [latest[k].status if k in latest else None for k in REQUIRED_KINDS]
+    if all(s == KycDocument.Status.VALIDATED for s in statuses):
+        return VendorAccount.Status.VALIDATED
+    if any(s == KycDocument.Status.REFUSED for s in statuses):
+        return VendorAccount.Status.REFUSED
+    return VendorAccount.Status.DOCUMENTS_PENDING
+
+
 def _account_status_recompute(*, account: VendorAccount, source: str = "provider") -> None:
-    """Move the account to what its documents say (only once the wallet exists)."""
+    """Move the account to what its documents say (only once the wallet exists, and never
+    out of a block: only the provider's wallet status lifts it)."""
     with transaction.atomic():
         account = VendorAccount.objects.select_for_update().get(pk=account.pk)
-        if not account.account_id:
+        if not account.account_id or account.status == VendorAccount.Status.BLOCKED:
             return
-        latest = _latest_documents(account)
-        statuses = [latest[k].status if k in latest else None for k in REQUIRED_KINDS]
-        if all(s == KycDocument.Status.VALIDATED for s in statuses):
-            to = VendorAccount.Status.VALIDATED
-        elif any(s == KycDocument.Status.REFUSED for s in statuses):
-            to = VendorAccount.Status.REFUSED
-        else:
-            to = VendorAccount.Status.DOCUMENTS_PENDING
+        to = _documents_status(account)
         if to != account.status:
             vendor_account_transition(account=account, to=to, source=source)
 
@@ -500,8 +779,13 @@ def _account_status_recompute(*, account: VendorAccount, source: str = "provider
 # --- notifications -------------------------------------------------------------------------
 
 
+def _category(data: Mapping[str, Any]) -> str:
+    return str(data.get("NotifCategory") or "").strip()
+
+
 def is_kyc_notification(data: Mapping[str, Any]) -> bool:
-    return str(data.get("NotifCategory") or "").strip() in KYC_DOCUMENT_CATEGORIES
+    """A notification about a vendor's wallet or its KYC documents (not a payment)."""
+    return _category(data) in KYC_DOCUMENT_CATEGORIES | WALLET_STATUS_CATEGORIES
 
 
 def kyc_notification_apply(
@@ -512,7 +796,13 @@ def kyc_notification_apply(
 ) -> PaymentNotification:
     """Apply a "document status changed" notification (already stored by the caller, which
     gives `finish(outcome, detail)` to record what was done). Checked against what we sent:
-    the document id must be ours, on that wallet, of a type matching its kind."""
+    the document id must be ours, on that wallet, of a type matching its kind.
+
+    A "wallet status changed" notification goes to `wallet_notification_apply`, which may
+    raise GatewayError (the provider could not be asked: the caller has the notification
+    sent again)."""
+    if _category(data) in WALLET_STATUS_CATEGORIES:
+        return wallet_notification_apply(gateway=gateway, data=data, finish=finish)
     outcome = PaymentNotification.Outcome
     doc_id = (data.get("DocId") or "").strip()
     wallet = (data.get("ExtId") or "").strip()
@@ -548,3 +838,68 @@ def kyc_notification_apply(
     if status == PENDING and not changed:
         return finish(outcome.PENDING, detail)
     return finish(outcome.APPLIED if changed else outcome.DUPLICATE, detail)
+
+
+def _wallet_target(account: VendorAccount, state: AccountState) -> str:
+    """The account's status for the provider's wallet status `state`."""
+    S = VendorAccount.Status
+    if state.status == BLOCKED:
+        return S.BLOCKED
+    if state.status == SUCCEEDED:
+        return S.VALIDATED
+    if state.status == FAILED:
+        return S.REFUSED
+    # Not verified (yet, or any more): what the documents say, short of validated.
+    return S.REFUSED if _documents_status(account) == S.REFUSED else S.DOCUMENTS_PENDING
+
+
+def wallet_notification_apply(
+    *,
+    gateway: str,
+    data: Mapping[str, str],
+    finish: Callable[..., PaymentNotification],
+) -> PaymentNotification:
+    """Apply a "wallet status changed" notification (LemonWay category 8: ExtId, Status,
+    Blocked): the wallet's status is re-read from the provider, and the account moved to
+    what that answer says (module docstring). The body only says which wallet to re-read.
+
+    Raises GatewayError, after recording the notification as an error, when the provider
+    cannot be asked."""
+    outcome = PaymentNotification.Outcome
+    wallet = (data.get("ExtId") or "").strip()
+    claimed = (data.get("Status") or "").strip()
+    if not wallet or len(wallet) > WALLET_ID_MAX or not wallet.isprintable():
+        return finish(outcome.INVALID, f"wallet notification: ExtId {wallet[:WALLET_ID_MAX]!r}")
+    account = VendorAccount.objects.filter(gateway=gateway, account_id=wallet).first()
+    if account is None:
+        return finish(outcome.IGNORED, f"wallet {wallet}: not a vendor wallet of ours")
+    try:
+        state = get_gateway(gateway).fetch_account(account_id=wallet)
+    except GatewayError as exc:
+        finish(outcome.ERROR, f"wallet {wallet}: status unavailable: {exc}")
+        raise
+    if state is None:
+        logger.warning("wallet notification for %s: the provider does not know it", wallet)
+        return finish(outcome.MISMATCH, f"wallet {wallet}: unknown to the provider")
+    said = f"provider status {state.code or '?'}"
+    if claimed and claimed != state.code:
+        said += f" (the notification said {claimed})"  # late: the status moved since
+    if not state.status:
+        return finish(outcome.IGNORED, f"wallet {wallet}: {said}, not a vendor wallet status")
+    with transaction.atomic():
+        locked = VendorAccount.objects.select_for_update().get(pk=account.pk)
+        target = _wallet_target(locked, state)
+        before = locked.status
+        try:
+            locked = vendor_account_transition(
+                account=locked, to=target, source="provider", note=f"wallet status {state.code}"
+            )
+        except VendorAccountTransitionNotAllowed:
+            return finish(outcome.IGNORED, f"wallet {wallet}: {said}; {before} → {target} refused")
+    detail = f"wallet {wallet}: {said} → account {locked.status}"
+    if locked.status == before:
+        return finish(outcome.DUPLICATE, detail)
+    if before == VendorAccount.Status.BLOCKED or target == VendorAccount.Status.VALIDATED:
+        # Unblocked or verified: the IBAN may have been activated meanwhile.
+        transaction.on_commit(lambda: vendor_account_iban_refresh(account=locked), robust=True)
+    return finish(outcome.APPLIED, detail)

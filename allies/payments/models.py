@@ -218,9 +218,10 @@ class VendorAccount(models.Model):
 
     One per vendor. Its status only moves through `allies.payments.account_states`
     (created → documents pending → validated | refused; refused → documents pending when a new
-    document is sent). `account_id` stays empty until the provider confirmed the wallet, and
-    `iban_provider_id` until it registered the IBAN: `vendor_account_open` finishes whichever
-    step is missing, so a provider that timed out leaves a row that a re-run completes.
+    document is sent; blocked while the provider blocks the wallet). `account_id` stays empty
+    until the provider confirmed the wallet, and `iban_provider_id` until it registered the
+    IBAN: `vendor_account_open` finishes whichever step is missing, so a provider that timed
+    out leaves a row that a re-run completes.
     """
 
     class Status(models.TextChoices):
@@ -228,6 +229,7 @@ class VendorAccount(models.Model):
         DOCUMENTS_PENDING = "documents_pending", _("Documents en attente")
         VALIDATED = "validated", _("Validé")
         REFUSED = "refused", _("Refusé")
+        BLOCKED = "blocked", _("Bloqué par le prestataire de paiement")
 
     class IbanStatus(models.TextChoices):
         NONE = "none", _("Non enregistré")
@@ -248,6 +250,27 @@ class VendorAccount(models.Model):
     iban_provider_id = models.CharField(max_length=64, blank=True)
     iban_status = models.CharField(
         max_length=10, choices=IbanStatus.choices, default=IbanStatus.NONE
+    )
+    # The company's legal representative, sent when the wallet is opened (LemonWay identifies
+    # that person: names, nationality, birth). Copied from the vendor's application; empty for
+    # accounts opened before it was asked, whose wallet then waits for it.
+    representative_first_name = models.CharField(
+        _("prénom du représentant légal"), max_length=100, blank=True
+    )
+    representative_last_name = models.CharField(
+        _("nom du représentant légal"), max_length=100, blank=True
+    )
+    representative_nationality = models.CharField(
+        _("nationalité du représentant légal"), max_length=2, blank=True
+    )
+    representative_birth_date = models.DateField(
+        _("date de naissance du représentant légal"), null=True, blank=True
+    )
+    representative_birth_city = models.CharField(
+        _("ville de naissance du représentant légal"), max_length=100, blank=True
+    )
+    representative_birth_country = models.CharField(
+        _("pays de naissance du représentant légal"), max_length=2, blank=True
     )
     # The last provider failure (English, for staff): why a step is still to do.
     last_error = models.CharField(max_length=300, blank=True)

@@ -381,8 +381,11 @@ def payment_notification_handle(*, gateway: str, data: Mapping[str, Any]) -> Pay
         return note
 
     if is_kyc_notification(data):
-        # A vendor's KYC document changed status (PAY-1): not a payment at all.
-        return kyc_notification_apply(gateway=gateway, data=data, finish=finish)
+        # A vendor's KYC document or wallet changed status (PAY-1): not a payment at all.
+        try:
+            return kyc_notification_apply(gateway=gateway, data=data, finish=finish)
+        except GatewayError as exc:  # the wallet's status could not be re-read
+            raise NotificationRetry(str(exc)) from exc
     try:
         claim = gw.parse_notification(data)
     except ValueError as exc:

@@ -27,6 +27,7 @@ from allies.accounts.throttling import client_ip
 from allies.catalog.models import Category
 from allies.core.text import normalize_email
 from allies.onboarding import checks
+from allies.onboarding.forms import LegalRepresentativeFields, representative_initial
 from allies.onboarding.models import VendorApplication
 from allies.onboarding.services import (
     EDIT_LINK_DAYS,
@@ -54,7 +55,7 @@ def _text(label: Any, name: str, **options: Any) -> forms.CharField:
     return forms.CharField(label=label, max_length=max_length, required=required, **options)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(LegalRepresentativeFields, forms.Form):
     name = _text(gettext_lazy("Nom commercial (affiché sur le site)"), "name")
     legal_name = _text(gettext_lazy("Raison sociale"), "legal_name")
     legal_form = _text(gettext_lazy("Forme juridique (SAS, SARL, SRL…)"), "legal_form")
@@ -230,6 +231,7 @@ def become_vendor_done(request: HttpRequest) -> HttpResponse:
 def _initial(application: VendorApplication) -> dict[str, Any]:
     initial: dict[str, Any] = {name: getattr(application, name) for name in checks.TEXT_FIELDS}
     initial["categories"] = [c.pk for c in application.categories.all()]
+    initial.update(representative_initial(application))
     return initial
 
 

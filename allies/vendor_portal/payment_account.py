@@ -2,6 +2,11 @@
 checklist (Kbis, ID of the manager, RIB) with one upload form per document, and the bank
 account the payouts go to (masked).
 
+A vendor whose wallet is still to open and whose legal representative is unknown (a vendor
+made before the application asked for it) gives it with the bank details: the provider
+identifies that person when it opens the wallet (`onboarding.forms.LegalRepresentativeFields`,
+checked by `payments.accounts`).
+
 Only the vendor's own members reach it (`vendor_member_required`); everything is read and
 written through `request.vendor`. Uploads pass the project's attachment checks first
 (`allies.support.attachments`: content sniffing, size limit, PDF structure, photos
@@ -20,12 +25,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from allies.onboarding.forms import LegalRepresentativeFields
 from allies.payments.accounts import (
     VendorAccountError,
     kyc_document_submit,
+    representative_clean,
+    representative_from,
+    representative_of,
     vendor_account_open,
 )
-from allies.payments.models import KycDocument
+from allies.payments.models import KycDocument, VendorAccount
 from allies.payments.selectors import vendor_account_overview
 from allies.support.attachments import attachment_check
 from allies.support.errors import AttachmentRefused
@@ -37,6 +46,15 @@ class BankDetailsForm(forms.Form):
     iban = forms.CharField(label=gettext_lazy("IBAN"), max_length=60)
     bic = forms.CharField(label=gettext_lazy("BIC"), max_length=20)
     holder = forms.CharField(label=gettext_lazy("Titulaire du compte"), max_length=100)
+
+
+class BankDetailsAndRepresentativeForm(LegalRepresentativeFields, BankDetailsForm):
+    """The bank details of a wallet still to open without a known legal representative."""
+
+
+def _form_class(account: VendorAccount | None) -> type[BankDetailsForm]:
+    needs = account is None or (not account.account_id and representative_of(account) is None)
+    return BankDetailsAndRepresentativeForm if needs else BankDetailsForm
 
 
 class KycDocumentForm(forms.Form):
@@ -66,13 +84,14 @@ def _page(request, *, bank_form=None, failed_kind: str = "", document_form=None,
         initial = {"holder": request.vendor.legal_name}
         if account is not None and account.holder:
             initial = {"bic": account.bic, "holder": account.holder}
-        bank_form = BankDetailsForm(initial=initial)
+        bank_form = _form_class(account)(initial=initial)
     missing_labels = [row["item"].label for row in rows if row["item"].kind in overview.missing]
     context = {
         "overview": overview,
         "account": account,
         "rows": rows,
         "bank_form": bank_form,
+        "asks_representative": isinstance(bank_form, LegalRepresentativeFields),
         "missing_labels": missing_labels,
         "Status": KycDocument.Status,
     }
@@ -85,19 +104,28 @@ def payment_account(request):
     """The page; its POST saves the bank details (opens the wallet the first time)."""
     if request.method == "GET":
         return _page(request)
-    form = BankDetailsForm(request.POST)
+    account = VendorAccount.objects.filter(vendor_id=request.vendor.pk).first()
+    form = _form_class(account)(request.POST)
     if form.is_valid():
+        representative = None
+        if isinstance(form, LegalRepresentativeFields):
+            representative = representative_from(representative_clean(form.cleaned_data))
         try:
             vendor_account_open(
                 vendor=request.vendor,
                 iban=form.cleaned_data["iban"],
                 bic=form.cleaned_data["bic"],
                 holder=form.cleaned_data["holder"],
+                representative=representative,
                 by=request.user,
             )
         except VendorAccountError as exc:
-            field = exc.code if exc.code in ("iban", "bic", "holder") else None
-            form.add_error(field, exc.message)
+            if exc.errors:
+                for name, message in exc.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                field = exc.code if exc.code in ("iban", "bic", "holder") else None
+                form.add_error(field, exc.message)
         else:
             messages.success(request, _("Coordonnées bancaires enregistrées."))
             return redirect("vendor_portal:payment_account")

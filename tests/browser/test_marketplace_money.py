@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from allies.ledger.models import LedgerEntry
 from allies.orders.acceptance import vendor_order_lines_decide
 from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
+from allies.payments.models import VendorAccount
 from allies.payouts.models import Payout
 from allies.vendors.models import Vendor
 from tests.browser.test_accounts import path_of
@@ -52,6 +53,13 @@ def _fill_application(page, category):
     }
     for name, value in fields.items():
         page.locator(f"[name={name}]").fill(value)
+    # The legal representative, whom the payment provider identifies.
+    page.get_by_label("Prénom du représentant légal").fill("Hélène")
+    page.get_by_label("Nom du représentant légal", exact=True).fill("Garance")
+    page.get_by_label("Nationalité").select_option("FR")
+    page.get_by_label("Date de naissance").fill("1984-06-02")
+    page.get_by_label("Ville de naissance").fill("Nantes")
+    page.get_by_label("Pays de naissance").select_option(label="France")
     page.get_by_label(category.name).check()
 
 
@@ -80,6 +88,9 @@ def test_from_application_to_payout_on_the_statement(browser, live_server, page,
     console = _logged_in(browser, live_server, staff.email)
     console.goto(live_server.url + "/service-client/vendeurs/candidatures/")
     console.get_by_role("link", name=re.compile("Atelier Garance")).first.click()
+    representative = console.get_by_test_id("legal-representative")
+    expect(representative).to_contain_text("Hélène Garance")
+    expect(representative).to_contain_text("Nantes (France)")
     mail.outbox.clear()
     console.get_by_role("button", name="Accepter la candidature").click()
     vendor = Vendor.objects.get(name="Atelier Garance")
@@ -105,6 +116,13 @@ def test_from_application_to_payout_on_the_statement(browser, live_server, page,
         )
         row.get_by_role("button", name="Envoyer").click()
         expect(vendor_page.locator(f"[data-testid=kyc-{kind}]")).to_contain_text("Validé")
+    # The wallet was opened with the representative given in the application.
+    account = VendorAccount.objects.get(vendor=vendor)
+    assert (account.representative_first_name, account.representative_last_name) == (
+        "Hélène",
+        "Garance",
+    )
+    assert account.status == VendorAccount.Status.VALIDATED
 
     # It sells; the order is accepted, shipped and delivered.
     offer = offer_of(vendor, price="120.00", category=category)

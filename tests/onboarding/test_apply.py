@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from allies.onboarding.models import ApplicationStage, VendorApplication
 from allies.onboarding.services import ApplicationError, vendor_application_submit
@@ -173,3 +175,110 @@ def test_the_form_is_throttled_per_client_address(client):
     ]
     assert statuses == [302] * 5 + [429]
     assert VendorApplication.objects.count() == 5
+
+
+# --- the legal representative --------------------------------------------------------------
+
+
+def test_the_legal_representative_is_recorded_with_the_application():
+    # covers: VEN-1, PAY-1 (what the payment provider identifies)
+    application = vendor_application_submit(
+        data=application_data(
+            representative_first_name="  Jean-Marc ", representative_last_name="N'Diaye",
+            representative_nationality="sn", representative_birth_date="1972-02-29",
+            representative_birth_city="Saint-Louis", representative_birth_country="SN",
+        )
+    )  # fmt: skip
+    application.refresh_from_db()
+    assert application.representative_name == "Jean-Marc N'Diaye"
+    assert application.representative_nationality == "SN"
+    assert application.representative_birth_date == date(1972, 2, 29)
+    assert (application.representative_birth_city, application.representative_birth_country) == (
+        "Saint-Louis",
+        "SN",
+    )
+
+
+def test_a_missing_legal_representative_is_refused_field_by_field():
+    # covers: VEN-1
+    errors = _errors(
+        representative_first_name="", representative_last_name="",
+        representative_nationality="", representative_birth_date="",
+        representative_birth_city="", representative_birth_country="",
+    )  # fmt: skip
+    assert errors == {
+        "representative_first_name": "Indiquez le prénom du représentant légal.",
+        "representative_last_name": "Indiquez le nom du représentant légal.",
+        "representative_nationality": (
+            "Choisissez la nationalité du représentant légal dans la liste."
+        ),
+        "representative_birth_date": "Indiquez la date de naissance du représentant légal.",
+        "representative_birth_city": "Indiquez la ville de naissance du représentant légal.",
+        "representative_birth_country": "Choisissez le pays de naissance dans la liste.",
+    }
+
+
+def _birth_error(born) -> str:
+    return _errors(representative_birth_date=born)["representative_birth_date"]
+
+
+def test_the_representative_must_be_an_adult_born_in_the_last_120_years():
+    # covers: VEN-1: birth date parsed with bounds
+    today = timezone.localdate()
+    assert "majeur" in _birth_error(today.replace(year=today.year - 17, day=1).isoformat())
+    assert "futur" in _birth_error((today + timedelta(days=1)).isoformat())
+    assert "120 ans" in _birth_error(f"{today.year - 122}-01-01")
+    assert "date de naissance valide" in _birth_error("1980-02-30")
+    assert "date de naissance valide" in _birth_error("14 juillet 1980")
+    # Just 18 today is accepted.
+    eighteen = today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else None
+    if eighteen is not None:
+        vendor_application_submit(data=application_data(representative_birth_date=eighteen))
+
+
+def test_made_up_or_malformed_names_and_unknown_countries_are_refused():
+    # covers: VEN-1 (LemonWay refuses made-up names: refused here first, in French)
+    errors = _errors(
+        representative_first_name="Test", representative_last_name="J3an",
+        representative_nationality="XX", representative_birth_country="France",
+    )  # fmt: skip
+    assert "nom réel" in errors["representative_first_name"]
+    assert "lettres" in errors["representative_last_name"]
+    assert "dans la liste" in errors["representative_nationality"]
+    assert "dans la liste" in errors["representative_birth_country"]
+    same = _errors(representative_first_name="Dumas", representative_last_name="DUMAS")
+    assert "différents" in same["representative_last_name"]
+    tripled = _errors(representative_first_name="Jeannne")["representative_first_name"]
+    assert "trois fois de suite" in tripled
+    city = _errors(representative_birth_city="<script>")["representative_birth_city"]
+    assert "sans caractères spéciaux" in city
+
+
+def test_the_form_asks_for_the_representative_and_explains_its_errors_in_french(client):
+    # covers: VEN-1
+    CategoryFactory()
+    page = client.get(reverse("storefront:become_vendor")).content.decode()
+    assert "Le représentant légal de l'entreprise" in page
+    assert 'name="representative_birth_date"' in page and 'type="date"' in page
+    assert '<option value="BE">Belgique</option>' in page
+    data = application_data(representative_birth_date="31/02/1980", representative_last_name="")
+    response = client.post(reverse("storefront:become_vendor"), form_post(data))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Indiquez une date de naissance valide, par exemple 14/07/1980." in html
+    assert "Indiquez le nom du représentant légal." in html
+    assert VendorApplication.objects.count() == 0
+    # The French way of writing a date is understood too.
+    data = application_data(representative_birth_date="14/07/1980")
+    assert client.post(reverse("storefront:become_vendor"), form_post(data)).status_code == 302
+    assert VendorApplication.objects.get().representative_birth_date == date(1980, 7, 14)
+
+
+def test_the_form_in_english_names_the_countries_in_english(client):
+    # covers: VEN-1
+    CategoryFactory()
+    with translation.override("en"):
+        url = reverse("storefront:become_vendor")
+    html = client.get(url).content.decode()
+    assert '<option value="DE">Germany</option>' in html
+    assert "Choose a country" in html

@@ -293,3 +293,94 @@ def test_console_application_pages_are_refused_without_the_permission(client, na
         assert response.status_code == 403
     application.refresh_from_db()
     assert application.stage == ApplicationStage.SUBMITTED
+
+
+# --- the legal representative in the review -------------------------------------------------
+
+
+def test_console_shows_the_legal_representative(client):
+    # covers: VEN-1
+    application = submitted(
+        representative_first_name="Jan", representative_last_name="Peeters",
+        representative_nationality="BE", representative_birth_date="1969-12-31",
+        representative_birth_city="Gent", representative_birth_country="BE",
+    )  # fmt: skip
+    client.force_login(reviewer())
+    html = client.get(
+        reverse("backoffice:vendor_application", kwargs={"pk": application.pk})
+    ).content.decode()
+    assert "Représentant légal</h2>" in html
+    assert "Jan Peeters" in html and "Belgique" in html and "Gent" in html
+    assert "31 décembre 1969" in html
+    assert "Représentant légal</strong> valide" in html
+
+
+def _sent_before_the_representative_was_asked():
+    application = submitted()
+    VendorApplication.objects.filter(pk=application.pk).update(
+        representative_first_name="", representative_last_name="",
+        representative_nationality="", representative_birth_date=None,
+        representative_birth_city="", representative_birth_country="",
+    )  # fmt: skip
+    application.refresh_from_db()
+    return application
+
+
+def test_an_application_without_representative_is_not_approved_staff_are_told_why(client):
+    # covers: VEN-1, PAY-1 (no wallet opened with made-up data)
+    application = _sent_before_the_representative_was_asked()
+    with pytest.raises(ApplicationError) as refused:
+        vendor_application_approve(application=application, by=reviewer())
+    assert "représentant légal" in refused.value.message
+    assert "Demandez une modification" in refused.value.message
+    assert not Vendor.objects.exists() and not VendorAccount.objects.exists()
+    application.refresh_from_db()
+    assert application.stage == ApplicationStage.SUBMITTED
+    # The console says so before and after the click.
+    client.force_login(reviewer())
+    url = reverse("backoffice:vendor_application", kwargs={"pk": application.pk})
+    html = client.get(url).content.decode()
+    assert "Représentant légal</strong> à vérifier" in html
+    assert "Non renseigné : la candidature a été envoyée avant que le formulaire le demande" in html
+    decide = reverse("backoffice:vendor_application_decide", kwargs={"pk": application.pk})
+    response = client.post(decide, {"action": "approve"})
+    assert response.status_code == 422
+    assert "ne dit pas qui est le représentant légal" in response.content.decode()
+    assert not Vendor.objects.exists()
+
+
+def test_the_company_completes_the_representative_through_the_edit_link_then_is_approved(
+    client, django_capture_on_commit_callbacks
+):
+    # covers: VEN-1, PAY-1
+    application = _sent_before_the_representative_was_asked()
+    mail.outbox.clear()
+    vendor_application_request_changes(
+        application=application, by=reviewer(), note="Indiquez le représentant légal."
+    )
+    edit = _edit_path(mail.outbox[0])
+    page = client.get(edit).content.decode()
+    assert 'name="representative_first_name"' in page
+    data = application_data(
+        siret=application.siret, vat_number=application.vat_number,
+        contact_email=application.contact_email,
+        categories=[c.pk for c in application.categories.all()],
+        representative_first_name="Odile", representative_last_name="Vasseur",
+    )  # fmt: skip
+    token = edit.split("jeton=")[1]
+    response = client.post(
+        reverse("storefront:become_vendor_edit"), {**form_post(data), "jeton": token}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.stage == ApplicationStage.RESUBMITTED
+    assert application.representative_name == "Odile Vasseur"
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor = vendor_application_approve(application=application, by=reviewer())
+    account = VendorAccount.objects.get(vendor=vendor)
+    assert (account.representative_first_name, account.representative_last_name) == (
+        "Odile",
+        "Vasseur",
+    )
+    assert account.representative_birth_date == application.representative_birth_date
+    assert account.account_id

@@ -9,10 +9,12 @@ services and the sandbox gateway, so the KYC notifications run as in production.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.test import TestCase
 
 from allies.payments.accounts import REQUIRED_KINDS, kyc_document_submit, vendor_account_open
+from allies.payments.gateways.base import LegalRepresentative
 from allies.payments.models import KycDocument, VendorAccount
 
 IBAN = "FR7630006000011234567890189"
@@ -42,9 +44,28 @@ class Upload:
     content_type: str = "application/pdf"
 
 
-def vendor_account_opened(vendor, *, iban: str = IBAN, bic: str = BIC) -> VendorAccount:
+# The company's legal representative its wallet is opened with.
+REPRESENTATIVE = LegalRepresentative(
+    first_name="Hélène",
+    last_name="Dupont",
+    nationality="FR",
+    birth_date=date(1978, 4, 12),
+    birth_city="Lyon",
+    birth_country="FR",
+)
+
+
+def vendor_account_opened(
+    vendor, *, iban: str = IBAN, bic: str = BIC, representative=REPRESENTATIVE
+) -> VendorAccount:
     with TestCase.captureOnCommitCallbacks(execute=True):
-        vendor_account_open(vendor=vendor, iban=iban, bic=bic, holder=vendor.legal_name)
+        vendor_account_open(
+            vendor=vendor,
+            iban=iban,
+            bic=bic,
+            holder=vendor.legal_name,
+            representative=representative,
+        )
     return VendorAccount.objects.get(vendor=vendor)
 
 

@@ -10,7 +10,11 @@ shaped as LemonWay documents it:
     POST <api>/v2/p2p                       -> {"transaction": {"id", "status": 3, ...}}
     GET  <api>/v2/p2p?reference=            -> {"transactions": {"value": [p2p]}}
     POST <api>/v2/accounts/legal            -> {"legalAccount": {"id", "lemonwayId"}}
-    GET  <api>/v2/accounts/{id}             -> {"account": {"id", "status", "balance"...}}
+                                               (refused without the legal representative:
+                                               names, alpha-3 nationality, birth yyyy/MM/dd)
+    GET  <api>/v2/accounts/{id}             -> {"account": {"id", "status", "isblocked",
+                                               "balance"...}}; status 2 until
+                                               `set_account_status`
     POST <api>/v2/accounts/{id}/documents/upload -> {"uploadDocument": {"id", "status": 1}}
     POST <api>/v2/moneyouts/iban            -> {"ibanId", "status": 5 (`iban_status`)}
     GET  <api>/v2/moneyouts/{id}/iban       -> {"ibans": [{"id", "status", ...}]}
@@ -33,6 +37,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +110,13 @@ class FakeLemonWay:
             refund["status"] = 0
             tx = self.transactions[refund["origin"]]
             tx["refundAmount"] = tx.get("refundAmount", 0) + refund["debitAmount"]
+
+    def set_account_status(self, account_id: str, status: int, *, blocked: bool = False) -> None:
+        """LemonWay's back office moved the wallet (6 KYC 2, 3 documents rejected, 10
+        blocked…), or blocked it (`isblocked`)."""
+        with self.lock:
+            self.accounts[str(account_id)]["status"] = status
+            self.accounts[str(account_id)]["isblocked"] = blocked
 
     def set_iban_status(self, iban_id: str, status: int) -> None:
         """LemonWay's back office checked the IBAN (5 activated, 9 rejected…)."""
@@ -318,9 +330,20 @@ class FakeLemonWay:
                 required = ("accountId", "email", "firstName", "lastName", "nationality")
                 missing = [k for k in required if not body.get(k)]
                 company = body.get("company") or {}
-                if missing or not company.get("name") or not company.get("description"):
+                birth = body.get("birth") or {}
+                alpha3 = re.compile(r"[A-Z]{3}")
+                checks = {
+                    "firstName": len(str(body.get("firstName", ""))) >= 2,
+                    "lastName": body.get("firstName") != body.get("lastName"),
+                    "nationality": alpha3.fullmatch(str(body.get("nationality"))),
+                    "birth.date": re.fullmatch(r"[12]\d{3}/\d{2}/\d{2}", str(birth.get("date"))),
+                    "birth.country": alpha3.fullmatch(str(birth.get("country"))),
+                    "birth.city": len(str(birth.get("city", ""))) <= 140,
+                }
+                invalid = [name for name, ok in checks.items() if not ok]
+                if missing or invalid or not company.get("name") or not company.get("description"):
                     return self._reply(
-                        400, {"error": {"code": 400, "message": f"invalid {missing}"}}
+                        400, {"error": {"code": 400, "message": f"invalid {missing + invalid}"}}
                     )
                 with fake.lock:
                     if body["accountId"] in fake.accounts:
@@ -328,7 +351,9 @@ class FakeLemonWay:
                             200, {"error": {"code": 152, "message": "Wallet already exists"}}
                         )
                     internal = next(fake._ids)
-                    fake.accounts[body["accountId"]] = {**body, "lemonwayId": internal}
+                    fake.accounts[body["accountId"]] = {
+                        **body, "lemonwayId": internal, "status": 2, "isblocked": False,
+                    }  # fmt: skip
                 return self._reply(
                     200, {"legalAccount": {"id": body["accountId"], "lemonwayId": internal}}
                 )
@@ -346,7 +371,8 @@ class FakeLemonWay:
                             "id": account_id,
                             "internalId": account["lemonwayId"],
                             "email": account["email"],
-                            "status": 2,
+                            "status": account["status"],
+                            "isblocked": account["isblocked"],
                             "balance": balance,
                         }
                     },

@@ -1,5 +1,8 @@
 """Vendors' wallets, KYC documents and bank accounts with the sandbox gateway (PAY-1)."""
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 from django.test import TestCase
 
@@ -14,6 +17,7 @@ from allies.payments.gateways.sandbox import (
     SandboxGateway,
     sandbox_faults,
     sandbox_wallet_balance,
+    sandbox_wallet_block,
 )
 from allies.payments.models import (
     KycDocument,
@@ -30,6 +34,7 @@ from tests.payments.factories import (
     IBAN,
     IBAN_MASKED,
     PNG_BYTES,
+    REPRESENTATIVE,
     Upload,
     kyc_document_sent,
     vendor_account_opened,
@@ -272,3 +277,110 @@ def test_the_every_minute_sweep_finishes_an_account_the_provider_left_half_open(
     assert account.iban_status == VendorAccount.IbanStatus.VALIDATED
     assert SandboxOperation.objects.filter(kind="account").count() == 1  # not opened twice
     assert "1 vendor account(s) completed" in out.getvalue()
+
+
+# --- the legal representative -----------------------------------------------------------------
+
+
+def test_no_wallet_is_opened_without_the_legal_representative():
+    # covers: PAY-1 (never made-up data at the provider)
+    vendor = VendorFactory()
+    with pytest.raises(VendorAccountError) as refused:
+        vendor_account_open(vendor=vendor, iban=IBAN, bic=BIC, holder="X")
+    assert refused.value.code == "representative"
+    assert "représentant légal" in refused.value.message
+    assert not VendorAccount.objects.exists() and not SandboxOperation.objects.exists()
+
+
+def test_an_invalid_representative_is_refused_field_by_field_and_nothing_is_written():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    minor = replace(REPRESENTATIVE, birth_date=date(date.today().year - 17, 1, 1))
+    with pytest.raises(VendorAccountError) as refused:
+        vendor_account_open(vendor=vendor, iban=IBAN, bic=BIC, holder="X", representative=minor)
+    assert set(refused.value.errors) == {"representative_birth_date"}
+    assert "majeur" in refused.value.errors["representative_birth_date"]
+    made_up = replace(REPRESENTATIVE, first_name="Test", nationality="XX")
+    with pytest.raises(VendorAccountError) as refused:
+        vendor_account_open(vendor=vendor, iban=IBAN, bic=BIC, holder="X", representative=made_up)
+    assert set(refused.value.errors) == {
+        "representative_first_name",
+        "representative_nationality",
+    }
+    assert not VendorAccount.objects.exists()
+
+
+def test_an_account_left_without_representative_waits_instead_of_calling_the_provider():
+    # covers: PAY-1: an account row written before the representative was asked for
+    vendor = VendorFactory()
+    account = VendorAccount.objects.create(vendor=vendor, gateway="sandbox", iban=IBAN, bic=BIC)
+    account = vendor_account_sync(account=account)
+    assert account.account_id == ""
+    assert account.last_error == "account_create: no legal representative"
+    assert not SandboxOperation.objects.filter(kind="account").exists()
+    # Given with the bank details, the wallet opens with it.
+    account = vendor_account_opened(vendor)
+    assert account.account_id and not account.last_error
+    assert account.representative_first_name == REPRESENTATIVE.first_name
+    op = SandboxOperation.objects.get(kind="account")
+    assert "Hélène Dupont" in op.detail
+
+
+def test_the_representative_of_an_open_wallet_is_not_replaced():
+    # covers: PAY-1: the wallet keeps the person it was opened with
+    vendor = VendorFactory()
+    vendor_account_opened(vendor)
+    other = replace(REPRESENTATIVE, first_name="Marc")
+    account = vendor_account_opened(vendor, representative=other)
+    assert account.representative_first_name == "Hélène"
+    assert SandboxOperation.objects.filter(kind="account").count() == 1
+
+
+# --- the wallet's status (category 8) in the sandbox -------------------------------------------
+
+
+def test_the_sandbox_says_when_the_wallet_is_verified():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_validated(vendor)
+    (note,) = PaymentNotification.objects.filter(payload__NotifCategory="8")
+    assert note.payload["ExtId"] == account.account_id and note.payload["Status"] == "6"
+    # The documents' own notifications validated the account first: nothing more to do.
+    assert note.outcome == "duplicate"
+    assert SandboxGateway().fetch_account(account_id=account.account_id).code == "6"
+
+
+def test_a_blocked_sandbox_wallet_blocks_payouts_until_unblocked():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_validated(vendor)
+    sandbox_wallet_block(account_id=account.account_id)
+    account.refresh_from_db()
+    assert account.status == VendorAccount.Status.BLOCKED
+    assert vendor_payout_account(vendor=vendor) is None
+    # The vendor replaces a document: the account stays blocked.
+    kyc_document_sent(vendor, "rib", name="rib-2.pdf")
+    account.refresh_from_db()
+    assert account.status == VendorAccount.Status.BLOCKED
+    sandbox_wallet_block(account_id=account.account_id, blocked=False)
+    account.refresh_from_db()
+    assert account.status == VendorAccount.Status.VALIDATED
+    assert vendor_payout_account(vendor=vendor) is not None
+    steps = list(
+        VendorAccountEvent.objects.filter(account=account).values_list("to_status", flat=True)
+    )
+    assert steps[-2:] == ["blocked", "validated"]
+
+
+def test_a_wallet_notification_applied_twice_changes_nothing():
+    # covers: PAY-1
+    vendor = VendorFactory()
+    account = vendor_account_opened(vendor)
+    body = {"NotifCategory": "8", "ExtId": account.account_id, "Status": "3", "Blocked": "0"}
+    kyc_document_sent(vendor, "kbis", name="kbis-refuse.pdf")  # the sandbox refuses it
+    account.refresh_from_db()
+    assert account.status == VendorAccount.Status.REFUSED
+    first = payment_notification_handle(gateway="sandbox", data=body)
+    again = payment_notification_handle(gateway="sandbox", data=body)
+    assert (first.outcome, again.outcome) == ("duplicate", "duplicate")
+    assert VendorAccountEvent.objects.filter(account=account, to_status="refused").count() == 1

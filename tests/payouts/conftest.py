@@ -15,6 +15,7 @@ import pytest
 from allies.orders.models import VendorOrder
 from allies.payments.gateways.sandbox import SandboxGateway, sandbox_faults
 from allies.payments.models import VendorAccount
+from tests.payments.factories import REPRESENTATIVE
 
 PARIS = ZoneInfo("Europe/Paris")
 # Delivered on Tuesday 1 December 2026 at 10:00, Paris: the window ends on the 15th at
@@ -48,7 +49,7 @@ def payable_account(vendor) -> VendorAccount:
     reference = f"ALLIES-V{vendor.pk:06d}"
     account = gateway.account_create(
         reference=reference, legal_name=vendor.legal_name, email=vendor.email, country="FR",
-        company_id=vendor.siret,
+        company_id=vendor.siret, representative=REPRESENTATIVE,
     )  # fmt: skip
     iban = gateway.iban_register(
         account_id=account.account_id, holder=vendor.legal_name, iban=IBAN, bic="BNPAFRPP",

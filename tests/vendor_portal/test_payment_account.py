@@ -68,25 +68,67 @@ def test_a_new_vendor_sees_what_is_missing_before_payouts(member_client):
     assert "Indiquez le compte bancaire qui recevra vos virements." in page
 
 
+REPRESENTATIVE_POST = {
+    "representative_first_name": "Paul",
+    "representative_last_name": "Dupont",
+    "representative_nationality": "FR",
+    "representative_birth_date": "1975-02-11",
+    "representative_birth_city": "Dijon",
+    "representative_birth_country": "FR",
+}
+
+
 def test_bank_details_open_the_wallet_and_show_the_iban_masked(
     member_client, vendor, django_capture_on_commit_callbacks
 ):
     # covers: PAY-1
+    page = member_client.get(reverse(PAGE)).content.decode()
+    assert "Le représentant légal de l'entreprise" in page  # asked with the first details
     with django_capture_on_commit_callbacks(execute=True):
         response = member_client.post(
-            reverse(PAGE), {"iban": "FR76 3000 6000 0112 3456 7890 189", "bic": BIC, "holder": "X"}
-        )
+            reverse(PAGE),
+            {"iban": "FR76 3000 6000 0112 3456 7890 189", "bic": BIC, "holder": "X",
+             **REPRESENTATIVE_POST},
+        )  # fmt: skip
     assert response.status_code == 302
     account = VendorAccount.objects.get(vendor=vendor)
     assert account.iban == IBAN and account.account_id
+    assert (account.representative_last_name, str(account.representative_birth_date)) == (
+        "Dupont",
+        "1975-02-11",
+    )
     page = member_client.get(reverse(PAGE)).content.decode()
     assert "FR76 •••• •••• 0189" in page and IBAN not in page
+    # The wallet is open: the representative is not asked again.
+    assert "Le représentant légal de l'entreprise" not in page
+
+
+def test_a_wallet_is_not_opened_without_the_legal_representative(member_client, vendor):
+    # covers: PAY-1 (no wallet with made-up data)
+    response = member_client.post(
+        reverse(PAGE),
+        {"iban": IBAN, "bic": BIC, "holder": "X", **REPRESENTATIVE_POST,
+         "representative_first_name": "", "representative_birth_date": "2015-01-01"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Indiquez le prénom du représentant légal." in page
+    assert not VendorAccount.objects.exists()
+    response = member_client.post(
+        reverse(PAGE),
+        {"iban": IBAN, "bic": BIC, "holder": "X", **REPRESENTATIVE_POST,
+         "representative_birth_date": "2015-01-01"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "doit être majeur" in response.content.decode()
+    assert not VendorAccount.objects.exists()
 
 
 def test_a_wrong_iban_is_refused_in_french_and_nothing_is_written(member_client, vendor):
     # covers: PAY-1
     response = member_client.post(
-        reverse(PAGE), {"iban": "FR7630006000011234567890180", "bic": BIC, "holder": "X"}
+        reverse(PAGE),
+        {"iban": "FR7630006000011234567890180", "bic": BIC, "holder": "X", **REPRESENTATIVE_POST},
     )
     assert response.status_code == 422
     assert "Cet IBAN n&#x27;est pas valide" in response.content.decode()

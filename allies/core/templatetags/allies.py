@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 
 from allies.core.countries import country_label
 from allies.core.money import format_eur
+from allies.core.world_countries import world_country_label
 
 register = template.Library()
 
@@ -19,6 +20,12 @@ def eur(amount) -> str:
 def country_name(code: str) -> str:
     """ "FR" → "France", "BE" → "Belgique", in the active language."""
     return country_label(code)
+
+
+@register.filter
+def world_country_name(code: str) -> str:
+    """Any ISO 3166-1 country: "DE" → "Allemagne" / "Germany" (nationality, place of birth)."""
+    return world_country_label(code)
 
 
 @register.filter

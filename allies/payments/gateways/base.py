@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ PENDING = "pending"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 CANCELLED = "cancelled"
+# A vendor wallet the provider blocked, froze or closed (`AccountState`): nothing moves on it.
+BLOCKED = "blocked"
 
 
 class GatewayError(AlliesError):
@@ -112,6 +115,35 @@ class AccountResult:
 
 
 @dataclass(frozen=True)
+class LegalRepresentative:
+    """The person who legally represents a vendor's company (its manager: gérant, président),
+    whom the provider identifies when it opens the company's wallet (KYC). Checked before it
+    gets here (`payments.accounts.representative_errors`)."""
+
+    first_name: str
+    last_name: str
+    nationality: str  # ISO 3166-1 alpha-2 ("FR")
+    birth_date: date
+    birth_city: str
+    birth_country: str  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """A vendor wallet's status as the provider knows it, re-read from its API (never taken
+    from a notification's body).
+
+    `status`: PENDING (documents missing or being checked: not verified), SUCCEEDED (KYC
+    validated: it may be paid out), FAILED (documents refused or expired), BLOCKED (blocked,
+    frozen or closed by the provider), or "" for a status that means nothing for a vendor's
+    wallet. `code` is the provider's own status, for the record.
+    """
+
+    status: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
 class KycResult:
     """A KYC document or a bank account (IBAN) as the provider knows it."""
 
@@ -170,9 +202,22 @@ class PaymentGateway(ABC):
 
     @abstractmethod
     def account_create(
-        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+        self,
+        *,
+        reference: str,
+        legal_name: str,
+        email: str,
+        country: str,
+        company_id: str,
+        representative: LegalRepresentative,
     ) -> AccountResult:
-        """Open the vendor's wallet (a legal-entity account) at the provider."""
+        """Open the vendor's wallet (a legal-entity account, with its legal representative)
+        at the provider."""
+
+    @abstractmethod
+    def fetch_account(self, *, account_id: str) -> AccountState | None:
+        """Re-read a vendor wallet's status (KYC, blocked); None when the provider does not
+        know the wallet. Raises GatewayError when it cannot be read."""
 
     @abstractmethod
     def kyc_document_upload(
@@ -223,6 +268,34 @@ LEMONWAY_MONEY_IN_STATUS = {
     "7": CANCELLED,
     "16": PENDING,
 }
+# LemonWay wallet statuses (GET /v2/accounts/{id} `status`, and category 8 notifications):
+# 1 not opened, 2 documents missing, 3 documents rejected, 5 KYC 1 (given at registration),
+# 6 KYC 2 (verified), 8 documents expired, 9 frozen, 10 blocked, 11 locked, 12 closed. Others
+# (0 unknown, -1 the platform's own wallet, 7 and 13 KYC 3, 14 one-time customer, 15, 16
+# technical wallet) do not apply to a vendor's wallet: `AccountState.status` "".
+LEMONWAY_WALLET_STATUS = {
+    "1": PENDING,
+    "2": PENDING,
+    "3": FAILED,
+    "5": PENDING,
+    "6": SUCCEEDED,
+    "8": FAILED,
+    "9": BLOCKED,
+    "10": BLOCKED,
+    "11": BLOCKED,
+    "12": BLOCKED,
+}
+
+
+def lemonway_wallet_state(code: str, *, blocked: bool = False) -> AccountState:
+    """Our reading of a LemonWay wallet status; a wallet marked blocked is blocked whatever
+    its KYC status."""
+    code = (code or "").strip()
+    if blocked:
+        return AccountState(BLOCKED, code=code)
+    return AccountState(LEMONWAY_WALLET_STATUS.get(code, ""), code=code)
+
+
 # Notification categories that concern a pay-in's status (42: money-in status
 # synchronisation; 22: card money-in received). Others are recorded and ignored.
 LEMONWAY_PAY_IN_CATEGORIES = {"42", "22"}
@@ -242,6 +315,7 @@ NOTIFICATION_FIELDS = (
     "Msg",
     "DocId",  # KYC document notifications (category 9)
     "DocType",
+    "Blocked",  # wallet status notifications (category 8)
 )
 NOTIFICATION_VALUE_MAX = 200
 TRANSACTION_ID_MAX = 64

@@ -24,11 +24,16 @@ Vendors' wallets, KYC and payouts (PAY-1):
 
 - `POST /v2/accounts/legal`: the vendor's wallet (a legal-entity account), `accountId` chosen
   by us (our reference), `payerOrBeneficiary` 2 (beneficiary), company name and
-  identification number (SIRET). LemonWay also requires the legal representative's first and
-  last names and nationality, which the gateway interface does not carry yet: the company's
-  name stands in (to replace once onboarding passes the representative). A refused creation
-  is followed by `GET /v2/accounts/{id}`: a wallet already there (a retry after a lost
-  answer) is the answer.
+  identification number (SIRET), and the company's legal representative as LemonWay
+  requires it: `firstName`, `lastName`, `nationality` (ISO 3166-1 alpha-3), and `birth`
+  (`date` as yyyy/MM/dd, `city`, `country` alpha-3) — collected on the "Devenir vendeur"
+  application. A refused creation is followed by `GET /v2/accounts/{id}`: a wallet already
+  there (a retry after a lost answer) is the answer.
+- `GET /v2/accounts/{id}`: the wallet (`account` with `status` and `isblocked`), re-read on a
+  "wallet status changed" notification (category 8: ExtId, Status, Blocked) before anything
+  moves: 2 documents missing, 3 documents rejected, 5 KYC 1, 6 KYC 2 (verified), 8 documents
+  expired, 9 / 10 / 11 / 12 frozen, blocked, locked, closed
+  (`base.LEMONWAY_WALLET_STATUS`). Handled by `allies.payments.accounts`.
 - `POST /v2/accounts/{id}/documents/upload` with name, type (0 ID card, 2 proof of IBAN,
   7 Kbis) and the file in base 64 (`buffer`); the answer's `uploadDocument` has id and status.
   The verdict comes by notification, category 9 ("document status changed": ExtId, DocId,
@@ -66,6 +71,7 @@ from typing import Any
 
 from django.conf import settings
 
+from allies.core.world_countries import alpha3
 from allies.payments import messages as codes
 from allies.payments.accounts import DOCUMENT_STATUS
 from allies.payments.gateways.base import (
@@ -75,8 +81,10 @@ from allies.payments.gateways.base import (
     PENDING,
     SUCCEEDED,
     AccountResult,
+    AccountState,
     GatewayError,
     KycResult,
+    LegalRepresentative,
     MoneyOutResult,
     NotificationClaim,
     PaymentGateway,
@@ -86,6 +94,7 @@ from allies.payments.gateways.base import (
     ReturnUrls,
     StartResult,
     TransferResult,
+    lemonway_wallet_state,
     parse_lemonway_style_notification,
 )
 
@@ -107,19 +116,8 @@ IBAN_STATUS = {
 }
 # Document types (documents/upload `type`, notification `DocType`) for our kinds.
 DOC_TYPE = {"id": 0, "rib": 2, "kbis": 7}
-# Nationality / address country in ISO 3166-1 alpha-3, for the countries vendors come from.
-ALPHA3 = {
-    "FR": "FRA",
-    "BE": "BEL",
-    "LU": "LUX",
-    "DE": "DEU",
-    "ES": "ESP",
-    "IT": "ITA",
-    "NL": "NLD",
-    "PT": "PRT",
-    "CH": "CHE",
-    "MC": "MCO",
-}
+# The birth date as LemonWay's API describes it (`birth.date`: yyyy/MM/dd).
+BIRTH_DATE_FORMAT = "%Y/%m/%d"
 
 _token_lock = threading.Lock()
 _token_cache: dict[str, tuple[str, float]] = {}
@@ -396,23 +394,33 @@ class LemonWayGateway(PaymentGateway):
     # -- wallets, KYC and payouts (PAY-1) -----------------------------------------------
 
     def account_create(
-        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+        self,
+        *,
+        reference: str,
+        legal_name: str,
+        email: str,
+        country: str,
+        company_id: str,
+        representative: LegalRepresentative,
     ) -> AccountResult:
         """`POST /v2/accounts/legal`: the wallet id is our `reference` (LemonWay lets the
         platform choose it), so a retry after a lost answer finds the wallet: a refusal is
-        followed by `GET /v2/accounts/{reference}`, and a wallet that exists is the answer."""
-        country3 = ALPHA3.get(country.upper(), "FRA")
+        followed by `GET /v2/accounts/{reference}`, and a wallet that exists is the answer.
+        The person named is the company's legal representative."""
         body = {
             "accountId": reference,
             "email": email,
-            # The legal representative's names are not known to this interface yet: the
-            # company's name stands in (see the module docstring).
-            "firstName": _representative_first_name(legal_name),
-            "lastName": legal_name[:256],
-            "nationality": country3,
+            "firstName": representative.first_name[:256],
+            "lastName": representative.last_name[:256],
+            "nationality": _alpha3(representative.nationality),
+            "birth": {
+                "date": representative.birth_date.strftime(BIRTH_DATE_FORMAT),
+                "city": representative.birth_city[:140],
+                "country": _alpha3(representative.birth_country),
+            },
             "payerOrBeneficiary": 2,  # beneficiary: the vendor is paid
             "isUltimateBeneficialOwner": False,
-            "adresse": {"country": country3},
+            "adresse": {"country": _alpha3(country.upper() or "FR")},
             "company": {
                 "name": legal_name[:100],
                 "description": "Vendeur de la marketplace Alliés",
@@ -434,6 +442,15 @@ class LemonWayGateway(PaymentGateway):
         if not account_id:
             raise GatewayError("LemonWay gave no account id", code="json")
         return AccountResult(account_id=account_id)
+
+    def fetch_account(self, *, account_id: str) -> AccountState | None:
+        """`GET /v2/accounts/{id}`: the wallet's `status` and `isblocked`; None when LemonWay
+        does not know the wallet (its "not found" error)."""
+        account = self._account(self._client(), account_id)
+        if account is None:
+            return None
+        blocked = str(account.get("isblocked") or "").strip().lower() in ("1", "true")
+        return lemonway_wallet_state(_text(account.get("status")), blocked=blocked)
 
     def _account(self, client: LemonWayClient, account_id: str) -> dict | None:
         try:
@@ -568,6 +585,9 @@ def _money_out_result(item: Any) -> MoneyOutResult:
     )
 
 
-def _representative_first_name(legal_name: str) -> str:
-    words = [w for w in legal_name.split() if any(ch.isalpha() for ch in w)]
-    return (words[0] if words else "Gérant")[:256]
+def _alpha3(code: str) -> str:
+    """ISO 3166-1 alpha-3, as LemonWay takes countries and nationalities."""
+    value = alpha3(code)
+    if not value:
+        raise GatewayError(f"not an ISO 3166-1 country: {code!r}", definitive=True, code="country")
+    return value

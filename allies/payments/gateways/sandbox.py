@@ -30,12 +30,19 @@ Vendor wallets, KYC and payouts (PAY-1) are kept in `SandboxOperation` rows, the
 "provider side", re-read by our reference like LemonWay's API:
 
 - `account_create`: the wallet id is the reference we chose (as with LemonWay); asking again
-  for the same reference gives the same wallet.
+  for the same reference gives the same wallet. The legal representative is kept in the
+  operation's detail (names only).
 - `kyc_document_upload`: recorded as pending; once the caller's transaction commits, the
   sandbox's reviewer decides and sends a "document status changed" notification (LemonWay's
   category 9: ExtId, DocId, DocType, Status 2 accepted / 3 refused, Msg) through
   `services.payment_notification_handle`, the same function LemonWay's HTTP notifications
   reach. A file whose name contains "refus" is refused; any other is validated.
+- The wallet's status, in LemonWay's codes (`fetch_account`, as `GET /v2/accounts/{id}`):
+  6 (KYC 2, verified) once the latest document of each kind (Kbis, ID, RIB) is validated, 3
+  (documents rejected) when one of them is refused, 2 (documents missing) otherwise, 10
+  while blocked (`sandbox_wallet_block`, for tests and demos). When a review or a block
+  changes it, the sandbox sends LemonWay's "wallet status changed" notification (category
+  8: ExtId, Status, Blocked) the same way, after the document's own one.
 - `iban_register`: registered at once (status succeeded), id `SBXI-<n>`.
 - `transfer` (P2P, `SBXP-<n>`) credits the vendor wallet; `money_out` (`SBXM-<n>`) debits it
   towards a registered IBAN of that wallet. A money-out larger than what the wallet holds
@@ -85,8 +92,10 @@ from allies.payments.gateways.base import (
     PENDING,
     SUCCEEDED,
     AccountResult,
+    AccountState,
     GatewayError,
     KycResult,
+    LegalRepresentative,
     MoneyOutResult,
     NotificationClaim,
     PaymentGateway,
@@ -95,6 +104,7 @@ from allies.payments.gateways.base import (
     ReturnUrls,
     StartResult,
     TransferResult,
+    lemonway_wallet_state,
     notification_fields_keep,
     parse_lemonway_style_notification,
 )
@@ -375,7 +385,14 @@ class SandboxGateway(PaymentGateway):
     # -- wallets, KYC and payouts (PAY-1) -----------------------------------------------
 
     def account_create(
-        self, *, reference: str, legal_name: str, email: str, country: str, company_id: str
+        self,
+        *,
+        reference: str,
+        legal_name: str,
+        email: str,
+        country: str,
+        company_id: str,
+        representative: LegalRepresentative,
     ) -> AccountResult:
         fault = sandbox_faults.take("account")
         if fault == "error":
@@ -390,11 +407,20 @@ class SandboxGateway(PaymentGateway):
                 reference=reference,
                 account_id=reference,
                 status=SUCCEEDED,
-                detail=f"{legal_name} / {company_id}"[:200],
+                detail=(
+                    f"{legal_name} / {company_id} / "
+                    f"{representative.first_name} {representative.last_name}"
+                )[:200],
             )
         if fault == "timeout":
             raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
         return AccountResult(account_id=reference)
+
+    def fetch_account(self, *, account_id: str) -> AccountState | None:
+        code = sandbox_wallet_status(account_id=account_id)
+        if code is None:
+            return None
+        return lemonway_wallet_state(code)
 
     def kyc_document_upload(
         self, *, account_id: str, kind: str, filename: str, content: bytes, reference: str
@@ -556,6 +582,70 @@ def sandbox_wallet_balance(*, account_id: str) -> int:
     return int(totals["credit"] or 0) - int(totals["debit"] or 0)
 
 
+WALLET_BLOCKED = "blocked"  # the ACCOUNT operation's status while the wallet is blocked
+
+
+def sandbox_wallet_status(*, account_id: str) -> str | None:
+    """The wallet's status in LemonWay's codes (module docstring); None for no such wallet."""
+    account = (
+        SandboxOperation.objects.filter(kind=SandboxOperation.Kind.ACCOUNT, account_id=account_id)
+        .order_by("id")
+        .first()
+        if account_id
+        else None
+    )
+    if account is None:
+        return None
+    if account.status == WALLET_BLOCKED:
+        return "10"
+    latest: dict[str, str] = {}
+    for detail, status in (
+        SandboxOperation.objects.filter(kind=SandboxOperation.Kind.DOCUMENT, account_id=account_id)
+        .order_by("id")
+        .values_list("detail", "status")
+    ):
+        latest[detail.partition(":")[0]] = status
+    kinds = [latest.get(kind) for kind in SANDBOX_DOC_TYPE]
+    if all(status == SUCCEEDED for status in kinds):
+        return "6"
+    if any(status == FAILED for status in kinds):
+        return "3"
+    return "2"
+
+
+def _wallet_notify(account_id: str, status: str) -> None:
+    """LemonWay's "wallet status changed" notification (category 8), through the entry point
+    its HTTP notifications reach."""
+    from allies.payments.services import NotificationRetry, payment_notification_handle
+
+    body = {
+        "NotifCategory": "8",
+        "NotifDate": timezone.now().isoformat(timespec="milliseconds"),
+        "ExtId": account_id,
+        "Status": status,
+        "Blocked": "1" if status == "10" else "0",
+    }
+    try:
+        payment_notification_handle(gateway="sandbox", data=notification_fields_keep(body))
+    except NotificationRetry:
+        logger.warning("sandbox: wallet notification for %s not applied yet", account_id)
+
+
+def sandbox_wallet_block(*, account_id: str, blocked: bool = True) -> None:
+    """The sandbox provider blocks (or unblocks) a wallet, then says so with a category 8
+    notification (call outside a transaction, like the provider's own calls)."""
+    with transaction.atomic():
+        before = sandbox_wallet_status(account_id=account_id)
+        if before is None:
+            raise GatewayError("sandbox: unknown account", definitive=True, code="account")
+        SandboxOperation.objects.filter(
+            kind=SandboxOperation.Kind.ACCOUNT, account_id=account_id
+        ).update(status=WALLET_BLOCKED if blocked else SUCCEEDED)
+        after = sandbox_wallet_status(account_id=account_id)
+    if after is not None and after != before:
+        _wallet_notify(account_id, after)
+
+
 # LemonWay's document types (DocType) for our kinds, and the statuses the sandbox answers.
 SANDBOX_DOC_TYPE = {"id": "0", "rib": "2", "kbis": "7"}
 SANDBOX_REFUSAL = "Document illisible ou non conforme (bac à sable)."
@@ -578,10 +668,12 @@ def sandbox_document_review(*, operation_id: int) -> None:
         )
         if op is None:
             return
+        wallet_before = sandbox_wallet_status(account_id=op.account_id)
         kind, _sep, decision = op.detail.partition(":")
         refused = decision == "refused"
         op.status = FAILED if refused else SUCCEEDED
         op.save(update_fields=["status"])
+        wallet_after = sandbox_wallet_status(account_id=op.account_id)
     body = {
         "NotifCategory": "9",
         "NotifDate": timezone.now().isoformat(timespec="milliseconds"),
@@ -596,3 +688,5 @@ def sandbox_document_review(*, operation_id: int) -> None:
         payment_notification_handle(gateway="sandbox", data=notification_fields_keep(body))
     except NotificationRetry:
         logger.warning("sandbox: KYC notification for %s not applied yet", op.provider_id)
+    if wallet_after is not None and wallet_after != wallet_before:
+        _wallet_notify(op.account_id, wallet_after)
