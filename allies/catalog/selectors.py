@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from allies.catalog import facets
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
 from allies.catalog.search_index import FTS_TABLE, PG_COLUMN
+from allies.core.page_cache import generation_memo
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
 
@@ -116,23 +117,18 @@ def category_get(*, slug: str) -> Category | None:
 
 
 def categories_all() -> list[Category]:
-    """Every category (a short list), cached."""
-    key = "catalog:categories:v1"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(Category.objects.all())
-        cache.set(key, rows, OPTIONS_CACHE_SECONDS)
-    return rows
+    """Every category (a short list), kept by the process until the pages' generation changes
+    (any saved category starts a new one): exact, and no cache round trip per request."""
+    return generation_memo("catalog:categories", lambda: list(Category.objects.all()))
 
 
 def vendors_active() -> list[dict]:
-    """Every active vendor as {id, slug, name}, cached: resolves `?vendeur=<slug>`."""
-    key = "catalog:vendors-active:v1"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(Vendor.objects.filter(is_active=True).values("id", "slug", "name"))
-        cache.set(key, rows, OPTIONS_CACHE_SECONDS)
-    return rows
+    """Every active vendor as {id, slug, name}, kept like `categories_all`: resolves
+    `?vendeur=<slug>`."""
+    return generation_memo(
+        "catalog:vendors-active",
+        lambda: list(Vendor.objects.filter(is_active=True).values("id", "slug", "name")),
+    )
 
 
 def vendor_get(*, slug: str) -> Vendor | None:
@@ -141,8 +137,14 @@ def vendor_get(*, slug: str) -> Vendor | None:
 
 def vendor_options(*, category_id: int | None) -> list[dict]:
     """Active vendors selling something in the category (or anywhere), for the filter, by
-    name. Read from the listed products' facets (one scan of the category), cached."""
+    name. Read from the listed products' facets (one scan of the category): shared by the
+    processes through the cache for OPTIONS_CACHE_SECONDS, and kept by each process while the
+    pages' generation is the same."""
     key = f"catalog:vendor-options:v2:{category_id or 'all'}"
+    return generation_memo(key, lambda: _vendor_options_shared(key, category_id))
+
+
+def _vendor_options_shared(key: str, category_id: int | None) -> list[dict]:
     rows = cache.get(key)
     if rows is None:
         products = listed_products()
@@ -165,6 +167,10 @@ def size_options(*, category: Category | None) -> list[str]:
     if category.sizes:
         return category.sizes
     key = f"catalog:size-options:v1:{category.pk}"
+    return generation_memo(key, lambda: _size_options_shared(key, category))
+
+
+def _size_options_shared(key: str, category: Category) -> list[str]:
     sizes = cache.get(key)
     if sizes is None:
         sizes = sorted(

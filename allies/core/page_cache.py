@@ -22,6 +22,12 @@ Freshness: a cached page is served only while nothing it may show has changed.
   which makes all its older entries unreachable at once.
 - the key holds the day: what a page computes from the date (delivery estimates) changes
   at midnight. Anything finer that changes with time alone shows within PAGE_CACHE_SECONDS.
+
+The generation also dates what a process keeps in memory for every page (`generation_memo`:
+the categories, the active vendors, the listings' filter options): kept while the generation
+is the same, read again after it changes. A request of a decorated view reads the generation
+once (with the page, when the page cache is on) and every memo of that request uses it; the
+generation changes with every write even when the page cache is off.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -42,6 +49,12 @@ from django.utils.translation import get_language
 
 CACHE_HEADER = "X-Page-Cache"
 GENERATION_KEY = "page:generation:v1"
+T = TypeVar("T")
+
+# The generation read by the current request's decorated view (None outside one).
+_request_generation: ContextVar[str | None] = ContextVar("page_generation", default=None)
+# name → (generation, value): what `generation_memo` keeps in this process.
+_memo: dict[str, tuple[str, Any]] = {}
 
 
 def _generation_new() -> str:
@@ -51,10 +64,32 @@ def _generation_new() -> str:
 
 
 def pages_changed(*, using: str | None = None) -> None:
-    """Something anonymous pages may show has changed: once the current transaction commits
-    (at once outside one), no page cached before is served again."""
-    if settings.PAGE_CACHE_SECONDS > 0:
-        transaction.on_commit(_generation_new, using=using)
+    """Something pages may show has changed: once the current transaction commits (at once
+    outside one), no page cached before is served again, and no value kept by
+    `generation_memo` before is used again."""
+    transaction.on_commit(_generation_new, using=using)
+
+
+def pages_generation() -> str:
+    """The current generation: the one the current request read, else read now."""
+    return _request_generation.get() or cache.get(GENERATION_KEY) or _generation_new()
+
+
+def generation_memo(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in this process until the generation changes. For small values every
+    page needs (their computing reads the database; keeping them costs no cache round trip).
+    The value is shared by every request of the process: never mutate it."""
+    generation = pages_generation()
+    entry = _memo.get(name)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = compute()
+    _memo[name] = (generation, value)
+    return value
+
+
+def generation_memo_clear(**_kwargs: Any) -> None:
+    _memo.clear()
 
 
 def page_cache_key(*, language: str, host: str, full_path: str, namespace: str = "") -> str:
@@ -102,7 +137,12 @@ def anonymous_page_cache(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             seconds = settings.PAGE_CACHE_SECONDS
             if seconds <= 0 or not _cacheable_request(request):
-                return view(request, *args, **kwargs)
+                generation = cache.get(GENERATION_KEY) or _generation_new()
+                token = _request_generation.set(generation)
+                try:
+                    return view(request, *args, **kwargs)
+                finally:
+                    _request_generation.reset(token)
             key = page_cache_key(
                 language=get_language(),
                 host=request.get_host(),
@@ -117,9 +157,13 @@ def anonymous_page_cache(
                 response = HttpResponse(content, content_type=content_type)
                 response[CACHE_HEADER] = "hit"
                 return response
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
+            token = _request_generation.set(generation)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            finally:
+                _request_generation.reset(token)
             if _cacheable_response(request, response):
                 entry = (generation, response.content, response["Content-Type"])
                 cache.set(key, entry, seconds)

@@ -2,9 +2,10 @@
 
 The catalogue hides the offers of an inactive vendor as soon as the row changes, and the
 anonymous page cache renders afresh (the vendor's save and the refresh of its products'
-summaries start a new generation: `allies.core.page_cache`). Only the catalogue's cached
-option lists (`catalog:vendors-active`, `catalog:vendor-options:*`) would keep naming the
-vendor until they expire: dropped here, after the commit.
+summaries start a new generation: `allies.core.page_cache`). Only the catalogue's filter
+options shared through the cache (`catalog:vendor-options:*`) would keep naming the vendor
+until they expire: dropped here, after the commit, then a new generation is started so that
+no process keeps a list it read between the first generation change and the drop.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 
 from allies.catalog.models import Product
+from allies.core.page_cache import pages_changed
 
 
 def vendor_options_drop(*, product_ids: Iterable[int]) -> int:
@@ -26,9 +28,9 @@ def vendor_options_drop(*, product_ids: Iterable[int]) -> int:
         )
     )
     keys = [
-        "catalog:vendors-active:v1",
         "catalog:vendor-options:v2:all",
         *(f"catalog:vendor-options:v2:{pk}" for pk in category_ids),
     ]
     cache.delete_many(keys)
+    pages_changed()
     return len(keys)

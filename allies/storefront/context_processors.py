@@ -3,24 +3,19 @@
 Here rather than in core: core sits below the catalog and the cart (ARCHITECTURE.md layers).
 """
 
-from django.core.cache import cache
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from allies.cart.models import CartLine
-from allies.catalog.models import Category
+from allies.catalog.selectors import categories_all
 from allies.orders.closing import WITHDRAWAL_DAYS
 
 
 def _menu_categories() -> list[dict[str, str]]:
-    key = "menu-categories:v1"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(Category.objects.values("slug", "name", "name_en"))
-        cache.set(key, rows, 300)
-    return rows
+    """The menu's rows, from the categories the process keeps (catalog.selectors)."""
+    return [{"slug": c.slug, "name": c.name, "name_en": c.name_en} for c in categories_all()]
 
 
 def _cart_count(request: HttpRequest) -> int:

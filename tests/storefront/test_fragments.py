@@ -100,3 +100,18 @@ def test_kept_fragments_show_nothing_personal(client, shirts):
     again = text(client.get("/c/chemises/"))
     assert "Se connecter" in anonymous and "Se connecter" in again
     assert "Se connecter" not in signed_in and "COMPTE" in signed_in
+
+
+def test_a_renamed_category_shows_in_the_menu_and_its_page_at_the_next_request(
+    client, shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1 (the categories a process keeps are read again once one is saved)
+    add_product(category=shirts, offers=[{"vendor": VendorFactory()}])
+    assert ">Chemises</a>" in text(client.get("/"))
+    assert "<h1>Chemises</h1>" in text(client.get("/c/chemises/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        shirts.name = "Chemises et chemisettes"
+        shirts.save()
+    home, listing = text(client.get("/")), text(client.get("/c/chemises/"))
+    assert ">Chemises et chemisettes</a>" in home and ">Chemises</a>" not in home
+    assert "<h1>Chemises et chemisettes</h1>" in listing
