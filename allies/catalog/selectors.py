@@ -125,10 +125,13 @@ def categories_all() -> list[Category]:
 def vendors_active() -> list[dict]:
     """Every active vendor as {id, slug, name}, kept like `categories_all`: resolves
     `?vendeur=<slug>`."""
-    return generation_memo(
-        "catalog:vendors-active",
-        lambda: list(Vendor.objects.filter(is_active=True).values("id", "slug", "name")),
-    )
+
+    def read() -> list[dict]:
+        return [
+            dict(row) for row in Vendor.objects.filter(is_active=True).values("id", "slug", "name")
+        ]
+
+    return generation_memo("catalog:vendors-active", read)
 
 
 def vendor_get(*, slug: str) -> Vendor | None:
