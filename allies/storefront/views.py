@@ -28,7 +28,7 @@ from allies.catalog.models import Availability, Category, Product, Variant
 from allies.catalog.selectors import PAGE_SIZE, Sort
 from allies.core.languages import page_path_in
 from allies.core.numbers import NumberError, ascii_digits, parse_int
-from allies.core.page_cache import anonymous_page_cache
+from allies.core.page_cache import anonymous_page_cache, generation_memo
 from allies.core.templatetags.allies import eur
 from allies.reviews.selectors import product_review_block, vendor_rating_get
 from allies.shipping.selectors import shipping_tables_for_offers
@@ -177,14 +177,16 @@ def _active_filters(form: ListingFilterForm) -> list[dict]:
 
 @anonymous_page_cache
 def home(request):
+    # The same for every visitor until something shown changes: kept by the process for the
+    # pages' generation (core.page_cache), whether the page cache is on or not.
+    categories, products = generation_memo(
+        "storefront:home",
+        lambda: (selectors.home_categories(), selectors.home_products(limit=8)),
+    )
     return render(
         request,
         "storefront/home.html",
-        {
-            "categories": selectors.home_categories(),
-            "products": selectors.home_products(limit=8),
-            **seo_links(request),
-        },
+        {"categories": categories, "products": products, **seo_links(request)},
     )
 
 

@@ -115,3 +115,14 @@ def test_a_renamed_category_shows_in_the_menu_and_its_page_at_the_next_request(
     home, listing = text(client.get("/")), text(client.get("/c/chemises/"))
     assert ">Chemises et chemisettes</a>" in home and ">Chemises</a>" not in home
     assert "<h1>Chemises et chemisettes</h1>" in listing
+
+
+def test_the_home_page_shows_a_new_product_at_the_next_request(
+    client, shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1 (the home page's selection is kept per generation, never past a change)
+    add_product(category=shirts, title="Chemise Oxford", offers=[{"vendor": VendorFactory()}])
+    assert "Chemise Oxford" in text(client.get("/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        add_product(category=shirts, title="Chemise en lin", offers=[{"vendor": VendorFactory()}])
+    assert "Chemise en lin" in text(client.get("/"))
