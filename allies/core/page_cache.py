@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
@@ -50,6 +50,7 @@ from django.utils.translation import get_language
 CACHE_HEADER = "X-Page-Cache"
 GENERATION_KEY = "page:generation:v1"
 T = TypeVar("T")
+K = TypeVar("K")
 
 # The generation read by the current request's decorated view (None outside one).
 _request_generation: ContextVar[str | None] = ContextVar("page_generation", default=None)
@@ -86,6 +87,29 @@ def generation_memo(name: str, compute: Callable[[], T]) -> T:
     value = compute()
     _memo[name] = (generation, value)
     return value
+
+
+def generation_memo_many(
+    prefix: str, keys: Iterable[K], compute: Callable[[list[K]], Mapping[K, T]]
+) -> dict[K, T]:
+    """`generation_memo` for a family of values (one per vendor…): the values of `keys`,
+    those not kept for the current generation computed together by `compute(missing)`, which
+    must answer every key it is given."""
+    generation = pages_generation()
+    found: dict[K, T] = {}
+    missing: list[K] = []
+    for key in keys:
+        entry = _memo.get(f"{prefix}:{key}")
+        if entry is not None and entry[0] == generation:
+            found[key] = entry[1]
+        else:
+            missing.append(key)
+    if missing:
+        computed = compute(missing)
+        for key in missing:
+            found[key] = computed[key]
+            _memo[f"{prefix}:{key}"] = (generation, computed[key])
+    return found
 
 
 def generation_memo_clear(**_kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from allies.core.page_cache import generation_memo_many
 from allies.shipping.engine import (
     CartQuote,
     QuoteItem,
@@ -60,6 +61,15 @@ def rate_rules_for_vendors(vendor_ids: Iterable[int]) -> dict[int, list[RateRule
         values = dict(zip(_RULE_FIELDS, row, strict=True))
         result[values["vendor_id"]].append(RateRule.from_values(**values))
     return result
+
+
+def rate_rules_shown(vendor_ids: Iterable[int]) -> dict[int, list[RateRule]]:
+    """`rate_rules_for_vendors` for the pages that only show fees (the product page): each
+    vendor's rules kept by the process while the pages' generation is the same (a saved or
+    deleted rate starts a new one, storefront/apps.py), so a product page usually reads none.
+    The cart and the checkout read the rules afresh."""
+    ids = {int(v) for v in vendor_ids if v is not None}
+    return generation_memo_many("shipping:rules", sorted(ids), rate_rules_for_vendors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,12 +158,13 @@ def offer_shipping_table(
 def shipping_tables_for_offers(
     offers: Iterable[Any], product: Any, today: date
 ) -> dict[int, list[ShippingTableRow]]:
-    """The block for every offer of a product page, keyed by offer id, in ONE query.
+    """The block for every offer of a product page, keyed by offer id, in at most ONE query
+    (none when the process keeps the vendors' rules: `rate_rules_shown`).
 
-    Offers need `id`, `vendor_id` and `price`; offers of one vendor at one price share a table.
+        Offers need `id`, `vendor_id` and `price`; offers of one vendor at one price share a table.
     """
     offers = list(offers)
-    rules_by_vendor = rate_rules_for_vendors(o.vendor_id for o in offers)
+    rules_by_vendor = rate_rules_shown(o.vendor_id for o in offers)
     tables: dict[int, list[ShippingTableRow]] = {}
     computed: dict[tuple[int, Decimal], list[ShippingTableRow]] = {}
     for offer in offers:

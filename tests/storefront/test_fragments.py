@@ -77,14 +77,18 @@ def test_a_changed_price_shows_on_the_next_listing_and_product_page(client, shir
     assert "39,90 €" in page and "49,90 €" not in page
 
 
-def test_a_changed_shipping_rate_shows_on_the_next_product_page(client, shirts):
-    # covers: CAT-3 (the offer's "Modes de livraison disponibles")
+def test_a_changed_shipping_rate_shows_on_the_next_product_page(
+    client, shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-3 (the offer's "Modes de livraison disponibles": the table and the rules
+    # the process keeps are both read again)
     vendor = VendorFactory()
     rate = dict(mode="home", zone="FR", carrier="colissimo", min_days=2, max_days=4)
     shipping_rate_save(vendor=vendor, base_fee="4.90", **rate)
     product = add_product(category=shirts, offers=[{"vendor": vendor, "price": "20.00"}])
     assert "4,90 €" in text(client.get(product.get_absolute_url()))
-    shipping_rate_save(vendor=vendor, base_fee="6.40", **rate)
+    with django_capture_on_commit_callbacks(execute=True):  # as the vendor's form commits
+        shipping_rate_save(vendor=vendor, base_fee="6.40", **rate)
     page = text(client.get(product.get_absolute_url()))
     assert "6,40 €" in page and "4,90 €" not in page
 
