@@ -484,8 +484,9 @@ def vendor_account_sync(*, account: VendorAccount) -> VendorAccount:
         if representative is None:
             # Never a wallet with made-up data: it waits for the representative
             # (`vendor_account_open` refuses to open an account without one).
-            VendorAccount.objects.filter(pk=account.pk).update(
-                last_error="account_create: no legal representative", updated_at=timezone.now()
+            reason = "account_create: no legal representative"
+            VendorAccount.objects.filter(pk=account.pk).exclude(last_error=reason).update(
+                last_error=reason, updated_at=timezone.now()
             )
             return VendorAccount.objects.get(pk=account.pk)
         try:

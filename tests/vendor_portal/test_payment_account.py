@@ -236,3 +236,15 @@ def test_visitors_and_customers_are_refused(client, name):
     client.force_login(UserFactory())
     assert client.get(reverse(PAGE)).status_code == 403
     assert client.post(reverse(UPLOAD), {"kind": "kbis"}).status_code == 403
+
+
+def test_a_wallet_blocked_by_the_provider_is_said_so(member_client, vendor):
+    # covers: PAY-1
+    from allies.payments.gateways.sandbox import sandbox_wallet_block
+
+    account = vendor_account_validated(vendor)
+    sandbox_wallet_block(account_id=account.account_id)
+    page = member_client.get(reverse(PAGE)).content.decode()
+    assert "Bloqué par le prestataire de paiement" in page
+    assert "Votre compte de paiement est bloqué par notre prestataire de paiement" in page
+    assert "Votre compte de paiement est validé" not in page
