@@ -23,7 +23,8 @@ HOOKS: dict[str, str] = {
     "payment_failed": "the customer's payment ended without success for good (the last attempt "
     "was abandoned when the order's hold ended; a refused card alone does not call it, the "
     "customer may retry): payment=, reason=",
-    "order_paid": "an order was validated by its payment (in that transaction): order=",
+    "order_paid": "an order was validated by its payment (in that transaction): order=, "
+    "vendor_orders= (its vendor orders, as the validation locked and moved them)",
     "vendor_order_shipped": "a vendor order has shipped units: vendor_order=, shipment=",
     "vendor_order_delivered": 'a vendor order became "Livrée" (called after commit; the '
     "reviews invite its customer): vendor_order_id=",

@@ -70,9 +70,10 @@ What is computed how (choices, and why)
 Call signatures for the other apps
 ----------------------------------
 Paid order: `orders.services.order_payment_succeeded` calls the hook `order_paid` in its
-transaction; `ledger_on_order_paid` writes each vendor order's entries there with
+transaction; `ledger_on_order_paid` writes every vendor order's entries there with
 
-    ledger_record_sale(*, vendor_order) -> list[LedgerEntry]          # idempotent
+    ledger_record_sales(*, vendor_orders) -> {vendor_order_id: [LedgerEntry]}   # idempotent
+    ledger_record_sale(*, vendor_order) -> list[LedgerEntry]      # the same, for one
 
 Refunds of order lines are written by the refund service (`orders.refunds`), which calls
 the hook `refund_recorded` in its transaction; `ledger_on_refund_recorded` (registered in
@@ -173,9 +174,10 @@ class LedgerError(AlliesError):
 # --- writes: sale -------------------------------------------------------------------------
 
 
-def _sale_rows(vendor_order_id: int) -> list[Mapping[str, Any]]:
-    """Every line of the vendor order with all the sale needs, in ONE query (the hook runs
-    inside the payment's settlement, whose query count is bounded), the lines locked."""
+def _sale_rows(vendor_order_ids: Sequence[int]) -> list[Mapping[str, Any]]:
+    """Every line of the vendor orders with all the sale needs, in ONE query whatever their
+    number (the hook runs inside the payment's settlement, whose query count is bounded),
+    the lines locked; ordered by vendor order, then line."""
     # The rates in force on the day the order was PAID (PAY-2, dates of effect): the site's
     # local date of `Order.validated_at` (set by the payment's settlement, in this very
     # transaction, before the `order_paid` hook runs), today for an order without one. Per
@@ -192,7 +194,7 @@ def _sale_rows(vendor_order_id: int) -> list[Mapping[str, Any]]:
         vendor_id=OuterRef("vendor_id"), valid_from__lte=paid_on
     ).order_by("-valid_from", "-id")
     return list(
-        OrderLine.objects.filter(vendor_order_id=vendor_order_id)
+        OrderLine.objects.filter(vendor_order_id__in=vendor_order_ids)
         .select_for_update(of=("self",))
         .annotate(
             category_id=F("offer__variant__product__category_id"),
@@ -211,9 +213,10 @@ def _sale_rows(vendor_order_id: int) -> list[Mapping[str, Any]]:
                 )
             ),
         )
-        .order_by("id")
+        .order_by("vendor_order_id", "id")
         .values(
             "id",
+            "vendor_order_id",
             "unit_price",
             "quantity",
             "discount_amount",
@@ -240,35 +243,50 @@ def ledger_record_sale(*, vendor_order: VendorOrder) -> list[LedgerEntry]:
 
     Called once per vendor order when its order is validated (paid); calling it again
     returns the entries already written and writes nothing (one set per vendor order; the
-    database refuses a second set too). Two queries: one read, one insert. LedgerError if
-    the order is not validated (nothing is written).
-    """
+    database refuses a second set too). LedgerError if the order is not validated (nothing
+    is written). `ledger_record_sales` for several at once."""
+    return ledger_record_sales(vendor_orders=[vendor_order])[vendor_order.pk]
+
+
+def ledger_record_sales(*, vendor_orders: Sequence[VendorOrder]) -> dict[int, list[LedgerEntry]]:
+    """`ledger_record_sale` of several vendor orders (an order's, when it is paid), in three
+    statements whatever their number: one read of their lines, one insert of the entries, one
+    upsert of their balances. Returns each vendor order's sale entries by its id; LedgerError
+    (nothing written) if one of their orders is not validated."""
+    result: dict[int, list[LedgerEntry]] = {}
     # No savepoint (it would cost queries inside the payment's settlement): a database
     # error here fails the caller's whole transaction, which is what we want (no validated
     # order without its entries). A refusal leaves the block normally, then raises.
     with transaction.atomic(savepoint=False):
-        rows = _sale_rows(vendor_order.pk)
-        if not rows:
-            created, refused = _record_sale_without_lines(vendor_order)
-        elif rows[0]["recorded"]:
-            created, refused = (
-                list(
+        rows_by_order: dict[int, list[Mapping[str, Any]]] = {}
+        for row in _sale_rows([vo.pk for vo in vendor_orders]):
+            rows_by_order.setdefault(row["vendor_order_id"], []).append(row)
+        new: dict[int, list[LedgerEntry]] = {}
+        refused = ""
+        for vendor_order in vendor_orders:
+            rows = rows_by_order.get(vendor_order.pk)
+            if not rows:
+                created, refused = _record_sale_without_lines(vendor_order)
+                result[vendor_order.pk] = created
+            elif rows[0]["recorded"]:
+                result[vendor_order.pk] = list(
                     LedgerEntry.objects.filter(vendor_order_id=vendor_order.pk, refund__isnull=True)
-                ),
-                "",
-            )
-        elif rows[0]["vendor_order__order__status"] != Order.Status.VALIDATED:
-            created = []
-            refused = (
-                f"order {rows[0]['vendor_order__order__reference']} is not paid "
-                f"({rows[0]['vendor_order__order__status']})"
-            )
-        else:
-            created = LedgerEntry.objects.bulk_create(_sale_entries(vendor_order.pk, rows))
-            refused = ""
+                )
+            elif rows[0]["vendor_order__order__status"] != Order.Status.VALIDATED:
+                refused = (
+                    f"order {rows[0]['vendor_order__order__reference']} is not paid "
+                    f"({rows[0]['vendor_order__order__status']})"
+                )
+            else:
+                new[vendor_order.pk] = _sale_entries(vendor_order.pk, rows)
+            if refused:
+                break
+        if not refused:
+            LedgerEntry.objects.bulk_create([e for entries in new.values() for e in entries])
+            result.update(new)
     if refused:
         raise LedgerError(refused)
-    return created
+    return result
 
 
 def _sale_entries(vendor_order_id: int, rows: Sequence[Mapping[str, Any]]) -> list[LedgerEntry]:
@@ -721,12 +739,16 @@ def ledger_record_return_label(
     )
 
 
-def ledger_on_order_paid(*, order: Order) -> None:
+def ledger_on_order_paid(
+    *, order: Order, vendor_orders: Sequence[VendorOrder] | None = None
+) -> None:
     """Receiver of the `order_paid` hook (registered in `ledger.apps`): the sale entries of
-    each vendor order, in the transaction that validates the order (no validated order
-    without its entries: a LedgerError fails that transaction)."""
-    for vendor_order in VendorOrder.objects.filter(order=order):
-        ledger_record_sale(vendor_order=vendor_order)
+    each vendor order (`vendor_orders`, the order's, as the validation read them), in the
+    transaction that validates the order (no validated order without its entries: a
+    LedgerError fails that transaction)."""
+    if vendor_orders is None:
+        vendor_orders = list(VendorOrder.objects.filter(order=order))
+    ledger_record_sales(vendor_orders=vendor_orders)
 
 
 def ledger_on_refund_recorded(

@@ -154,6 +154,39 @@ def _pk(value: Identified | int) -> int | None:
 SYSTEM = Actor(ActorKind.SYSTEM)
 
 
+def order_event_build(
+    *,
+    order: Order,
+    kind: EventKind | str,
+    actor: Actor | None = None,
+    vendor_order: VendorOrder | None = None,
+    **data: Any,
+) -> Any:
+    """One timeline event, checked and not yet written: for `order_events_write`, which
+    writes the events of several vendor orders in one statement. `actor` None means the
+    system."""
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown order event kind {kind!r}")
+    actor = actor or SYSTEM
+    if not isinstance(actor, Actor):
+        raise TypeError(f"the actor of an order event is an Actor, not {type(actor).__name__}")
+    return order.events.model(
+        order=order,
+        vendor_order=vendor_order,
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        data=data,
+    )
+
+
+def order_events_write(events: list[Any]) -> None:
+    """Write events built by `order_event_build`, in one INSERT."""
+    if events:
+        type(events[0])._default_manager.bulk_create(events)
+
+
 def order_event_add(
     *,
     order: Order,
@@ -163,16 +196,4 @@ def order_event_add(
     **data: Any,
 ) -> None:
     """Write one timeline event. `actor` None means the system."""
-    if kind not in EventKind.values:
-        raise ValueError(f"unknown order event kind {kind!r}")
-    actor = actor or SYSTEM
-    if not isinstance(actor, Actor):
-        raise TypeError(f"the actor of an order event is an Actor, not {type(actor).__name__}")
-    order.events.create(
-        vendor_order=vendor_order,
-        kind=kind,
-        actor_kind=actor.kind,
-        actor_id=actor.user_id,
-        api_key_id=actor.api_key_id,
-        data=data,
-    )
+    order_event_build(order=order, kind=kind, actor=actor, vendor_order=vendor_order, **data).save()

@@ -5,8 +5,6 @@ hooks `payment_succeeded` and `payment_failed` (`allies.core.hooks`), whose rece
 registered by `OrdersConfig.ready()`.
 """
 
-from django.db import transaction
-
 from allies.orders.services import (
     OrderTransitionError,
     order_payment_failed,
@@ -17,14 +15,17 @@ from allies.payments.models import Payment
 
 def order_on_payment_succeeded(*, payment: Payment) -> bool:
     """The payment validates its order. False when the order can no longer take it (it was
-    closed meanwhile and its stock is gone): nothing of the order changed (savepoint), and
-    the payments app refunds the money."""
+    closed meanwhile and its stock is gone): nothing of the order changed (the refusal comes
+    before any write), and the payments app refunds the money.
+
+    The settlement locked the payment and `payment.order` in one read of this transaction
+    (`payments.services`): the order is used as it is, not read again."""
     try:
-        with transaction.atomic():
-            order_payment_succeeded(
-                order=payment.order,
-                payment_reference=payment.provider_transaction_id or payment.reference,
-            )
+        order_payment_succeeded(
+            order=payment.order,
+            payment_reference=payment.provider_transaction_id or payment.reference,
+            locked=True,
+        )
     except OrderTransitionError:
         return False
     return True

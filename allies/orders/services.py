@@ -1,7 +1,5 @@
 """Writes on orders. Each state change checks the transition and writes an `OrderEvent`."""
 
-from datetime import datetime
-
 from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,7 +13,7 @@ from allies.core.errors import AlliesError
 from allies.core.hooks import hook_call
 from allies.notifications.services import notification_send
 from allies.orders.acceptance import acceptance_deadline_for, auto_cancel_limit_for
-from allies.orders.events import SYSTEM, Actor
+from allies.orders.events import SYSTEM, Actor, order_events_write
 from allies.orders.models import Order, OrderLine, OrderSequence, VendorOrder
 from allies.orders.selectors import customer_order_get
 from allies.orders.states import (
@@ -24,8 +22,9 @@ from allies.orders.states import (
     VendorOrderStatus,
     order_transition,
     vendor_order_transition,
+    vendor_orders_transition,
 )
-from allies.orders.tasks import vendor_orders_acceptance_schedule
+from allies.orders.tasks import order_validated_notify_queue
 from allies.vendors.emails import vendor_email_send
 
 
@@ -94,15 +93,36 @@ def _stock_retake(*, order: Order) -> bool:
     return True
 
 
-@transaction.atomic
-def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
+def order_payment_succeeded(*, order: Order, payment_reference: str, locked: bool = False) -> Order:
     """The bank said yes: the order is "validée" and each vendor order "En préparation".
 
-    Its lines leave the customer's cart and the confirmation email is sent. A payment that
-    succeeds after its hold lapsed (the customer lingered on the 3-D Secure page) takes the
-    stock again if it is still there; otherwise OrderTransitionError, and the caller refunds.
+    Its lines leave the customer's cart, its ledger entries are written (hook `order_paid`)
+    and the confirmation email is put in the outbox, all in this transaction; once it
+    commits, the vendors are told (`tasks.order_validated_notify`). A payment that succeeds
+    after its hold lapsed (the customer lingered on the 3-D Secure page) takes the stock again
+    if it is still there; otherwise OrderTransitionError, and the caller refunds.
+
+    `locked`: the caller read `order` under a row lock in its own transaction (the payment's
+    settlement reads the payment, its order and the customer in one locked read), so it is
+    used as it is and no savepoint is taken; OrderTransitionError is raised before anything
+    is written, and any other failure fails the caller's transaction (no validated order
+    without its entries). Otherwise the order is locked and read here.
+
+    A fixed number of statements whatever the number of vendors and lines: the vendor orders
+    with their lines are read once, moved in one UPDATE, their events written in one INSERT,
+    their ledger entries in one.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    if not locked:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            return _order_validate(order=order, payment_reference=payment_reference)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a locked order is validated in the transaction that holds its lock")
+    return _order_validate(order=order, payment_reference=payment_reference)
+
+
+def _order_validate(*, order: Order, payment_reference: str) -> Order:
+    """`order_payment_succeeded` once the order's row is locked and read."""
     if order.status == Order.Status.VALIDATED:
         return order  # a second notification of the same payment changes nothing
     if order.status in (Order.Status.PAYMENT_FAILED, Order.Status.CANCELLED):
@@ -122,47 +142,62 @@ def order_payment_succeeded(*, order: Order, payment_reference: str) -> Order:
     elif order.status != Order.Status.AWAITING_PAYMENT:
         raise _not_allowed(order)
     now = timezone.now()
+    events: list = []  # the order's and its vendor orders' events: one INSERT
     order_transition(
-        order=order, action=OrderAction.PAY, actor=SYSTEM, now=now, payment=payment_reference
+        order=order,
+        action=OrderAction.PAY,
+        actor=SYSTEM,
+        now=now,
+        locked=True,
+        events=events,
+        payment=payment_reference,
     )
     # Delivery delays start now that the order is validated, and so does each vendor's time
-    # to accept or refuse its lines (allies.orders.acceptance).
+    # to accept or refuse its lines (allies.orders.acceptance). This read locks their rows.
+    vendor_orders = list(VendorOrder.objects.filter(order=order).select_for_update().order_by("id"))
     today = timezone.localdate(now)
     deadline = acceptance_deadline_for(now)
-    for vendor_order in VendorOrder.objects.filter(order=order).order_by("id"):
+    for vendor_order in vendor_orders:
         vendor_order.order = order
-        vendor_order_transition(
-            vendor_order=vendor_order,
-            action=VendorOrderAction.PAY,
-            actor=SYSTEM,
-            now=now,
-            changes={
-                "delivery_min_date": add_working_days(today, vendor_order.delivery_min_days),
-                "delivery_max_date": add_working_days(today, vendor_order.delivery_max_days),
+    vendor_orders_transition(
+        vendor_orders=vendor_orders,
+        action=VendorOrderAction.PAY,
+        actor=SYSTEM,
+        now=now,
+        locked=True,
+        events=events,
+        changes={
+            vo.pk: {
+                "delivery_min_date": add_working_days(today, vo.delivery_min_days),
+                "delivery_max_date": add_working_days(today, vo.delivery_max_days),
                 "acceptance_deadline": deadline,
-            },
-        )
-    transaction.on_commit(lambda: _acceptance_checks_schedule(validated_at=now))
+            }
+            for vo in vendor_orders
+        },
+    )
+    order_events_write(events)
     CartLine.objects.filter(
         cart__customer_id=order.customer_id,
         offer_id__in=OrderLine.objects.filter(vendor_order__order=order).values("offer_id"),
     ).delete()
-    Cart.objects.filter(
-        customer_id=order.customer_id, discount_code=order.discount_code_id
-    ).exclude(discount_code=None).update(discount_code=None)
+    if order.discount_code_id is not None:
+        Cart.objects.filter(
+            customer_id=order.customer_id, discount_code=order.discount_code_id
+        ).update(discount_code=None)
     # The ledger (a higher layer) writes each vendor order's sale entries in this transaction.
-    hook_call("order_paid", order=order)
-    order_confirmation_send(order=order)
-    transaction.on_commit(lambda: vendor_orders_new_notify(order_id=order.pk))
+    hook_call("order_paid", order=order, vendor_orders=vendor_orders)
+    # The emails are written once this commits, out of the rows' locks (CHK-7, ORD-8).
+    order_validated_notify_queue(order_id=order.pk, validated_at=now)
     return order
 
 
 def vendor_orders_new_notify(*, order_id: int) -> None:
     """Tell each vendor of a validated order what it has to accept, and by when (ORD-8).
 
-    Sent after the payment is committed, to the addresses and in the language the vendor
-    chose (`vendors.emails`). It states both real limits: the acceptance deadline, after which
-    the order is only flagged late, and the automatic cancellation, later."""
+    Sent after the payment is committed (`tasks.order_validated_notify`), to the addresses
+    and in the language the vendor chose (`vendors.emails`). It states both real limits: the
+    acceptance deadline, after which the order is only flagged late, and the automatic
+    cancellation, later."""
     for vendor_order in (
         VendorOrder.objects.filter(order_id=order_id)
         .select_related("order", "vendor")
@@ -181,12 +216,11 @@ def vendor_orders_new_notify(*, order_id: int) -> None:
         )
 
 
-def _acceptance_checks_schedule(*, validated_at: datetime) -> None:
-    vendor_orders_acceptance_schedule(validated_at=validated_at)
-
-
-def order_confirmation_send(*, order: Order) -> None:
-    """The confirmation email: reference, lines, each vendor's fee and estimate, totals."""
+def order_confirmation_send(*, order_id: int) -> None:
+    """The confirmation email of a validated order (CHK-7): reference, lines, each vendor's
+    fee and estimate, totals. Sent by `tasks.order_validated_notify` once the validation is
+    committed."""
+    order = Order.objects.select_related("customer").get(pk=order_id)
     detailed = customer_order_get(customer=order.customer, reference=order.reference)
     notification_send(
         template="order_confirmation",

@@ -41,7 +41,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from allies.core.errors import AlliesError
-from allies.orders.events import Actor, EventKind, order_event_add
+from allies.orders.events import (
+    Actor,
+    EventKind,
+    order_event_build,
+    order_events_write,
+)
 
 if TYPE_CHECKING:
     from allies.orders.models import Order, VendorOrder
@@ -238,29 +243,96 @@ def vendor_order_transition(
     with `updated_at`, and records the action's event with `actor` and `event_data`. The
     instance is updated in place and returned.
     """
-    action = VendorOrderAction(action)
-    current = VendorOrderStatus(_locked_status(vendor_order))
-    target = VENDOR_ORDER_TRANSITIONS.get((current, action))
-    if target is None:
-        raise TransitionNotAllowed(f"vendor order {vendor_order.pk}: {action} from {current}")
-    now = now or timezone.now()
-    fields = {"status": target, **(changes or {})}
-    stamp = VENDOR_ORDER_ACTION_TIMESTAMPS.get(action)
-    if stamp:
-        fields[stamp] = now
-    if action == VendorOrderAction.PAY:
-        fields["cancelled_at"] = None  # a late payment revives a vendor order cancelled unpaid
-    for name, value in fields.items():
-        setattr(vendor_order, name, value)
-    _save(vendor_order, [*fields, "updated_at"])
-    order_event_add(
-        order=vendor_order.order,
-        vendor_order=vendor_order,
-        kind=VENDOR_ORDER_ACTION_EVENTS[action],
+    vendor_orders_transition(
+        vendor_orders=[vendor_order],
+        action=action,
         actor=actor,
+        now=now,
+        changes={vendor_order.pk: changes or {}},
         **event_data,
     )
     return vendor_order
+
+
+def vendor_orders_transition(
+    *,
+    vendor_orders: list[VendorOrder],
+    action: VendorOrderAction,
+    actor: Actor | None,
+    now: datetime | None = None,
+    changes: dict[Any, dict[str, Any]] | None = None,
+    locked: bool = False,
+    events: list[Any] | None = None,
+    **event_data: Any,
+) -> list[VendorOrder]:
+    """Move several vendor orders by the same `action` at once (an order's payment moves
+    each of its vendor orders), all or none: TransitionNotAllowed if one of them may not.
+
+    The contract of `vendor_order_transition`, in a fixed number of statements whatever their
+    number: one locked read of their stages, one UPDATE, one INSERT of their events.
+    `changes` maps a vendor order's id to the other fields of its move. `locked`: the caller
+    read the rows (their `status`) under its own row lock in this transaction, so they are
+    not read again. `events`: the events are added to that list instead of being written,
+    for the caller to write with others in one INSERT (`events.order_events_write`), in this
+    transaction. No savepoint of its own: a failure fails the caller's transaction (there is
+    no partial move to keep).
+    """
+    if not vendor_orders:
+        return []
+    action = VendorOrderAction(action)
+    changes = changes or {}
+    manager = type(vendor_orders[0])._default_manager
+    with transaction.atomic(savepoint=False):
+        if locked:
+            current = {vo.pk: vo.status for vo in vendor_orders}
+        else:
+            current = dict(
+                manager.select_for_update()
+                .filter(pk__in=[vo.pk for vo in vendor_orders])
+                .values_list("pk", "status")
+            )
+        targets = []
+        for vendor_order in vendor_orders:
+            stage = VendorOrderStatus(current[vendor_order.pk])
+            target = VENDOR_ORDER_TRANSITIONS.get((stage, action))
+            if target is None:
+                raise TransitionNotAllowed(f"vendor order {vendor_order.pk}: {action} from {stage}")
+            targets.append(target)
+        now = now or timezone.now()
+        names: list[str] = []
+        built = []
+        for vendor_order, target in zip(vendor_orders, targets, strict=True):
+            fields = {"status": target, **changes.get(vendor_order.pk, {})}
+            stamp = VENDOR_ORDER_ACTION_TIMESTAMPS.get(action)
+            if stamp:
+                fields[stamp] = now
+            if action == VendorOrderAction.PAY:
+                fields["cancelled_at"] = None  # a late payment revives one cancelled unpaid
+            for name, value in fields.items():
+                setattr(vendor_order, name, value)
+            names.extend(name for name in fields if name not in names)
+            built.append(
+                order_event_build(
+                    order=vendor_order.order,
+                    vendor_order=vendor_order,
+                    kind=VENDOR_ORDER_ACTION_EVENTS[action],
+                    actor=actor,
+                    **event_data,
+                )
+            )
+        if len(vendor_orders) == 1:
+            _save(vendor_orders[0], [*names, "updated_at"])
+        else:
+            # bulk_update leaves auto_now alone: the vendor API's `updated_since` needs it.
+            moment = timezone.now()
+            for vendor_order in vendor_orders:
+                vendor_order.updated_at = moment
+            manager.bulk_update(vendor_orders, [*names, "updated_at"])
+        if events is None:
+            order_events_write(built)
+        else:
+            events.extend(built)
+    return vendor_orders
 
 
 ORDER_ACTION_TIMESTAMPS: dict[OrderAction, str] = {
@@ -269,7 +341,6 @@ ORDER_ACTION_TIMESTAMPS: dict[OrderAction, str] = {
 }
 
 
-@transaction.atomic
 def order_transition(
     *,
     order: Order,
@@ -277,24 +348,39 @@ def order_transition(
     actor: Actor | None,
     now: datetime | None = None,
     changes: dict[str, Any] | None = None,
+    locked: bool = False,
+    events: list[Any] | None = None,
     **event_data: Any,
 ) -> Order:
     """Move `order` by `action` (same contract as `vendor_order_transition`). Its stock hold
-    ends with any move; a payment clears a cancellation of a late-paid order."""
-    action = OrderAction(action)
-    current = OrderStatus(_locked_status(order))
-    target = ORDER_TRANSITIONS.get((current, action))
-    if target is None:
-        raise TransitionNotAllowed(f"order {order.reference}: {action} from {current}")
-    now = now or timezone.now()
-    fields: dict[str, Any] = {"status": target, "reserved_until": None, **(changes or {})}
-    stamp = ORDER_ACTION_TIMESTAMPS.get(action)
-    if stamp:
-        fields[stamp] = now
-    if action == OrderAction.PAY:
-        fields["cancelled_at"] = None
-    for name, value in fields.items():
-        setattr(order, name, value)
-    _save(order, list(fields))
-    order_event_add(order=order, kind=ORDER_ACTION_EVENTS[action], actor=actor, **event_data)
+    ends with any move; a payment clears a cancellation of a late-paid order.
+
+    `locked`: the caller read the order (its `status`) under its own row lock in this
+    transaction (a payment's settlement locks the payment and its order in one read), so it
+    is not read again, and no savepoint is taken (a failure fails the caller's transaction).
+    `events`: as for `vendor_orders_transition`, the event is added there, not written.
+    """
+    with transaction.atomic(savepoint=not locked):
+        action = OrderAction(action)
+        current = OrderStatus(order.status if locked else _locked_status(order))
+        target = ORDER_TRANSITIONS.get((current, action))
+        if target is None:
+            raise TransitionNotAllowed(f"order {order.reference}: {action} from {current}")
+        now = now or timezone.now()
+        fields: dict[str, Any] = {"status": target, "reserved_until": None, **(changes or {})}
+        stamp = ORDER_ACTION_TIMESTAMPS.get(action)
+        if stamp:
+            fields[stamp] = now
+        if action == OrderAction.PAY:
+            fields["cancelled_at"] = None
+        for name, value in fields.items():
+            setattr(order, name, value)
+        _save(order, list(fields))
+        event = order_event_build(
+            order=order, kind=ORDER_ACTION_EVENTS[action], actor=actor, **event_data
+        )
+        if events is None:
+            event.save()
+        else:
+            events.append(event)
     return order

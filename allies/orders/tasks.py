@@ -1,18 +1,23 @@
-"""Background jobs on orders: give back the stock of payments left unfinished, watch the
-vendors' acceptance deadlines, (default setup) let the simulated carrier deliver, and close
-delivered vendor orders once their withdrawal window has passed.
+"""Background jobs on orders: give back the stock of payments left unfinished, tell the
+vendors of a validated order, watch the vendors' acceptance deadlines, (default setup) let the
+simulated carrier deliver, and close delivered vendor orders once their withdrawal window has
+passed.
 
-Each job is idempotent and safe to run at any time: it looks at the database and does what
-is due. Jobs are queued for the moment they become due where the task backend can defer
-(the database worker and RQ can; the immediate backend of the tests cannot), and the
-management commands `orders_acceptance_check`, `carrier_simulate_deliveries` and
-`orders_close_due` run them by hand or from cron.
+Each job but `order_validated_notify` is idempotent and safe to run at any time: it looks at
+the database and does what is due. `order_validated_notify` is queued once per validation,
+with it; run twice, it would tell the vendors twice. Jobs are queued for the moment they
+become due where the task backend can defer (the database worker and RQ can; the immediate
+backend of the tests cannot), and the management commands `orders_acceptance_check`,
+`carrier_simulate_deliveries` and `orders_close_due` run them by hand or from cron.
 """
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import default_task_backend, task
+from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks_db import DatabaseBackend
 
 from allies.orders.models import Order
 
@@ -50,6 +55,35 @@ def order_reservation_expiry_schedule(*, order: Order) -> None:
     """Queue the expiry job for when this order's hold ends (where the backend can defer)."""
     if order.reserved_until and default_task_backend.supports_defer:
         order_reservations_expire.using(run_after=order.reserved_until).enqueue()
+
+
+@task()
+def order_validated_notify(*, order_id: int, validated_at: str) -> None:
+    """What follows an order's validation once it is committed: the customer's confirmation
+    email (CHK-7), each vendor told what it has to accept and by when (ORD-8), and the
+    acceptance checks queued for the deadline and for the automatic cancellation limit."""
+    from allies.orders.services import order_confirmation_send, vendor_orders_new_notify
+
+    order_confirmation_send(order_id=order_id)
+    vendor_orders_new_notify(order_id=order_id)
+    vendor_orders_acceptance_schedule(validated_at=datetime.fromisoformat(validated_at))
+
+
+def order_validated_notify_queue(*, order_id: int, validated_at: datetime) -> None:
+    """Queue `order_validated_notify` with the validation's transaction: the database backend
+    stores the task in that transaction (one INSERT, committed or rolled back with the order:
+    never lost, never run for a validation that did not commit); the immediate backend of the
+    tests runs it there too; another backend (RQ) is told once it commits, since its worker
+    could not see the order before (a crash in that instant loses the emails, as it would
+    lose any task queued after a commit)."""
+
+    def enqueue() -> None:
+        order_validated_notify.enqueue(order_id=order_id, validated_at=validated_at.isoformat())
+
+    if isinstance(order_validated_notify.get_backend(), DatabaseBackend | ImmediateBackend):
+        enqueue()
+    else:
+        transaction.on_commit(enqueue, robust=True)
 
 
 @task()

@@ -191,26 +191,54 @@ def payment_start(
                 _("Un paiement est déjà en cours pour la commande %(ref)s.")
                 % {"ref": locked.reference}
             )
-        cents = eur_to_cents(locked.total)
-        if cents <= 0:
-            raise PaymentStateError(
-                _("La commande %(ref)s n'a aucun montant à payer.") % {"ref": locked.reference}
-            )
-        payment = Payment.objects.create(
+        payment = _payment_new(
             order=locked,
             gateway=gateway.name,
-            amount=round_cent(locked.total),
-            amount_cents=cents,
             reference=_next_reference(locked),
-            return_url=return_url,
-            error_url=error_url,
-            cancel_url=cancel_url,
-        )
-    try:
-        started = gateway.start(
-            payment=payment,
             urls=ReturnUrls(return_url=return_url, error_url=error_url, cancel_url=cancel_url),
         )
+    return payment_open(payment=payment)
+
+
+def payment_prepare(*, order: PayableOrder, urls: ReturnUrls) -> Payment:
+    """The first payment attempt of an order being placed, written in the caller's
+    transaction (the one that writes the order, so no other attempt can exist: nothing is
+    read, and the database's one-live-payment constraint would refuse a second). Once that
+    transaction commits, `payment_open` opens the provider's page. PaymentStateError if the
+    order has nothing to pay."""
+    return _payment_new(
+        order=order, gateway=get_gateway().name, reference=order.reference, urls=urls
+    )
+
+
+def _payment_new(*, order: Any, gateway: str, reference: str, urls: ReturnUrls) -> Payment:
+    cents = eur_to_cents(order.total)
+    if cents <= 0:
+        raise PaymentStateError(
+            _("La commande %(ref)s n'a aucun montant à payer.") % {"ref": order.reference}
+        )
+    return Payment.objects.create(
+        order=order,
+        gateway=gateway,
+        amount=round_cent(order.total),
+        amount_cents=cents,
+        reference=reference,
+        return_url=urls.return_url,
+        error_url=urls.error_url,
+        cancel_url=urls.cancel_url,
+    )
+
+
+def payment_open(*, payment: Payment) -> PaymentStart:
+    """Ask the provider to open its card page for a payment just written (`payment_start`,
+    `payment_prepare`); call it outside any transaction (a slow provider holds no lock).
+    PaymentStartError if the provider cannot be reached: the attempt is recorded as failed."""
+    gateway = get_gateway(payment.gateway)
+    urls = ReturnUrls(
+        return_url=payment.return_url, error_url=payment.error_url, cancel_url=payment.cancel_url
+    )
+    try:
+        started = gateway.start(payment=payment, urls=urls)
     except GatewayError as exc:
         logger.warning("payment %s could not start: %s", payment.reference, exc)
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
@@ -254,20 +282,30 @@ APPLIED, DUPLICATE, STILL_PENDING, MISMATCH = "applied", "duplicate", "pending",
 def _payment_settle(
     *, payment: Payment, provider: ProviderStatus, source: str
 ) -> tuple[Payment, str]:
-    """Apply the provider's answer to the payment and its order, once. Returns what happened."""
+    """Apply the provider's answer to the payment and its order, once. Returns what happened.
+
+    One locked read: the payment's row and its order's (with the customer the order's
+    receiver emails), so the `payment_succeeded` receiver uses `payment.order` as it is;
+    then one write of the payment, whatever changed."""
     refund_needed = False
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        payment = (
+            Payment.objects.select_for_update(of=("self", "order"))
+            .select_related("order", "order__customer")
+            .get(pk=payment.pk)
+        )
         problem = _mismatch(payment, provider)
         if problem:
             logger.error("payment %s: provider answer mismatch (%s)", payment.reference, problem)
             return payment, MISMATCH
+        changed: list[str] = []
         if provider.transaction_id and not payment.provider_transaction_id:
             payment.provider_transaction_id = provider.transaction_id
-            payment.save(update_fields=["provider_transaction_id", "updated_at"])
+            changed.append("provider_transaction_id")
+        outcome = APPLIED
         if provider.status == PENDING:
-            return payment, STILL_PENDING
-        if payment.status == Payment.Status.SUCCEEDED:
+            outcome = STILL_PENDING
+        elif payment.status == Payment.Status.SUCCEEDED:
             if provider.status != SUCCEEDED:
                 logger.error(
                     "payment %s is paid here but %s at the provider (%s)",
@@ -275,11 +313,17 @@ def _payment_settle(
                     provider.status,
                     source,
                 )
-                return payment, MISMATCH
-            return payment, DUPLICATE
-        if payment.status != Payment.Status.PENDING and provider.status != SUCCEEDED:
-            return payment, DUPLICATE  # already failed or cancelled: nothing more to do
+                outcome = MISMATCH
+            else:
+                outcome = DUPLICATE
+        elif payment.status != Payment.Status.PENDING and provider.status != SUCCEEDED:
+            outcome = DUPLICATE  # already failed or cancelled: nothing more to do
+        if outcome != APPLIED:
+            if changed:
+                payment.save(update_fields=[*changed, "updated_at"])
+            return payment, outcome
         now = timezone.now()
+        changed += ["status", "failure_code", "failure_message", "settled_at"]
         if provider.status == SUCCEEDED:
             # Pending, or a success arriving after we gave up waiting (abandoned).
             payment.status = Payment.Status.SUCCEEDED
@@ -295,7 +339,6 @@ def _payment_settle(
                 payment.failure_code = codes.ORDER_CLOSED
                 payment.failure_message = _french(codes.ORDER_CLOSED)
                 refund_needed = True
-            payment.save()
         else:
             payment.status = provider.status  # failed or cancelled
             payment.failure_code = provider.failure_code or (
@@ -303,11 +346,11 @@ def _payment_settle(
             )
             payment.failure_message = _french(payment.failure_code)
             payment.settled_at = now
-            payment.save()
             # A refused attempt does not end the order: it stays awaiting payment with its
             # stock held until its hold ends (`payment_abandon`, orders.tasks), so the
             # customer's retry pays the same order with a new attempt (issue 8 §5) and the
             # article cannot be sold to someone else meanwhile.
+        payment.save(update_fields=[*changed, "updated_at"])
     if refund_needed:
         try:
             payment_refund(
@@ -339,10 +382,10 @@ def payment_return_handle(*, token: str, outcome_hint: str) -> PaymentOutcome:
         raise PaymentNotFound("unknown payment")
     if payment.status == Payment.Status.PENDING or payment.failure_code == codes.ABANDONED:
         try:
+            # The payment as settled, with its order (read under the settlement's lock).
             payment, _ = payment_refresh(payment=payment, source=f"return:{outcome_hint}")
         except GatewayError as exc:
             logger.warning("payment %s: status unavailable on return: %s", payment.reference, exc)
-    payment = Payment.objects.select_related("order").get(pk=payment.pk)
     return PaymentOutcome(
         payment=payment,
         order=payment.order,

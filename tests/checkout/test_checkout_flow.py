@@ -105,9 +105,15 @@ def test_two_vendors_one_payment_an_order_split_by_vendor(client, shop):
     assert order.billing_address == order.delivery_address
     # The cart is emptied of what was bought; the confirmation email has the reference.
     assert not CartLine.objects.filter(cart__customer=shop["customer"]).exists()
-    confirmation = [m for m in mail.outbox if order.reference in m.subject]
+    confirmation = [
+        m for m in mail.outbox if order.reference in m.subject and m.to == [shop["customer"].email]
+    ]
     assert len(confirmation) == 1
     body = confirmation[0].body
+    # Each vendor is told of its part (ORD-8).
+    assert {m.to[0] for m in mail.outbox if "à accepter" in m.subject} == {
+        v.email for v in shop["vendors"]
+    }
     assert "Maison Verlaine" in body and "Atelier Brun" in body
     assert f"{order.total:.2f}".replace(".", ",") in body
     # "Mes achats" lists it.
