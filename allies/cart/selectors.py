@@ -1,5 +1,6 @@
 """Reading the cart: lines grouped by vendor, with what changed since each item was added."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -127,6 +128,26 @@ def cart_view(cart: Cart | None) -> CartView:
         .select_related("offer__vendor", "offer__variant__product__category")
         .order_by("id")
     )
+    return _grouped(cart, rows)
+
+
+def customer_cart_view(customer) -> CartView:
+    """A signed-in customer's cart, as `cart_view`, in one query: the lines with their cart
+    (what the checkout pages read on every step). An empty cart has `cart` None."""
+    rows = list(
+        CartLine.objects.filter(cart__customer=customer)
+        .select_related("cart", "offer__vendor", "offer__variant__product__category")
+        .order_by("id")
+    )
+    if not rows:
+        return CartView(cart=None, groups=[])
+    cart = rows[0].cart
+    for line in rows:
+        line.cart = cart  # one instance for all the lines
+    return _grouped(cart, rows)
+
+
+def _grouped(cart: Cart, rows: Iterable[CartLine]) -> CartView:
     groups: dict[int, VendorGroup] = {}
     for line in rows:
         offer = line.offer

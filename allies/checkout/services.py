@@ -5,7 +5,13 @@ one `VendorOrder` per vendor, copies the addresses onto it, and holds the stock 
 `RESERVATION_MINUTES`. The shipping fees come from the same engine as the simulation and the
 discount from the same rules as the cart, re-computed here under lock so what is paid is what
 was shown. Stock is taken with a conditional UPDATE (`stock >= quantity`), which is atomic on
-SQLite and PostgreSQL alike: two buyers can never take the same last unit (CHK-8).
+SQLite and PostgreSQL alike: two buyers can never take the same last unit (CHK-8) — one
+statement for all the order's offers.
+
+`checkout_place` is "Payer": the same on the customer's cart, read once under its lock, and,
+for a new order, its first payment attempt written in the same transaction (the provider's
+page is opened after the commit, `payments.services.payment_open`). Placing an order costs a
+fixed number of statements whatever its number of vendors and lines.
 
 One unpaid order per customer (issue 9 §6). Every "Payer" goes through `order_place`, which
 first locks the customer's cart row, so two presses of the same customer run one after the
@@ -41,8 +47,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,15 +60,18 @@ from allies.cart.discounts import (
     discount_line_split,
 )
 from allies.cart.models import Cart, CartLine, DiscountCode
-from allies.cart.selectors import restock_weeks_of
+from allies.cart.selectors import held_units, restock_weeks_of, units_for_sale
 from allies.cart.services import cart_discount_lines
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
 from allies.core.errors import AlliesError
+from allies.core.page_cache import pages_changed
 from allies.orders.events import Actor, EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.orders.services import order_cancel_unpaid, order_reference_next
+from allies.payments.gateways.base import ReturnUrls
 from allies.payments.models import Payment
+from allies.payments.services import payment_prepare
 from allies.shipping.engine import (
     QuoteItem,
     Selection,
@@ -317,15 +325,82 @@ def _check_stock(lines: list[CartLine]) -> None:
             )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Placed:
+    """What "Payer" placed: the order awaiting payment, and its first payment attempt when
+    the order is new and has something to pay (written with it; `payments.payment_open`
+    opens the provider's page). A resumed order has none here: `payment_start` resumes or
+    renews its attempt."""
+
+    order: Order
+    payment: Payment | None = None
+
+
 def order_place(
     *, customer: User, cart: Cart, choices: CheckoutChoices, now: datetime | None = None
 ) -> Order:
     """The customer's order awaiting payment for this cart: resumed, or placed (replacing a
     different unpaid one), with its stock held; CheckoutError otherwise."""
+    return _place(customer=customer, cart_id=cart.pk, choices=choices, now=now).order
+
+
+def checkout_place(
+    *,
+    customer: User,
+    choices: CheckoutChoices,
+    payment_urls: ReturnUrls,
+    now: datetime | None = None,
+) -> Placed:
+    """ "Payer": `order_place` on the customer's cart, read once, under its lock.
+
+    A cart that changed since the customer last saw it (a price, or fewer units for sale than
+    it holds, as the cart page shows them) is refused with the code `cart_changed`, and an
+    empty one with `empty_cart`: the customer goes back to the cart. A new order with
+    something to pay gets its first payment attempt in the same transaction (`Placed`)."""
+    return _place(
+        customer=customer,
+        cart_id=None,
+        choices=choices,
+        now=now,
+        payment_urls=payment_urls,
+        refuse_changed_cart=True,
+    )
+
+
+def _cart_changed(cart: Cart, lines: list[CartLine]) -> bool:
+    """What `cart.selectors.CartView.has_changes` says of these lines: a price changed, or
+    more units than may be sold now (its own held units counted)."""
+    for line in lines:
+        held = held_units(cart, line)
+        if line.price_when_added != line.offer.price:
+            return True
+        if line.quantity > units_for_sale(line.offer, held=held):
+            return True
+    return False
+
+
+@transaction.atomic
+def _place(
+    *,
+    customer: User,
+    cart_id: int | None,
+    choices: CheckoutChoices,
+    now: datetime | None,
+    payment_urls: ReturnUrls | None = None,
+    refuse_changed_cart: bool = False,
+) -> Placed:
     now = now or timezone.now()
     # One checkout at a time per customer: concurrent "Payer" wait here (see module doc).
-    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    carts = Cart.objects.select_for_update()
+    cart = (carts.filter(pk=cart_id) if cart_id else carts.filter(customer=customer)).first()
+    lines = _cart_lines(cart) if cart is not None else []
+    if cart is None or not lines:
+        raise CheckoutError(_("Votre panier est vide."), code="empty_cart")
+    if refuse_changed_cart and _cart_changed(cart, lines):
+        raise CheckoutError(
+            _("Des prix ou des stocks ont changé depuis l'ajout au panier : vérifiez-les."),
+            code="cart_changed",
+        )
     delivery = _address(customer, choices.delivery_address_id, Address.Kind.DELIVERY)
     billing = billing_address_for(customer=customer, choices=choices, delivery=delivery)
     try:
@@ -333,9 +408,6 @@ def order_place(
     except ValidationError as exc:
         raise CheckoutError(exc.messages[0], code="undeliverable") from exc
 
-    lines = _cart_lines(cart)
-    if not lines:
-        raise CheckoutError(_("Votre panier est vide."), code="empty_cart")
     for line in lines:
         offer = line.offer
         if not (offer.is_active and offer.vendor.is_active):
@@ -376,7 +448,7 @@ def order_place(
         order_cancel_unpaid(order=order, actor=Actor.customer(customer), reason="replaced")
         replaced = True
     if resumed is not None:
-        return _resume(order=resumed, cart=cart, now=now)
+        return Placed(order=_resume(order=resumed, cart=cart, now=now))
     if replaced:
         # The replaced orders gave their stock back: read it again, and what it implies.
         lines = _cart_lines(cart)
@@ -394,7 +466,11 @@ def order_place(
     )
     restock = {ln.offer_id for ln in lines if restock_weeks_of(ln.offer)}
     _cart_hold(cart=cart, lines=lines, order=order, restock=restock)
-    return order
+    payment = None
+    if payment_urls is not None and order.total > 0:
+        # The order's first attempt: nothing to look up, the order was just written.
+        payment = payment_prepare(order=order, urls=payment_urls)
+    return Placed(order=order, payment=payment)
 
 
 def _order_create(
@@ -424,20 +500,25 @@ def _order_create(
     by_vendor_lines: dict[int, list[CartLine]] = {}
     for line in lines:
         by_vendor_lines.setdefault(line.offer.vendor_id, []).append(line)
-    for chosen in selection.vendors:
-        vendor_id = quoted_vendor_id(chosen)
-        vendor_order = VendorOrder.objects.create(
+    vendor_orders = [
+        VendorOrder(
             order=order,
-            vendor_id=vendor_id,
-            relay_point=relays.get(vendor_id),
-            discount_share=shares.get(vendor_id, Decimal("0")),
+            vendor_id=quoted_vendor_id(chosen),
+            relay_point=relays.get(quoted_vendor_id(chosen)),
+            discount_share=shares.get(quoted_vendor_id(chosen), Decimal("0")),
             # The restock wait is part of the delay: the dates given again when the order
             # is validated keep it (orders.services.order_payment_succeeded).
             delivery_min_days=chosen.option.min_days + chosen.option.restock_days,
             delivery_max_days=chosen.option.max_days + chosen.option.restock_days,
             **chosen.order_fields(),
         )
-        vendor_lines = by_vendor_lines[vendor_id]
+        for chosen in selection.vendors
+    ]
+    # One INSERT for the vendor orders (their ids come back), one for all the lines.
+    VendorOrder.objects.bulk_create(vendor_orders)
+    order_lines = []
+    for vendor_order in vendor_orders:
+        vendor_lines = by_vendor_lines[vendor_order.vendor_id]
         # Each line's part of the vendor's discount share, fixed now: a refund of the line
         # gives back exactly what was paid for it (allies.orders.refunds).
         line_discounts = (
@@ -458,36 +539,68 @@ def _order_create(
         )
         for line, line_discount in zip(vendor_lines, line_discounts, strict=True):
             offer, product = line.offer, line.offer.variant.product
-            weeks = restock_weeks_of(offer)
-            OrderLine.objects.create(
-                vendor_order=vendor_order,
-                vendor_id=offer.vendor_id,
-                offer=offer,
-                product_title=product.title,
-                variant_label=offer.variant.label,
-                sku=offer.vendor_sku or offer.variant.sku,
-                unit_price=offer.price,
-                vat_rate=product.vat_rate,
-                quantity=line.quantity,
-                parcel_count=product.parcel_count,
-                weight_grams=product.weight_grams,
-                discount_amount=line_discount,
-                restock_weeks=weeks or None,
-            )
-            if weeks:
-                continue  # sold on restock: no stock to take
-            taken = Offer.objects.filter(pk=offer.pk, stock__gte=line.quantity).update(
-                stock=F("stock") - line.quantity
-            )
-            if not taken:
-                # Someone bought the last units since we read them: the atomic block undoes all.
-                raise CheckoutError(
-                    _("« %(title)s » vient d'être acheté par un autre client chez %(vendor)s.")
-                    % {"title": product.title, "vendor": offer.vendor.name},
-                    code="sold_out",
+            order_lines.append(
+                OrderLine(
+                    vendor_order=vendor_order,
+                    vendor_id=offer.vendor_id,
+                    offer=offer,
+                    product_title=product.title,
+                    variant_label=offer.variant.label,
+                    sku=offer.vendor_sku or offer.variant.sku,
+                    unit_price=offer.price,
+                    vat_rate=product.vat_rate,
+                    quantity=line.quantity,
+                    parcel_count=product.parcel_count,
+                    weight_grams=product.weight_grams,
+                    discount_amount=line_discount,
+                    restock_weeks=restock_weeks_of(offer) or None,
                 )
-    product_summaries_refresh(product_ids={ln.offer.variant.product_id for ln in lines})
+            )
+    OrderLine.objects.bulk_create(order_lines)
+    _stock_take(lines)
     order_event_add(
         order=order, kind=EventKind.CREATED, actor=Actor.customer(customer), total=str(order.total)
     )
     return order
+
+
+def _stock_take(lines: list[CartLine]) -> None:
+    """Take the ordered units from stock, all offers in ONE conditional UPDATE: an offer is
+    taken only if it still has the units (`stock >= quantity`, atomic on SQLite and
+    PostgreSQL alike, CHK-8); if one is missing, CheckoutError ("sold_out") and the caller's
+    transaction undoes everything. Offers sold on restock take no stock (CAT-2).
+
+    The listing summaries (`catalog.services.product_summaries_refresh`) depend on stock only
+    through whether it is above zero (`catalog.services.OfferFacts.availability`): only the
+    products whose offer came down to zero are refreshed; anonymous pages, which may show the
+    stock, are renewed after the commit in any case."""
+    wanted = {ln.offer_id: ln for ln in lines if not restock_weeks_of(ln.offer)}
+    if not wanted:
+        return
+    connection = connections[router.db_for_write(Offer)]
+    quote = connection.ops.quote_name
+    table, pk, stock = quote(Offer._meta.db_table), quote("id"), quote("stock")
+    case = f"CASE {pk} " + " ".join(["WHEN %s THEN %s"] * len(wanted)) + " END"
+    quantities = [value for ln in wanted.values() for value in (ln.offer_id, ln.quantity)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {stock} = {stock} - {case}"
+            f" WHERE {pk} IN ({', '.join(['%s'] * len(wanted))}) AND {stock} >= {case}"
+            f" RETURNING {pk}, {stock}",
+            [*quantities, *wanted, *quantities],
+        )
+        taken = dict(cursor.fetchall())
+    for offer_id, line in wanted.items():
+        if offer_id not in taken:
+            # Someone bought the last units since we read them: the atomic block undoes all.
+            raise CheckoutError(
+                _("« %(title)s » vient d'être acheté par un autre client chez %(vendor)s.")
+                % {"title": line.offer.variant.product.title, "vendor": line.offer.vendor.name},
+                code="sold_out",
+            )
+    pages_changed(using=connection.alias)
+    emptied = {
+        wanted[offer_id].offer.variant.product_id for offer_id, left in taken.items() if left == 0
+    }
+    if emptied:
+        product_summaries_refresh(product_ids=emptied)

@@ -1,13 +1,22 @@
 """Checkout steps: "Livraison de vos achats" → billing → review and pay → result.
 
-The customer's choices live in the session under `checkout` until the order is placed; each
-step re-reads the cart, so a change made in another tab is seen, never silently applied.
+The customer's choices (address, modes, relay points, billing) live in a signed cookie until
+the order is placed, not in the session: they are a few ids that every step checks again
+against the customer's own data (an address of another customer, a mode the quote does not
+offer, are refused), so the cookie only has to be theirs — it is signed with the site's key
+for this customer — and keeping it costs no database write on each step. Each step re-reads
+the cart (once, with its lines), so a change made in another tab is seen, never silently
+applied; the header's cart count is taken from that read.
 """
 
+import json
 from decimal import Decimal
+from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.signing import BadSignature
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,42 +26,92 @@ from allies.accounts.forms import AddressForm
 from allies.accounts.models import Address
 from allies.cart.discounts import DiscountRefused, discount_evaluate
 from allies.cart.quotes import cart_quote
-from allies.cart.selectors import cart_view
-from allies.cart.services import cart_discount_lines, cart_for_request
+from allies.cart.selectors import customer_cart_view
+from allies.cart.services import cart_discount_lines
 from allies.checkout.forms import BillingSameForm, address_form_save
 from allies.checkout.services import (
     CheckoutChoices,
     CheckoutError,
     billing_address_for,
-    order_place,
+    checkout_place,
     quoted_vendor_id,
 )
 from allies.orders.models import Order, VendorOrder
-from allies.orders.selectors import customer_order_get
+from allies.orders.selectors import customer_order_summary, order_summary_load
 from allies.orders.services import order_payment_succeeded
 from allies.orders.tasks import order_reservation_expiry_schedule
 from allies.payments.services import (
     PaymentError,
+    payment_open,
     payment_return_urls,
     payment_start,
 )
 from allies.shipping.relay import relay_provider
 
-SESSION_KEY = "checkout"
+STATE_COOKIE = "checkout"
+# Choices older than this are forgotten: the customer chooses again.
+STATE_MAX_AGE = 2 * 24 * 3600
+_STATE, _STATE_WRITE = "_checkout_state", "_checkout_state_write"
+
+
+def _salt(request) -> str:
+    return f"allies.checkout.state:{request.user.pk}"
 
 
 def _state(request) -> dict:
-    return request.session.get(SESSION_KEY) or {}
+    state = getattr(request, _STATE, None)
+    if state is None:
+        state = {}
+        try:
+            raw = request.get_signed_cookie(
+                STATE_COOKIE, salt=_salt(request), max_age=STATE_MAX_AGE
+            )
+            loaded = json.loads(raw)
+            if isinstance(loaded, dict):
+                state = loaded
+        except (KeyError, BadSignature, ValueError):
+            pass  # none yet, another customer's, too old, or not ours: start afresh
+        setattr(request, _STATE, state)
+    return state
 
 
 def _save_state(request, **changes) -> None:
-    state = _state(request)
-    state.update(changes)
-    request.session[SESSION_KEY] = state
+    setattr(request, _STATE, {**_state(request), **changes})
+    setattr(request, _STATE_WRITE, True)
+
+
+def _clear_state(request) -> None:
+    setattr(request, _STATE, {})
+    setattr(request, _STATE_WRITE, True)
+
+
+def _keeps_state(view):
+    """Writes the choices changed by `view` to the response's cookie (or removes it)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if getattr(request, _STATE_WRITE, False):
+            state = _state(request)
+            if state:
+                response.set_signed_cookie(
+                    STATE_COOKIE,
+                    json.dumps(state, separators=(",", ":")),
+                    salt=_salt(request),
+                    max_age=STATE_MAX_AGE,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            elif STATE_COOKIE in request.COOKIES:
+                response.delete_cookie(STATE_COOKIE, samesite="Lax")
+        return response
+
+    return wrapped
 
 
 def _cart_or_redirect(request):
-    view = cart_view(cart_for_request(request))
+    view = customer_cart_view(request.user)
     if view.is_empty:
         return view, redirect("cart:detail")
     if view.has_changes:
@@ -81,6 +140,7 @@ def _discount(request, view):
 
 
 @login_required
+@_keeps_state
 def delivery(request):
     """ "Livraison de vos achats": the address, then a mode per vendor (CHK-3)."""
     view, bounce = _cart_or_redirect(request)
@@ -173,6 +233,7 @@ def delivery(request):
         {
             "step": 1,
             "cart": view,
+            "cart_count": view.item_count,  # the header's, from this read
             "addresses": addresses,
             "address": address,
             "address_form": address_form,
@@ -185,16 +246,24 @@ def delivery(request):
 
 
 @login_required
+@_keeps_state
 def billing(request):
     """Billing address (CHK-6): the address book's billing address is preselected when the
     customer has one (ACC-9), else "Identique à l'adresse de livraison"; either can be
     changed here. The order keeps a copy: later edits of the address book do not touch it."""
-    view, bounce = _cart_or_redirect(request)
-    if bounce:
-        return bounce
     state = _state(request)
     if not state.get("address") or not state.get("modes"):
         return redirect("checkout:delivery")
+    if request.method == "POST":
+        quick = BillingSameForm(request.POST)
+        if quick.is_valid() and quick.cleaned_data["same"]:
+            # Nothing to read for "Identique à l'adresse de livraison": the next step reads
+            # the cart and the addresses again anyway.
+            _save_state(request, billing="same")
+            return redirect("checkout:review")
+    view, bounce = _cart_or_redirect(request)
+    if bounce:
+        return bounce
     existing = Address.objects.filter(user=request.user, kind=Address.Kind.BILLING).first()
     same = state["billing"] == "same" if "billing" in state else existing is None
     same_form = BillingSameForm(request.POST or None, initial={"same": same})
@@ -218,7 +287,14 @@ def billing(request):
     return render(
         request,
         "checkout/billing.html",
-        {"step": 2, "cart": view, "form": form, "same_form": same_form, "existing": existing},
+        {
+            "step": 2,
+            "cart": view,
+            "cart_count": view.item_count,  # the header's, from this read
+            "form": form,
+            "same_form": same_form,
+            "existing": existing,
+        },
     )
 
 
@@ -282,6 +358,7 @@ def review(request):
         {
             "step": 3,
             "cart": view,
+            "cart_count": view.item_count,  # the header's, from this read
             "rows": rows,
             "delivery_address": delivery_address,
             "billing_address": billing_address,
@@ -297,30 +374,40 @@ def review(request):
 @login_required
 @require_POST
 def pay(request):
-    view, bounce = _cart_or_redirect(request)
-    if bounce:
-        return bounce
+    """ "Payer": the order is placed (or resumed) and its payment opened at the provider.
+
+    The cart is read once, locked, by `checkout_place`: a cart emptied or changed since the
+    customer saw it sends them back to it."""
     choices = _choices(request)
     if choices is None:
         return redirect("checkout:delivery")
+    urls = payment_return_urls(request=request)
     try:
-        order = order_place(customer=request.user, cart=view.cart, choices=choices)
+        placed = checkout_place(customer=request.user, choices=choices, payment_urls=urls)
     except CheckoutError as exc:
+        if exc.code == "empty_cart":
+            return redirect("cart:detail")
+        if exc.code == "cart_changed":
+            messages.warning(request, str(exc))
+            return redirect("cart:detail")
         messages.error(request, str(exc))
         return redirect("checkout:review")
+    order = placed.order
     if order.total <= 0:
         # Nothing to pay (a code covering everything): there is no card step.
         order_payment_succeeded(order=order, payment_reference="no-payment-needed")
         return redirect("checkout:payment_result", reference=order.reference)
     order_reservation_expiry_schedule(order=order)
-    urls = payment_return_urls(request=request)
     try:
-        started = payment_start(
-            order=order,
-            return_url=urls.return_url,
-            error_url=urls.error_url,
-            cancel_url=urls.cancel_url,
-        )
+        if placed.payment is not None:
+            started = payment_open(payment=placed.payment)
+        else:
+            started = payment_start(
+                order=order,
+                return_url=urls.return_url,
+                error_url=urls.error_url,
+                cancel_url=urls.cancel_url,
+            )
     except PaymentError as exc:
         # The provider could not open its page, another "Payer" of this order is opening it
         # at this very moment, or the order was closed meanwhile. The order keeps its hold:
@@ -331,13 +418,22 @@ def pay(request):
 
 
 @login_required
+@_keeps_state
 def payment_result(request, reference):
-    """Where the customer lands after the bank: confirmation, or what went wrong."""
-    order = customer_order_get(customer=request.user, reference=reference)
+    """Where the customer lands after the bank: confirmation, or what went wrong.
+
+    The order and its vendor orders are read at once, then, once validated, their lines (the
+    confirmation's summary): the order page ("Voir mes achats") has the rest."""
+    order, vendor_orders = customer_order_summary(customer=request.user, reference=reference)
     order.customer = request.user  # it is theirs (404 otherwise): no second read of the user
     if order.status == Order.Status.VALIDATED:
-        request.session.pop(SESSION_KEY, None)
-        return render(request, "checkout/confirmation.html", {"order": order})
+        _clear_state(request)
+        order_summary_load(order, vendor_orders)
+        return render(
+            request,
+            "checkout/confirmation.html",
+            {"order": order, "vendor_orders": vendor_orders},
+        )
     payment = order.payments.order_by("-id").first()
     return render(
         request,

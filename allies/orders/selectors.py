@@ -4,7 +4,7 @@ vendor orders (and only once paid)."""
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from allies.orders.models import (
@@ -108,6 +108,47 @@ def customer_order_get(*, customer, reference: str) -> Order:
         )
         order.refunded += vendor_order.refunded
     return order
+
+
+def customer_order_summary(*, customer, reference: str) -> tuple[Order, list[VendorOrder]]:
+    """One of the customer's orders and its vendor orders (with their vendor), in one query;
+    404 as `customer_order_get`. What the checkout's result page needs first: the order's
+    status, then, once validated, `order_summary_load` for the confirmation."""
+    vendor_orders = list(
+        VendorOrder.objects.filter(order__customer=customer, order__reference=reference)
+        .select_related("order", "vendor")
+        .order_by("id")
+    )
+    if not vendor_orders:  # the checkout never makes an order without vendor orders
+        order = Order.objects.filter(customer=customer, reference=reference).first()
+        if order is None:
+            raise Http404
+        return order, []
+    order = vendor_orders[0].order
+    for vendor_order in vendor_orders:
+        vendor_order.order = order
+    return order, vendor_orders
+
+
+def order_summary_load(order: Order, vendor_orders: list[VendorOrder]) -> None:
+    """What the checkout's confirmation shows of the vendor orders of `customer_order_summary`:
+    their lines, in one query, and what was refunded of each and of the order (`refunded`,
+    as `customer_order_get` computes it).
+
+    Not the shipments, the timeline, the invoices nor the payment history: the order page
+    ("Mes achats", `customer_order_get`) shows them, and the confirmation links to it."""
+    prefetch_related_objects(
+        vendor_orders, Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+    )
+    total = Decimal("0")
+    for vendor_order in vendor_orders:
+        refunded = sum(
+            (line.refunded_amount for line in vendor_order.lines.all() if line.is_refunded),
+            start=Decimal("0"),
+        )
+        vendor_order.refunded = refunded  # type: ignore[attr-defined]
+        total += refunded
+    order.refunded = total  # type: ignore[attr-defined]
 
 
 # --- vendor side --------------------------------------------------------------------------
