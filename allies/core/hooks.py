@@ -28,6 +28,9 @@ HOOKS: dict[str, str] = {
     "vendor_order_shipped": "a vendor order has shipped units: vendor_order=, shipment=",
     "vendor_order_delivered": 'a vendor order became "Livrée" (called after commit; the '
     "reviews invite its customer): vendor_order_id=",
+    "vendor_orders_moved": "vendor orders changed stage (in the transition's transaction, "
+    "their rows written; the ledger's balances follow their delivery): vendor_orders=, "
+    "action=",
     "refund_recorded": "a refund was created for order lines: refund=, vendor_order=, lines=, "
     "split= (orders.refunds.RefundSplit: each line's units, articles, shipping, discount and "
     "deduction)",

@@ -238,11 +238,22 @@ class VendorOrderBalance(models.Model):
     )
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
     due_cents = models.BigIntegerField()
+    # The vendor order's `delivered_at` while it is delivered or closed, else empty: what the
+    # payout rule needs from it, kept with the row (allies/ledger/balances.py).
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = BALANCE_TABLE
         verbose_name = _("solde d'une commande vendeur")
         verbose_name_plural = _("soldes des commandes vendeurs")
+        # What a payout now would pay reads only the rows that may count: delivered before
+        # the withdrawal cutoff, or debts.
+        indexes = [
+            models.Index(fields=["delivered_at"], name="ledger_balance_delivered"),
+            models.Index(
+                fields=["due_cents"], condition=Q(due_cents__lt=0), name="ledger_balance_debts"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.vendor_order_id}: {self.due_cents}"

@@ -41,6 +41,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from allies.core.errors import AlliesError
+from allies.core.hooks import hook_call
 from allies.orders.events import (
     Actor,
     EventKind,
@@ -328,6 +329,9 @@ def vendor_orders_transition(
             for vendor_order in vendor_orders:
                 vendor_order.updated_at = moment
             manager.bulk_update(vendor_orders, [*names, "updated_at"])
+        # The apps above keep what they need of a vendor order's stage (the ledger's
+        # balances, its delivery), in this transaction.
+        hook_call("vendor_orders_moved", vendor_orders=vendor_orders, action=action)
         if events is None:
             order_events_write(built)
         else:

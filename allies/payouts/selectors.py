@@ -22,8 +22,13 @@ are "en cours de virement": not available again (their ledger entries are not wr
 `vendors_payable` computes it for many vendors in two or three queries whatever their number:
 the database sorts each vendor order the ledger does not see settled (the balances the ledger
 keeps, never the whole ledger) into in payment / debt / available / held (`_kind`, the rule
-in SQL) and returns sums per vendor; the vendor orders themselves are read only for a payout.
-The one-vendor `vendor_payable` is the same function.
+in SQL) and returns sums per vendor. The balance rows carry what the rule needs from their
+vendor order (its moment of delivery while it is delivered or closed, kept by the ledger:
+allies/ledger/balances.py), so the rule reads no vendor order at all. The one-vendor
+`vendor_payable` is the same function; `vendors_due` (what a payout now would pay each vendor,
+the dashboards' "payouts due") applies the same `_kind` to the only rows that can be
+available or debts, found through their indexes: what it reads does not grow with the
+month of orders still held.
 """
 
 from __future__ import annotations
@@ -47,7 +52,6 @@ from allies.aftersales.return_states import OPEN_STATUSES as RETURN_OPEN
 from allies.core.money import cents_to_eur
 from allies.ledger.models import VendorOrderBalance
 from allies.orders.closing import WITHDRAWAL_DAYS
-from allies.orders.models import VendorOrder
 from allies.payouts.models import Payout, PayoutLine, PayoutRun
 from allies.payouts.states import OPEN_STATUSES, PayoutStatus
 from allies.support.models import Thread
@@ -55,7 +59,6 @@ from allies.support.states import ThreadStage
 from allies.vendors.models import Vendor
 
 ZERO = Decimal("0.00")
-DELIVERED = (VendorOrder.Status.DELIVERED, VendorOrder.Status.CLOSED)
 
 
 def payout_min_amount() -> Decimal:
@@ -143,8 +146,10 @@ def _kind(cutoff: datetime) -> Case:
         return qs.filter(vendor_order__isnull=False).values("vendor_order_id")
 
     in_flight = ids(PayoutLine.objects.filter(payout__status=PayoutStatus.PENDING))
+    # `delivered_at` of the balance row: its vendor order's, empty unless it is delivered
+    # or closed (`ledger.balances.DELIVERED`).
     available = (
-        Q(vendor_order__status__in=DELIVERED, vendor_order__delivered_at__lt=cutoff)
+        Q(delivered_at__lt=cutoff)
         & ~Q(vendor_order_id__in=ids(ReturnRequest.objects.filter(status__in=RETURN_OPEN)))
         & ~Q(vendor_order_id__in=ids(Claim.objects.filter(status__in=CLAIM_OPEN)))
         & ~Q(vendor_order_id__in=ids(Thread.objects.filter(stage=ThreadStage.ESCALATED)))
@@ -156,6 +161,12 @@ def _kind(cutoff: datetime) -> Case:
         default=Value(HELD),
         output_field=CharField(),
     )
+
+
+def _may_count(cutoff: datetime) -> Q:
+    """The balance rows `_kind` can sort as AVAILABLE or DEBT (a superset: the others are
+    HELD or IN_FLIGHT whatever else holds), each side through its index."""
+    return Q(delivered_at__lt=cutoff) | Q(due_cents__lt=0)
 
 
 def vendors_payable(
@@ -222,6 +233,30 @@ def vendors_payable(
         for vendor_id in sorted(sums.keys() | in_payment.keys())
         for kinds in (sums.get(vendor_id, {}),)
     }
+
+
+def vendors_due(
+    *, as_of: datetime | None = None, vendor_ids: Iterable[int] | None = None
+) -> dict[int, Decimal]:
+    """What a payout now would pay each vendor (`Payable.amount`: Σ available + Σ debts, ≤ 0
+    when the vendor owes), for every vendor with such money (or `vendor_ids` only); vendors
+    with neither are absent. One query, over the rows that can count only (`_may_count`):
+    the same rule as `vendors_payable`, without the held money it need not read."""
+    as_of = as_of or timezone.now()
+    cutoff = availability_cutoff(as_of)
+    balances = VendorOrderBalance.objects.filter(_may_count(cutoff))
+    if vendor_ids is not None:
+        balances = balances.filter(vendor_id__in=sorted(set(vendor_ids)))
+    due: dict[int, int] = {}
+    for row in (
+        balances.annotate(kind=_kind(cutoff))
+        .order_by()
+        .values("vendor_id", "kind")
+        .annotate(cents=Sum("due_cents"))
+    ):
+        if row["kind"] in (AVAILABLE, DEBT):
+            due[row["vendor_id"]] = due.get(row["vendor_id"], 0) + row["cents"]
+    return {vendor_id: cents_to_eur(cents) for vendor_id, cents in sorted(due.items())}
 
 
 def vendor_payable(*, vendor: Vendor, as_of: datetime | None = None) -> Payable:

@@ -25,7 +25,7 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.functional import cached_property
 
 from allies.catalog.models import Category
-from allies.payouts.selectors import vendors_payable
+from allies.payouts.selectors import vendors_due
 from allies.reporting.facts import (
     COUNTS,
     MONEY,
@@ -268,12 +268,10 @@ def _points(start: date, end: date, granularity: str, days: Iterable[Any]) -> li
 
 def _payouts_due(vendor_id: int | None) -> Decimal:
     """What a payout run now would pay ("Disponible pour virement", PAY-1): the payouts
-    app's one rule (`vendors_payable`, a fixed number of queries), summed over the vendors
-    it would pay (a vendor who owes money counts 0, not less)."""
-    payable = vendors_payable(
-        vendor_ids=[vendor_id] if vendor_id is not None else None, with_lines=False
-    )
-    return sum((max(p.amount, ZERO) for p in payable.values()), ZERO)
+    app's one rule (`vendors_due`, one query over the balances that can count), summed over
+    the vendors it would pay (a vendor who owes money counts 0, not less)."""
+    due = vendors_due(vendor_ids=[vendor_id] if vendor_id is not None else None)
+    return sum((max(amount, ZERO) for amount in due.values()), ZERO)
 
 
 def operator_dashboard(

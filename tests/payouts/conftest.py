@@ -1,8 +1,9 @@
 """Payout test setup (PAY-1).
 
 Vendor orders are bought and paid through the real checkout and sandbox provider (the sale
-entries are written by the ledger's hook), then marked delivered at a chosen moment with
-`deliver` (the delivery flow itself is the orders app's business, tested there). A vendor is
+entries are written by the ledger's hook), then moved to delivered at a chosen moment with
+`deliver`, through the vendor order's transition function (the delivery flow itself, parcels
+and carriers, is the orders app's business, tested there). A vendor is
 made payable with `payable_account`: its wallet and IBAN opened at the sandbox provider, and
 its payment account marked validated as the KYC flow would leave it.
 """
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from allies.orders.events import SYSTEM
 from allies.orders.models import VendorOrder
+from allies.orders.states import VendorOrderAction, vendor_order_transition
 from allies.payments.gateways.sandbox import SandboxGateway, sandbox_faults
 from allies.payments.models import VendorAccount
 from tests.payments.factories import REPRESENTATIVE
@@ -35,10 +38,11 @@ def _sandbox(settings):
 
 
 def deliver(vendor_order: VendorOrder, *, at: datetime = DELIVERED_AT) -> VendorOrder:
-    """Mark a paid vendor order delivered at `at` (the rule reads its status and moment)."""
-    VendorOrder.objects.filter(pk=vendor_order.pk).update(
-        status=VendorOrder.Status.DELIVERED, delivered_at=at
-    )
+    """Move a paid vendor order through its stages to delivered at `at` (the rule reads its
+    stage and moment), by the transition function as every move is made."""
+    A = VendorOrderAction
+    for action in (A.ACCEPT, A.SHIP_ALL, A.DELIVER):
+        vendor_order_transition(vendor_order=vendor_order, action=action, actor=SYSTEM, now=at)
     vendor_order.refresh_from_db()
     return vendor_order
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from allies.orders.closing import withdrawal_window_end
-from allies.payouts.selectors import Blocked, availability_cutoff, vendor_payable
+from allies.payouts.selectors import Blocked, availability_cutoff, vendor_payable, vendors_due
 from allies.support.models import Motif, Thread
 from allies.support.states import ThreadStage
 from tests.aftersales.conftest import claimed, delivered, returned
@@ -133,3 +133,71 @@ def test_below_the_minimum_nothing_is_paid(shop, settings):
     assert payable.amount == Decimal("59.00") and payable.blocked == Blocked.BELOW_MINIMUM
     settings.PAYOUT_MIN_AMOUNT = Decimal("59.00")
     assert vendor_payable(vendor=shop["vendor"], as_of=AVAILABLE_AT).payable
+
+
+def test_the_balance_keeps_its_vendor_orders_delivery_through_every_move(market, settings):  # noqa: F811
+    # covers: PAY-1, RET-1
+    """The rule reads each balance row's moment of delivery, not the vendor order: the row
+    follows it through the real flow (accepted, shipped, delivered by the vendor), a refund,
+    the closing, a payout that settles it and a debt written after."""
+    from allies.ledger.models import LedgerEntry, VendorOrderBalance
+    from allies.orders.acceptance import vendor_order_lines_decide
+    from allies.orders.closing import vendor_orders_close_due
+    from allies.orders.models import VendorOrder
+    from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
+    from allies.orders.states import VENDOR_ORDER_TRANSITIONS, VendorOrderStatus
+    from tests.orders.conftest import buy as buy_in
+    from tests.orders.conftest import vendor_order_of
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    def kept():
+        row = VendorOrderBalance.objects.filter(vendor_order=vo).first()
+        return None if row is None else (row.due_cents, row.delivered_at)
+
+    def due():  # what a payout would pay, as the statement and as the dashboards read it
+        amount = vendor_payable(vendor=vendor, as_of=AVAILABLE_AT).amount
+        dashboard = vendors_due(as_of=AVAILABLE_AT, vendor_ids=[vendor.pk])
+        assert dashboard.get(vendor.pk, ZERO) == amount
+        return amount
+
+    shirt = market["shirt"]
+    vendor = shirt.vendor
+    with time_machine.travel(DELIVERED_AT - timedelta(days=3), tick=False):
+        vo = vendor_order_of(buy_in(market, [(shirt, 1)]), vendor)
+        owed = kept()[0]
+        assert kept() == (owed, None) and owed > 0  # paid, not delivered
+        accepted = {line.pk: "accept" for line in vo.lines.all()}
+        vendor_order_lines_decide(vendor_order=vo, vendor=vendor, decisions=accepted)
+    with time_machine.travel(DELIVERED_AT - timedelta(days=1), tick=False):
+        vendor_order_ship(vendor_order=vo, vendor=vendor, carrier="colissimo",
+                          parcels=["6A12345699999"])  # fmt: skip
+    assert kept() == (owed, None) and due() == ZERO  # shipped: still held at any date
+    with time_machine.travel(DELIVERED_AT, tick=False):
+        vendor_order_mark_delivered(vendor_order=vo, vendor=vendor)
+    vo.refresh_from_db()
+    assert vo.status == VendorOrder.Status.DELIVERED
+    assert kept() == (owed, vo.delivered_at) and vo.delivered_at == DELIVERED_AT
+    assert due() * 100 == owed
+    # A refund moves the amount; the moment stays.
+    refund(vo, lines_amount=Decimal("10.00"))
+    owed = kept()[0]
+    assert kept() == (owed, DELIVERED_AT) and due() * 100 == owed
+    # Closed once the window passed: another stage, still delivered for the rule.
+    assert vendor_orders_close_due(now=AVAILABLE_AT) == 1
+    vo.refresh_from_db()
+    assert vo.status == VendorOrder.Status.CLOSED
+    assert kept() == (owed, DELIVERED_AT) and due() * 100 == owed
+    # Paid out: the row is gone; a refund after it is a debt, its row written with the
+    # moment read from the vendor order.
+    LedgerEntry.objects.create(vendor=vendor, vendor_order=vo, kind="payout",
+                               amount=-Decimal(owed) / 100)  # fmt: skip
+    assert kept() is None and due() == ZERO
+    refund(vo, lines_amount=Decimal("5.00"))
+    debt = kept()[0]
+    assert kept() == (debt, DELIVERED_AT) and debt < 0 and due() * 100 == debt
+    # No move takes a delivered or closed vendor order back to an earlier stage: the kept
+    # moment never has to be emptied (the ledger writes nothing for the other moves).
+    done = {VendorOrderStatus.DELIVERED, VendorOrderStatus.CLOSED}
+    assert all(target in done for (stage, _), target in VENDOR_ORDER_TRANSITIONS.items()
+               if stage in done)  # fmt: skip

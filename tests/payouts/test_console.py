@@ -168,6 +168,8 @@ def test_the_pages_do_a_bounded_number_of_queries(client, treasurer, django_asse
         with time_machine.travel(at, tick=False):
             client.force_login(treasurer)
             client.post(reverse("backoffice:payout_run"))
+            # Once first: the layout's menu is kept by the process (its first read counts).
+            client.get(reverse("backoffice:payouts"))
             with CaptureQueriesContext(connection) as ctx:
                 assert client.get(reverse("backoffice:payouts")).status_code == 200
         return len(ctx)

@@ -14,10 +14,13 @@ answer is known to the provider before the ledger records it).
   to vendor wallets) equals the ledger's total (Σ amount + operator_amount).
 - The vendor orders' balances the ledger keeps as it writes (`VendorOrderBalance`, read by
   the payout rule) equal the sums of their entries, with no row for a vendor order at zero,
-  and a rebuild from the entries gives the same rows.
+  and each row's moment of delivery is its vendor order's (empty unless delivered or
+  closed), after every step of the history (buying, delivering, refunding, closing, paying
+  out); a rebuild from the entries gives the same rows.
 - The payout rule evaluated by the database (`vendors_payable`: in payment, debt, available,
-  held, summed per vendor) equals the same rule told in Python over the entries, before
-  every run; its lines add up to the amount paid.
+  held, summed per vendor) equals the same rule told in Python over the entries and the
+  vendor orders, before every run; its lines add up to the amount paid, and what a payout now
+  would pay each vendor as the dashboards read it (`vendors_due`) is the same amount.
 - Nobody is paid twice: each payout's P2P and money-out happened at most once at the
   provider (none for a refused P2P, exactly one each for a paid payout).
 """
@@ -36,11 +39,12 @@ from hypothesis import strategies as st
 from allies.ledger.balances import balances_rebuild
 from allies.ledger.models import LedgerEntry, VendorOrderBalance
 from allies.ledger.selectors import vendor_balance
+from allies.orders.closing import vendor_orders_close_due
 from allies.orders.models import VendorOrder
 from allies.payments.gateways.sandbox import sandbox_faults
 from allies.payments.models import SandboxOperation, SandboxTransaction
 from allies.payouts.models import Payout, PayoutLine
-from allies.payouts.selectors import availability_cutoff, vendors_payable
+from allies.payouts.selectors import availability_cutoff, vendors_due, vendors_payable
 from allies.payouts.services import payout_run
 from tests.ledger.conftest import buy, offer_of, refund, vendor_with_rates
 from tests.payouts.conftest import DELIVERED_AT, deliver, payable_account
@@ -123,13 +127,19 @@ def _check_history(history, rates) -> None:  # noqa: C901 - one story, told in o
                 if amount > 0:
                     row, _entries = refund(vo, lines_amount=amount)
                     refunded[vo.vendor_id] += row.amount
+            _check_balances()
         now += timedelta(days=step["wait"], hours=1)
         with time_machine.travel(now, tick=False):
+            # Delivered vendor orders whose window passed are closed (a move after delivery).
+            if vendor_orders_close_due(now=now):
+                event("closed some vendor orders")
+            _check_balances()
             _check_payable(now)
             if step["fault"]:
                 sandbox_faults.fail_next(step["fault"], step["mode"])
             payout_run(trigger="schedule")
             sandbox_faults.clear()
+            _check_balances()
         now += timedelta(hours=1)
     # A last run with a provider that answers: what was left without answer is re-read and
     # recorded (until then the provider knows of a P2P the ledger does not show yet).
@@ -139,7 +149,7 @@ def _check_history(history, rates) -> None:  # noqa: C901 - one story, told in o
     event(f"payouts left unfinished: {Payout.objects.exclude(status='paid').exists()}")
     event(f"a debt: {any(vendor_balance(vendor=v) < 0 for v in vendors)}")
     _check(vendors, refunded)
-    _check_balances()
+    _check_balances(rebuild=True)
     _check_payable(now)
 
 
@@ -166,6 +176,10 @@ def _check_payable(now) -> None:
             kinds["held"] += net
     payables = vendors_payable(as_of=now)
     figures = vendors_payable(as_of=now, with_lines=False)
+    due = vendors_due(as_of=now)
+    assert set(due) <= set(payables)
+    for vendor_id, payable in payables.items():
+        assert due.get(vendor_id, ZERO) == payable.amount, vendor_id
     for vendor_id, kinds in expected.items():
         payable = payables[vendor_id]
         for name in ("available", "debts", "held"):
@@ -177,21 +191,30 @@ def _check_payable(now) -> None:
         )  # fmt: skip
 
 
-def _check_balances() -> None:
+def _check_balances(*, rebuild: bool = False) -> None:
+    """The balance rows equal the entries' sums per vendor order (none at zero), each with
+    its vendor order's moment of delivery while it is delivered or closed; `rebuild`: and
+    recomputing them from the entries gives the same rows."""
     expected: dict[int, tuple[int, int]] = {}
     for entry in LedgerEntry.objects.all():
         vendor, cents = expected.get(entry.vendor_order_id, (entry.vendor_id, 0))
         expected[entry.vendor_order_id] = (vendor, cents + int(entry.amount * 100))
-    expected = {vo: row for vo, row in expected.items() if row[1]}
+    delivered = {
+        vo.pk: vo.delivered_at if vo.status in ("delivered", "closed") else None
+        for vo in VendorOrder.objects.filter(pk__in=list(expected))
+    }
+    rows = {vo: (*row, delivered[vo]) for vo, row in expected.items() if row[1]}
 
-    def kept() -> dict[int, tuple[int, int]]:
+    def kept() -> dict[int, tuple[int, int, object]]:
         return {
-            b.vendor_order_id: (b.vendor_id, b.due_cents) for b in VendorOrderBalance.objects.all()
+            b.vendor_order_id: (b.vendor_id, b.due_cents, b.delivered_at)
+            for b in VendorOrderBalance.objects.all()
         }
 
-    assert kept() == expected
-    balances_rebuild(connection)
-    assert kept() == expected
+    assert kept() == rows
+    if rebuild:
+        balances_rebuild(connection)
+        assert kept() == rows
 
 
 def _check(vendors, refunded) -> None:

@@ -3,11 +3,12 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from allies.ledger.balances import balances_rebuild
 
 
 def rebuild(apps, schema_editor):
-    balances_rebuild(schema_editor.connection)
+    # The rows are written by 0005 (`balances_rebuild`), once the table has every column
+    # the current code writes.
+    pass
 
 
 class Migration(migrations.Migration):
