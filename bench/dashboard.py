@@ -12,11 +12,13 @@ For each database (a SQLite file in a throwaway VAR_DIR, and a throwaway Postgre
    COPY on PostgreSQL — the product never does: its writes go through the checkout and
    `allies.ledger.services`; a benchmark only needs the rows): each order one vendor order
    with one line, and its ledger entries as `ledger_record_sale` writes them (sale, shipping,
-   commission at the vendor's rate); 5 % refunded a few days later (refund_sale,
-   refund_commission), the others paid out 30 days later (payout: the daily run, once the
-   withdrawal window has passed) but for 2 % still held (a claim, a debt); the vendor
-   orders' acceptance and shipment timestamps, 3 % accepted late, 4 % shipped late, 2 % with
-   a refused line;
+   commission at the vendor's rate); the vendor orders' stages and moments as the flow
+   leaves them (accepted, 3 % late; shipped a day later, 4 % late; delivered two days
+   after; closed once the withdrawal window passed; 2 % refused, refunded a few days
+   later), 3 % more refunded after delivery (refund_sale, refund_commission); the others
+   paid out by the daily run of the morning their withdrawal window ended (payout), but
+   2 % never (their money stays due: a vendor whose account is blocked, say), and 0.2 % of
+   the paid ones refunded afterwards (a debt);
 3. `ANALYZE`, then `reporting_refresh` (timed: the first run freezes the whole year), then a
    second run with nothing to freeze (timed: the every-minute sweep);
 4. requests each page through Django's test client in-process (DEBUG=0, the production
@@ -349,7 +351,11 @@ class Shop:
         from django.db import connection, transaction
 
         from allies.ledger.models import LedgerEntry
+        from allies.orders.closing import withdrawal_window_end
         from allies.orders.models import Order, OrderLine, VendorOrder
+
+        def paid_at(window_end):
+            return window_end + timedelta(hours=7)
 
         address = {
             "recipient": "Client Banc",
@@ -433,22 +439,37 @@ class Shop:
                     )
                     min_date = (at + timedelta(days=3)).date()
                     shipped = accepted + timedelta(days=4 if rng.random() < 0.04 else 1)
+                    refused = rng.random() < 0.02
+                    delivered = shipped + timedelta(days=2)
+                    window_end = withdrawal_window_end(delivered)
+                    if refused:  # its one line refused: the vendor order is refused
+                        stage, shipped = "refused", now
+                    elif accepted >= now:
+                        stage = "waiting_acceptance"
+                    elif shipped >= now:
+                        stage = "to_ship"
+                    elif delivered >= now:
+                        stage = "shipped"
+                    else:
+                        stage = "closed" if window_end <= now else "delivered"
                     vos.add(
                         id=pk,
                         order_id=pk,
                         vendor_id=vendor.pk,
+                        status=stage,
                         shipping_fee=fee,
                         lines_total=total,
                         delivery_min_date=min_date,
                         delivery_max_date=min_date + timedelta(days=2),
                         acceptance_deadline=deadline,
-                        accepted_at=accepted if accepted < now else None,
+                        accepted_at=accepted if accepted < now and not refused else None,
                         overdue_flagged_at=deadline if roll < 0.03 and deadline < now else None,
                         shipped_at=shipped if shipped < now else None,
+                        delivered_at=delivered if stage in ("delivered", "closed") else None,
+                        closed_at=window_end if stage == "closed" else None,
                         created_at=at,
                         updated_at=at,
                     )
-                    refused = rng.random() < 0.02
                     lines.add(
                         id=pk,
                         vendor_order_id=pk,
@@ -482,7 +503,7 @@ class Shop:
                         created_at=at,
                     )
                     refund_at = at + timedelta(days=rng.randint(1, 10))
-                    if (refused or rng.random() < 0.04) and refund_at < now:
+                    if (refused or rng.random() < 0.03) and refund_at < now:
                         entries.add(
                             **common,
                             order_line_id=pk,
@@ -500,15 +521,36 @@ class Shop:
                             created_at=refund_at,
                         )
                         counts["refunds"] += 1
-                    elif rng.random() < 0.98 and at + timedelta(days=30) < now:
+                    elif rng.random() < 0.98 and stage == "closed" and paid_at(window_end) < now:
+                        # The daily run of the morning the window ended (07:00 Paris).
+                        paid = paid_at(window_end)
                         entries.add(
                             **common,
                             kind="payout",
                             amount=-(total + fee - commission),
                             operator_amount=0,
-                            created_at=at + timedelta(days=30),
+                            created_at=paid,
                         )
                         counts["payouts"] += 1
+                        later = paid + timedelta(days=rng.randint(1, 20))
+                        if rng.random() < 0.002 and later < now:  # refunded after: a debt
+                            entries.add(
+                                **common,
+                                order_line_id=pk,
+                                kind="refund_sale",
+                                amount=-total,
+                                operator_amount=0,
+                                created_at=later,
+                            )
+                            entries.add(
+                                **common,
+                                order_line_id=pk,
+                                kind="refund_commission",
+                                amount=commission,
+                                operator_amount=-commission,
+                                created_at=later,
+                            )
+                            counts["refunds"] += 1
                 counts["orders"] += orders.flush()
                 vos.flush()
                 lines.flush()
