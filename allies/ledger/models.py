@@ -174,7 +174,15 @@ class LedgerEntry(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("écriture du relevé")
         verbose_name_plural = _("écritures du relevé")
-        indexes = [models.Index(fields=["vendor", "created_at", "id"])]
+        indexes = [
+            models.Index(fields=["vendor", "created_at", "id"]),
+            # The dashboards' days read the refunds that failed in them (few) on every page.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind="refund_failed"),
+                name="ledger_failed_refunds",
+            ),
+        ]
         constraints = [
             # One sale set per vendor order: one sale, discount and commission per line…
             models.UniqueConstraint(
