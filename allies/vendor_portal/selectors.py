@@ -154,6 +154,10 @@ def vendor_dashboard(*, vendor, now: datetime | None = None) -> Dashboard:
     sold = (
         OrderLine.objects.filter(
             vendor=vendor,
+            # The same vendor, said of the vendor order too: its (vendor, created_at) index
+            # then finds the month's few orders (else the planners read every line the
+            # vendor ever sold, or every vendor order of the month).
+            vendor_order__vendor=vendor,
             vendor_order__created_at__gte=month_start - CREATED_BEFORE_PAID,
             vendor_order__order__validated_at__gte=month_start,
             status__in=[OrderLine.Status.PENDING, OrderLine.Status.ACCEPTED],
