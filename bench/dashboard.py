@@ -14,11 +14,12 @@ For each database (a SQLite file in a throwaway VAR_DIR, and a throwaway Postgre
    with one line, and its ledger entries as `ledger_record_sale` writes them (sale, shipping,
    commission at the vendor's rate); the vendor orders' stages and moments as the flow
    leaves them (accepted, 3 % late; shipped a day later, 4 % late; delivered two days
-   after; closed once the withdrawal window passed; 2 % refused, refunded a few days
-   later), 3 % more refunded after delivery (refund_sale, refund_commission); the others
-   paid out by the daily run of the morning their withdrawal window ended (payout), but
-   2 % never (their money stays due: a vendor whose account is blocked, say), and 0.2 % of
-   the paid ones refunded afterwards (a debt);
+   after; closed once the withdrawal window passed; 2 % refused, refunded whole a few days
+   later), 3 % of the articles returned and refunded (refund_sale, refund_commission: the
+   shipping stays the vendor's); what each vendor order still owes paid out by the daily
+   run of the morning its withdrawal window ended (payout), 2 % of them 1 to 60 days later
+   (a claim handled first, an account blocked for a while), and 0.2 % of the paid ones
+   refunded afterwards (a debt);
 3. `ANALYZE`, then `reporting_refresh` (timed: the first run freezes the whole year), then a
    second run with nothing to freeze (timed: the every-minute sweep);
 4. requests each page through Django's test client in-process (DEBUG=0, the production
@@ -354,8 +355,24 @@ class Shop:
         from allies.orders.closing import withdrawal_window_end
         from allies.orders.models import Order, OrderLine, VendorOrder
 
-        def paid_at(window_end):
-            return window_end + timedelta(hours=7)
+        def refund(entries, common, pk, total, commission, at) -> None:
+            """The line refunded whole: its sale and its commission reversed."""
+            entries.add(
+                **common,
+                order_line_id=pk,
+                kind="refund_sale",
+                amount=-total,
+                operator_amount=0,
+                created_at=at,
+            )
+            entries.add(
+                **common,
+                order_line_id=pk,
+                kind="refund_commission",
+                amount=commission,
+                operator_amount=-commission,
+                created_at=at,
+            )
 
         address = {
             "recipient": "Client Banc",
@@ -409,13 +426,15 @@ class Shop:
         rng, now = self.rng, self.now
         year = timedelta(days=365)
         picks = rng.choices(range(len(self.offers)), weights=self.weights, k=count)
+        # In the order they were paid, as the product writes them: a day's rows lie together.
+        moments = sorted((now - year * rng.random() for _ in range(count)), reverse=True)
         counts = {"orders": 0, "entries": 0, "refunds": 0, "payouts": 0}
         batch = 20_000
         for start in range(0, count, batch):
             with transaction.atomic():
                 for i in range(start, min(count, start + batch)):
                     pk = i + 1
-                    at = now - year * rng.random()
+                    at = moments.pop()
                     vendor, offer_id = self.offers[picks[i]]
                     price = Decimal(rng.randint(500, 15_000)) / 100
                     qty = rng.choice((1, 1, 1, 2))
@@ -503,53 +522,38 @@ class Shop:
                         created_at=at,
                     )
                     refund_at = at + timedelta(days=rng.randint(1, 10))
-                    if (refused or rng.random() < 0.03) and refund_at < now:
-                        entries.add(
-                            **common,
-                            order_line_id=pk,
-                            kind="refund_sale",
-                            amount=-total,
-                            operator_amount=0,
-                            created_at=refund_at,
-                        )
-                        entries.add(
-                            **common,
-                            order_line_id=pk,
-                            kind="refund_commission",
-                            amount=commission,
-                            operator_amount=-commission,
-                            created_at=refund_at,
-                        )
+                    due = total + fee - commission  # what the vendor order owes the vendor
+                    returned = not refused and rng.random() < 0.03
+                    if (refused or returned) and refund_at < now:
+                        refund(entries, common, pk, total, commission, refund_at)
+                        due = fee
+                        if refused and fee:  # a refused order is refunded whole
+                            entries.add(
+                                **common,
+                                kind="refund_shipping",
+                                amount=-fee,
+                                operator_amount=0,
+                                created_at=refund_at,
+                            )
+                            due = Decimal(0)
                         counts["refunds"] += 1
-                    elif rng.random() < 0.98 and stage == "closed" and paid_at(window_end) < now:
-                        # The daily run of the morning the window ended (07:00 Paris).
-                        paid = paid_at(window_end)
+                    # Paid by the daily run of the morning its window ended (07:00), 2 %
+                    # later (a claim handled first, an account blocked for a while).
+                    paid = window_end + timedelta(hours=7)
+                    if rng.random() < 0.02:
+                        paid += timedelta(days=rng.randint(1, 60))
+                    if due and stage == "closed" and paid < now:
                         entries.add(
                             **common,
                             kind="payout",
-                            amount=-(total + fee - commission),
+                            amount=-due,
                             operator_amount=0,
                             created_at=paid,
                         )
                         counts["payouts"] += 1
                         later = paid + timedelta(days=rng.randint(1, 20))
-                        if rng.random() < 0.002 and later < now:  # refunded after: a debt
-                            entries.add(
-                                **common,
-                                order_line_id=pk,
-                                kind="refund_sale",
-                                amount=-total,
-                                operator_amount=0,
-                                created_at=later,
-                            )
-                            entries.add(
-                                **common,
-                                order_line_id=pk,
-                                kind="refund_commission",
-                                amount=commission,
-                                operator_amount=-commission,
-                                created_at=later,
-                            )
+                        if not returned and rng.random() < 0.002 and later < now:
+                            refund(entries, common, pk, total, commission, later)  # a debt
                             counts["refunds"] += 1
                 counts["orders"] += orders.flush()
                 vos.flush()
