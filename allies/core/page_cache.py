@@ -112,10 +112,6 @@ def generation_memo_many(
     return found
 
 
-def generation_memo_clear(**_kwargs: Any) -> None:
-    _memo.clear()
-
-
 def page_cache_key(*, language: str, host: str, full_path: str, namespace: str = "") -> str:
     """The key a page is stored under: its language, host and path with query string, and
     the day (Paris): what a page computes from the date (delivery estimates, "new" products)
