@@ -9,6 +9,7 @@ import ast
 from pathlib import Path
 
 import allies
+from tests.source_trees import project_trees
 
 ROOT = Path(allies.__file__).parent
 OWNER = ROOT / "orders" / "states.py"
@@ -69,10 +70,7 @@ def status_writes(tree: ast.AST, *, in_orders_app: bool = False) -> list[tuple[i
 def test_no_module_but_states_writes_an_order_status():
     # covers: issue 8 §1 (one function performs every transition)
     offenders = []
-    for path in sorted(ROOT.rglob("*.py")):
-        if path == OWNER or "migrations" in path.parts:
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
+    for path, tree in project_trees(skip=OWNER):
         in_orders_app = path.is_relative_to(ROOT / "orders")
         for line, text in status_writes(tree, in_orders_app=in_orders_app):
             offenders.append(f"{path.relative_to(ROOT.parent)}:{line}: {text.splitlines()[0]}")

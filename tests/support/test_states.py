@@ -21,6 +21,7 @@ from allies.support.states import (
     TransitionNotAllowed,
     thread_transition,
 )
+from tests.source_trees import project_trees
 from tests.support.conftest import START, contact, question
 
 pytestmark = pytest.mark.django_db
@@ -182,10 +183,8 @@ def test_no_module_but_states_writes_a_thread_stage_or_clock():
     owner = root / "support" / "states.py"
     watched = {"stage", "vendor_due_at", "operator_due_at", "escalated_at", "resolved_at"}
     offenders = []
-    for path in sorted(root.rglob("*.py")):
-        if path == owner or "migrations" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for path, tree in project_trees(skip=owner):
+        for node in ast.walk(tree):
             targets = []
             if isinstance(node, ast.Assign):
                 targets = node.targets
