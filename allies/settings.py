@@ -389,6 +389,9 @@ LEMONWAY_ACCESS_TOKEN = os.environ.get("LEMONWAY_ACCESS_TOKEN", "")
 LEMONWAY_WALLET_ID = os.environ.get("LEMONWAY_WALLET_ID", "")
 LEMONWAY_TIMEOUT = float(os.environ.get("LEMONWAY_TIMEOUT", "15"))
 LEMONWAY_PSU_IP = os.environ.get("LEMONWAY_PSU_IP", "127.0.0.1")
+# A payout run's P2Ps (then money-outs) in flight at once, 1 to 32: LemonWay's API has no
+# batch, so 10,000 vendors are 20,000 requests; kept modest for the provider's sake.
+LEMONWAY_CONCURRENT_CALLS = max(1, min(32, int(os.environ.get("LEMONWAY_CONCURRENT_CALLS", "8"))))
 
 # Vendor orders: working days to accept or refuse the lines of a paid order, and after how
 # many an unanswered vendor order is cancelled and refunded.

@@ -31,22 +31,24 @@ on the run (`errors`) and never stop the others.
 
 Speed (issue 13: 10,000 vendors in seconds). The run works by batches of BATCH vendors: it
 reads their payment accounts in one query, writes their payouts, lines and "created" events
-in one transaction of a few bulk INSERTs, then makes the provider calls one by one (one P2P
-and one money-out per vendor: the provider's API has no batch), and records each round of
-answers with `states.payouts_transition` (one locked read, bulk UPDATEs, bulk events) and the
-ledger entries with one bulk INSERT (`states.payouts_save`: one UPDATE statement executed
-for the batch's rows). So our own queries are a constant per batch, whatever
-its size; only the provider's calls grow with the vendors. Every guarantee above holds
-batch-wise: the step is claimed (at creation) before any call; the answers of a round are
-committed before the next round's calls; a batch whose recording fails is recorded payout
-by payout, so one vendor's bug leaves only that payout to resume.
+in one transaction of a few bulk INSERTs, then asks the provider for the batch's P2Ps as one
+round (`gateway.transfers`), records the answers, then the money-outs as another round. A
+provider whose API has no batch (LemonWay) takes a round as concurrent requests, up to
+`concurrent_calls` at once (LEMONWAY_CONCURRENT_CALLS); the sandbox writes its records in one
+INSERT. Each round's answers are recorded with `states.payouts_transition` (one locked read,
+bulk UPDATEs, bulk events) and the ledger entries with one bulk INSERT
+(`states.payouts_save`: one UPDATE statement executed for the batch's rows). So our own
+queries are a constant per batch, whatever its size. Every guarantee above holds batch-wise:
+the step is claimed (at creation) before any call; the answers of a round are committed
+before the next round's calls; a batch whose recording fails is recorded payout by payout,
+so one vendor's bug leaves only that payout to resume.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -61,7 +63,14 @@ from allies.core.money import eur_to_cents
 from allies.ledger.models import LedgerEntry
 from allies.orders.events import SYSTEM, Actor
 from allies.payments.gateways import get_gateway
-from allies.payments.gateways.base import FAILED, SUCCEEDED, GatewayError, PaymentGateway
+from allies.payments.gateways.base import (
+    FAILED,
+    SUCCEEDED,
+    GatewayError,
+    MoneyOutOrder,
+    PaymentGateway,
+    TransferOrder,
+)
 from allies.payouts.models import Payout, PayoutLine, PayoutRun
 from allies.payouts.selectors import (
     Payable,
@@ -308,76 +317,128 @@ def _no_answer(payout: Payout, kind: PayoutEventKind, message: str) -> _Outcome:
     return _Outcome(payout, None, kind=kind, message=_short(message))
 
 
-def _transfer_call(
-    payout: Payout, gateway: PaymentGateway, account: PayoutAccount | None
-) -> _Outcome:
-    """The P2P of a payout this run claimed: re-read by reference first when it was asked
-    before, else asked."""
-    fail = PayoutAction.TRANSFER_FAIL
-    result = None
-    try:
-        if payout.attempts > 1:
-            result = gateway.fetch_transfer(reference=payout.transfer_reference)
-        if result is None:
-            if account is None:
-                return _Outcome(payout, fail, {"failure_message": NO_ACCOUNT})
-            result = gateway.transfer(
-                credit_account_id=account.account_id,
-                amount_cents=payout.amount_cents,
-                comment=f"Alliés virement {payout.pk}",
-                reference=payout.transfer_reference,
-            )
-    except GatewayError as exc:
-        if exc.definitive:
-            return _Outcome(payout, fail, {"failure_message": _short(str(exc))}, {"code": exc.code})
-        return _no_answer(payout, PayoutEventKind.NO_ANSWER, str(exc))
-    if result.status == SUCCEEDED:
-        # The run goes straight on to the money-out: it keeps the claim for that step.
-        keep = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
-        return _Outcome(
-            payout, PayoutAction.TRANSFER,
-            {"transfer_provider_id": result.provider_transfer_id[:64], "failure_message": "",
-             "attempts": 1, "claimed_until": keep},
-            {"provider_id": result.provider_transfer_id},
-        )  # fmt: skip
-    if result.status == FAILED:
-        return _Outcome(payout, fail, {"failure_message": _short(result.message)})
-    return _no_answer(payout, PayoutEventKind.STILL_PENDING, result.message or "P2P pending")
+@dataclass(frozen=True)
+class _Step:
+    """One provider step of a payout: how it is re-read, asked for, and what success does."""
+
+    status: PayoutStatus
+    fail: PayoutAction
+    what: str
+    fetch: Callable[[PaymentGateway, Payout], Any]
+    ask: Callable[[PaymentGateway, list[Payout], Mapping[int, PayoutAccount]], list[Any]]
+    done: Callable[[Payout, Any], _Outcome]
 
 
-def _money_out_call(
-    payout: Payout, gateway: PaymentGateway, account: PayoutAccount | None
-) -> _Outcome:
-    """The money-out of a transferred payout this run holds: re-read first when it was asked
-    before, else asked."""
-    fail = PayoutAction.MONEY_OUT_FAIL
-    result = None
-    try:
-        if payout.attempts > 1:
-            result = gateway.fetch_money_out(reference=payout.money_out_reference)
-        if result is None:
-            if account is None:
-                return _Outcome(payout, fail, {"failure_message": NO_ACCOUNT})
-            result = gateway.money_out(
-                account_id=account.account_id,
-                iban_id=account.iban_id,
-                amount_cents=payout.amount_cents,
-                comment=f"Alliés virement {payout.pk}",
-                reference=payout.money_out_reference,
+def _answer_outcome(step: _Step, payout: Payout, answer: Any) -> _Outcome | None:
+    """What one provider answer (a result, or the exception the call raised) does to the
+    payout; None for a bug of ours (logged: its stage is unchanged, so it goes no further in
+    this run, and its claim is left to expire: the next run re-reads the step)."""
+    if isinstance(answer, GatewayError):
+        if answer.definitive:
+            return _Outcome(payout, step.fail, {"failure_message": _short(str(answer))},
+                            {"code": answer.code})  # fmt: skip
+        return _no_answer(payout, PayoutEventKind.NO_ANSWER, str(answer))
+    if isinstance(answer, Exception):
+        logger.error("payout %s: step failed", payout.pk, exc_info=answer)
+        return None
+    if answer.status == SUCCEEDED:
+        return step.done(payout, answer)
+    if answer.status == FAILED:
+        return _Outcome(payout, step.fail, {"failure_message": _short(answer.message)})
+    return _no_answer(
+        payout, PayoutEventKind.STILL_PENDING, answer.message or f"{step.what} pending"
+    )
+
+
+def _round(
+    step: _Step, payouts: Sequence[Payout], gateway: PaymentGateway,
+    accounts: Mapping[int, PayoutAccount],
+) -> list[_Outcome]:  # fmt: skip
+    """One step of payouts this run holds the claim of: the steps asked before are re-read by
+    reference first (`attempts` > 1), the others asked for in one round
+    (`gateway.transfers` / `money_outs`: in one go or concurrently, as the provider allows)."""
+    found: dict[int, Any] = {}
+    reread = [payout for payout in payouts if payout.attempts > 1]
+    if reread:
+        answers = gateway.each(lambda payout: step.fetch(gateway, payout), reread)
+        found = {payout.pk: answer for payout, answer in zip(reread, answers, strict=True)}
+    outcomes: list[_Outcome | None] = []
+    to_ask: list[Payout] = []
+    for payout in payouts:
+        answer = found.get(payout.pk)
+        if answer is not None:  # the provider knows the step: recorded, not asked again
+            outcomes.append(_answer_outcome(step, payout, answer))
+        elif payout.vendor_id not in accounts:
+            outcomes.append(_Outcome(payout, step.fail, {"failure_message": NO_ACCOUNT}))
+        else:
+            to_ask.append(payout)
+    if to_ask:
+        try:
+            answers = step.ask(gateway, to_ask, accounts)
+        except Exception as exc:  # the whole round failed on our side: all re-read next run
+            answers = [exc] * len(to_ask)
+        for payout, answer in zip(to_ask, answers, strict=True):
+            outcomes.append(_answer_outcome(step, payout, answer))
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _comment(payout: Payout) -> str:
+    return f"Alliés virement {payout.pk}"
+
+
+def _transferred(payout: Payout, result: Any) -> _Outcome:
+    # The run goes straight on to the money-out: it keeps the claim for that step.
+    keep = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+    return _Outcome(
+        payout, PayoutAction.TRANSFER,
+        {"transfer_provider_id": result.provider_transfer_id[:64], "failure_message": "",
+         "attempts": 1, "claimed_until": keep},
+        {"provider_id": result.provider_transfer_id},
+    )  # fmt: skip
+
+
+def _paid(payout: Payout, result: Any) -> _Outcome:
+    return _Outcome(
+        payout, PayoutAction.PAY,
+        {"money_out_provider_id": result.provider_id[:64], "failure_message": ""},
+        {"provider_id": result.provider_id},
+    )  # fmt: skip
+
+
+TRANSFER = _Step(
+    status=PayoutStatus.PENDING,
+    fail=PayoutAction.TRANSFER_FAIL,
+    what="P2P",
+    fetch=lambda gateway, payout: gateway.fetch_transfer(reference=payout.transfer_reference),
+    ask=lambda gateway, payouts, accounts: gateway.transfers(
+        [
+            TransferOrder(
+                accounts[p.vendor_id].account_id, p.amount_cents, _comment(p), p.transfer_reference
             )
-    except GatewayError as exc:
-        if exc.definitive:
-            return _Outcome(payout, fail, {"failure_message": _short(str(exc))}, {"code": exc.code})
-        return _no_answer(payout, PayoutEventKind.NO_ANSWER, str(exc))
-    if result.status == SUCCEEDED:
-        return _Outcome(
-            payout, PayoutAction.PAY,
-            {"money_out_provider_id": result.provider_id[:64], "failure_message": ""},
-            {"provider_id": result.provider_id},
-        )  # fmt: skip
-    if result.status == FAILED:
-        return _Outcome(payout, fail, {"failure_message": _short(result.message)})
-    return _no_answer(payout, PayoutEventKind.STILL_PENDING, result.message or "money-out pending")
+            for p in payouts
+        ]
+    ),  # fmt: skip
+    done=_transferred,
+)
+MONEY_OUT = _Step(
+    status=PayoutStatus.TRANSFERRED,
+    fail=PayoutAction.MONEY_OUT_FAIL,
+    what="money-out",
+    fetch=lambda gateway, payout: gateway.fetch_money_out(reference=payout.money_out_reference),
+    ask=lambda gateway, payouts, accounts: gateway.money_outs(
+        [
+            MoneyOutOrder(
+                accounts[p.vendor_id].account_id,
+                accounts[p.vendor_id].iban_id,
+                p.amount_cents,
+                _comment(p),
+                p.money_out_reference,
+            )
+            for p in payouts
+        ]
+    ),  # fmt: skip
+    done=_paid,
+)
 
 
 Lines = dict[int, list[tuple[int, Decimal]]]
@@ -482,21 +543,10 @@ def _advance(
     answers recorded, then every money-out, their answers recorded. Each payout ends in the
     stage its answers led to (in memory as in the database)."""
     lines = {} if lines is None else lines
-    for status, call in (
-        (PayoutStatus.PENDING, _transfer_call),
-        (PayoutStatus.TRANSFERRED, _money_out_call),
-    ):
-        outcomes = []
-        for payout in payouts:
-            if payout.status != status:
-                continue
-            try:
-                outcomes.append(call(payout, gateway, accounts.get(payout.vendor_id)))
-            except Exception:  # one vendor's bug never stops the others
-                # Its stage is unchanged (so it goes no further in this run) and its claim
-                # is left to expire: the next run re-reads the step by reference.
-                logger.exception("payout %s: step failed", payout.pk)
-        _record(outcomes, actor, lines)
+    for step in (TRANSFER, MONEY_OUT):
+        due = [payout for payout in payouts if payout.status == step.status]
+        if due:
+            _record(_round(step, due, gateway, accounts), actor, lines)
 
 
 def payout_resume(*, payout: Payout, actor: Actor | None = None) -> Payout:

@@ -64,6 +64,11 @@ class FakeLemonWay:
         self.refund_status = "0"
         self.timeout_delay = timeout_delay
         self.tokens_issued: list[str] = []
+        # Seconds each API request takes, and the most requests it ever had at once (to see
+        # a payout run's calls overlap).
+        self.latency = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._ids = itertools.count(1001)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -147,6 +152,18 @@ class FakeLemonWay:
                 self.wfile.write(body)
 
             def _handle(self, method: str) -> None:
+                with fake.lock:
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    if fake.latency and self.path.startswith(API_PREFIX):
+                        time.sleep(fake.latency)
+                    self._answer(method)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
+
+            def _answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""

@@ -12,7 +12,7 @@ from allies.payments.accounts import (
     vendor_account_open,
     vendor_account_sync,
 )
-from allies.payments.gateways.base import GatewayError
+from allies.payments.gateways.base import GatewayError, MoneyOutOrder, TransferOrder
 from allies.payments.gateways.sandbox import (
     SandboxGateway,
     sandbox_faults,
@@ -257,6 +257,48 @@ def test_sandbox_faults_timeout_does_the_operation_error_does_nothing():
     )
     with pytest.raises(ValueError):
         sandbox_faults.fail_next("refund", "timeout")
+
+
+def test_a_sandbox_round_answers_each_order_as_a_lone_call_would():
+    # covers: PAY-1 (a payout run's round of P2Ps, then of money-outs, in one go)
+    first, second = (vendor_account_validated(VendorFactory()) for _ in range(2))
+    gw = SandboxGateway()
+    sandbox_faults.fail_next("money_out", "error")  # armed for another step: not used here
+    sandbox_faults.fail_next("transfer", "error")
+    sandbox_faults.fail_next("transfer", "timeout")
+    answers = gw.transfers(
+        [
+            TransferOrder(first.account_id, 100, "", "P-A"),  # refused (first fault)
+            TransferOrder(first.account_id, 3000, "", "P-B"),  # done, answer lost
+            TransferOrder(second.account_id, 2000, "", "P-C"),
+            TransferOrder("", 2000, "", "P-D"),  # no wallet
+        ]
+    )
+    assert [type(a).__name__ for a in answers] == [
+        "GatewayError", "GatewayError", "TransferResult", "GatewayError",
+    ]  # fmt: skip
+    assert answers[0].definitive and answers[1].code == "timeout" and answers[3].definitive
+    assert gw.fetch_transfer(reference="P-A") is None
+    assert gw.fetch_transfer(reference="P-B").status == "succeeded"
+    assert gw.fetch_transfer(reference="P-C") == answers[2]
+    # Money-outs: the wallet's balance is spent order by order within the round.
+    outs = gw.money_outs(
+        [
+            MoneyOutOrder(first.account_id, first.iban_provider_id, 2000, "", "M-A"),
+            MoneyOutOrder(first.account_id, first.iban_provider_id, 2000, "", "M-B"),
+            MoneyOutOrder(first.account_id, second.iban_provider_id, 500, "", "M-C"),
+            MoneyOutOrder(second.account_id, second.iban_provider_id, 2000, "", "M-D"),
+            MoneyOutOrder(first.account_id, first.iban_provider_id, 2000, "", "M-E"),
+        ]
+    )
+    assert outs[0].code == "fault"  # the money-out fault armed first
+    assert outs[3].status == "succeeded"
+    assert outs[1].status == "succeeded" and outs[2].code == "iban"  # not its IBAN
+    assert outs[4].code == "balance"  # 3000 − 2000 left 1000 in the first wallet
+    assert sandbox_wallet_balance(account_id=first.account_id) == 1000
+    assert sandbox_wallet_balance(account_id=second.account_id) == 0
+    assert gw.fetch_money_out(reference="M-A") is None
+    assert gw.fetch_money_out(reference="M-E") is None
 
 
 def test_the_every_minute_sweep_finishes_an_account_the_provider_left_half_open():

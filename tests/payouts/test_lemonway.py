@@ -138,3 +138,31 @@ def test_a_money_out_lemonway_refuses_is_shown_to_retry_without_a_second_p2p(fak
     assert payout.events.filter(kind=PayoutEventKind.RETRIED).count() == 1
     assert len(_posts(fake, "/v2/p2p")) == 1 and len(fake.money_outs) == 1
     assert fake.balances[wallet] == 0
+
+
+@pytest.mark.parametrize("concurrent", [1, 4])
+def test_a_round_of_payouts_overlaps_its_lemonway_calls_and_pays_each_vendor_its_own(
+    fake, settings, concurrent
+):
+    # covers: PAY-1 (speed: LemonWay has no batch API; 10,000 vendors are 20,000 requests)
+    wallets = {}
+    for _ in range(6):
+        settings.PAYMENT_GATEWAY = "sandbox"  # the sale goes through the sandbox's card page
+        vendor, wallet = _vendor_paid_59_euros(fake)
+        wallets[vendor.pk] = wallet
+    settings.LEMONWAY_CONCURRENT_CALLS = concurrent
+    fake.latency = 0.05
+    fake.most_in_flight = 0
+    run = _run()
+    assert (run.payouts_made, run.errors) == (6, 0)
+    # Each vendor's wallet got its own P2P under its own payout's reference, and was emptied
+    # towards its bank once.
+    for payout in Payout.objects.all():
+        wallet = wallets[payout.vendor_id]
+        (p2p,) = [t for t in fake.transfers if t["creditAccountId"] == wallet]
+        assert p2p["reference"] == payout.transfer_reference and p2p["amount"] == 5900
+        (out,) = [m for m in fake.money_outs if m["senderAccountId"] == wallet]
+        assert out["reference"] == payout.money_out_reference and fake.balances[wallet] == 0
+        assert payout.transfer_provider_id == str(p2p["id"])
+    # Never more requests at once than the setting allows; with 4, they did overlap.
+    assert fake.most_in_flight == concurrent

@@ -255,9 +255,10 @@ def test_queries_per_vendor_are_constant(db):
     ours_five, provider_five = _queries_of_a_run(5, AVAILABLE_AT + timedelta(days=1))
     assert ours_five == ours_one, (ours_one, ours_five)
     assert ours_one <= 40, ours_one
-    # The sandbox's own records of the P2P and the money-out (its "API"): a few per vendor.
-    per_vendor = (provider_five - provider_one) / 4
-    assert per_vendor == int(per_vendor) and per_vendor <= 5, (provider_one, provider_five)
+    # The sandbox's own records of the P2Ps and the money-outs (its "API"): a round of
+    # either is a few queries whatever the number of vendors.
+    assert provider_five == provider_one, (provider_one, provider_five)
+    assert provider_one <= 5, provider_one
 
 
 def test_a_batch_of_vendors_costs_the_same_queries_as_one(db, monkeypatch):

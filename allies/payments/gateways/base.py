@@ -12,11 +12,12 @@ Amounts crossing this interface are integer cents.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from allies.core.errors import AlliesError
 from allies.core.money import eur_to_cents
@@ -159,8 +160,63 @@ class MoneyOutResult:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class TransferOrder:
+    """One P2P of a payout round: the arguments of `transfer`."""
+
+    credit_account_id: str
+    amount_cents: int
+    comment: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class MoneyOutOrder:
+    """One money-out of a payout round: the arguments of `money_out`."""
+
+    account_id: str
+    iban_id: str
+    amount_cents: int
+    comment: str
+    reference: str
+
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+
+def _caught(call: Callable[[Item], Answer], item: Item) -> Answer | Exception:
+    try:
+        return call(item)
+    except Exception as exc:  # returned in its item's place: one call never stops the others
+        return exc
+
+
 class PaymentGateway(ABC):
     name: str = ""
+    # Calls of one round (`each`) in flight at once. 1 keeps every call in the caller's
+    # thread: a provider whose own records live in our database (the sandbox) needs that.
+    concurrent_calls: int = 1
+
+    def each(
+        self, call: Callable[[Item], Answer], items: Sequence[Item]
+    ) -> list[Answer | Exception]:
+        """`call` on every item, answers in the items' order; an exception a call raised
+        is returned in its place. Up to `concurrent_calls` calls at once, in threads, for a
+        provider whose API has no batch (LemonWay: one HTTP request per P2P)."""
+        workers = min(self.concurrent_calls, len(items))
+        if workers <= 1:
+            return [_caught(call, item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=self.name) as pool:
+            return list(pool.map(lambda item: _caught(call, item), items))
+
+    def transfers(self, orders: Sequence[TransferOrder]) -> list[TransferResult | Exception]:
+        """`transfer` for each order (see `each`); a provider may do them in one go."""
+        return self.each(lambda order: self.transfer(**asdict(order)), orders)
+
+    def money_outs(self, orders: Sequence[MoneyOutOrder]) -> list[MoneyOutResult | Exception]:
+        """`money_out` for each order (see `each`); a provider may do them in one go."""
+        return self.each(lambda order: self.money_out(**asdict(order)), orders)
 
     @abstractmethod
     def start(self, *, payment: Payment, urls: ReturnUrls) -> StartResult:

@@ -238,6 +238,12 @@ def _cents(value: Any) -> int | None:
 class LemonWayGateway(PaymentGateway):
     name = "lemonway"
 
+    @property
+    def concurrent_calls(self) -> int:  # type: ignore[override]
+        """A payout round's P2Ps (then money-outs) in flight at once: one HTTP request
+        each, DB-free, so threads overlap their waits (LEMONWAY_CONCURRENT_CALLS)."""
+        return int(settings.LEMONWAY_CONCURRENT_CALLS)
+
     def _client(self) -> LemonWayClient:
         return LemonWayClient()
 

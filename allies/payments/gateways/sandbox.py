@@ -75,7 +75,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -96,6 +96,7 @@ from allies.payments.gateways.base import (
     GatewayError,
     KycResult,
     LegalRepresentative,
+    MoneyOutOrder,
     MoneyOutResult,
     NotificationClaim,
     PaymentGateway,
@@ -103,6 +104,7 @@ from allies.payments.gateways.base import (
     RefundResult,
     ReturnUrls,
     StartResult,
+    TransferOrder,
     TransferResult,
     lemonway_wallet_state,
     notification_fields_keep,
@@ -472,32 +474,60 @@ class SandboxGateway(PaymentGateway):
         return KycResult(SUCCEEDED, provider_id=op.provider_id)
 
     def fetch_iban(self, *, account_id: str, iban_id: str) -> KycResult | None:
-        if not self._iban_of(account_id, iban_id):
+        number = _iban_number(iban_id)
+        if (
+            number is None
+            or not SandboxOperation.objects.filter(
+                pk=number, kind=SandboxOperation.Kind.IBAN, account_id=account_id
+            ).exists()
+        ):
             return None
         return KycResult(SUCCEEDED, provider_id=iban_id)
 
     def transfer(
         self, *, credit_account_id: str, amount_cents: int, comment: str, reference: str
     ) -> TransferResult:
-        fault = sandbox_faults.take("transfer")
-        if fault == "error":
-            raise GatewayError("sandbox: P2P refused (fault hook)", definitive=True, code="fault")
-        if not credit_account_id:
-            raise GatewayError("sandbox: no credited account", definitive=True, code="account")
-        if amount_cents <= 0:
-            raise GatewayError("sandbox: amount must be positive", definitive=True)
-        op = SandboxOperation.objects.create(
-            kind=SandboxOperation.Kind.P2P,
-            reference=reference,
-            account_id=credit_account_id,
-            status=SUCCEEDED,
-            amount_cents=amount_cents,
-            detail=comment[:200],
-        )
-        if fault == "timeout":
-            # Done at the provider, but the answer never reached us.
-            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
-        return TransferResult(SUCCEEDED, provider_transfer_id=op.provider_id)
+        order = TransferOrder(credit_account_id, amount_cents, comment, reference)
+        return _raised(self.transfers([order])[0])
+
+    def transfers(self, orders: Sequence[TransferOrder]) -> list[TransferResult | Exception]:
+        """A round's P2Ps as one INSERT of the sandbox's records; each order is checked, and
+        meets the fault armed for it, exactly as a lone `transfer` would."""
+        answers: list[TransferResult | Exception] = []
+        made: list[tuple[int, SandboxOperation, str | None]] = []
+        for order in orders:
+            fault = sandbox_faults.take("transfer")
+            refused = None
+            if fault == "error":
+                refused = GatewayError("sandbox: P2P refused (fault hook)", definitive=True,
+                                       code="fault")  # fmt: skip
+            elif not order.credit_account_id:
+                refused = GatewayError("sandbox: no credited account", definitive=True,
+                                       code="account")  # fmt: skip
+            elif order.amount_cents <= 0:
+                refused = GatewayError("sandbox: amount must be positive", definitive=True)
+            if refused is not None:
+                answers.append(refused)
+                continue
+            operation = SandboxOperation(
+                kind=SandboxOperation.Kind.P2P,
+                reference=order.reference,
+                account_id=order.credit_account_id,
+                status=SUCCEEDED,
+                amount_cents=order.amount_cents,
+                detail=order.comment[:200],
+            )
+            made.append((len(answers), operation, fault))
+            answers.append(GatewayError("sandbox: not recorded"))  # replaced below
+        _operations_record([operation for _, operation, _ in made])
+        for index, operation, fault in made:
+            # "timeout": done at the provider, but the answer never reached us.
+            answers[index] = (
+                GatewayError("sandbox: no answer (fault hook)", code="timeout")
+                if fault == "timeout"
+                else TransferResult(SUCCEEDED, provider_transfer_id=operation.provider_id)
+            )
+        return answers
 
     def fetch_transfer(self, *, reference: str) -> TransferResult | None:
         op = self._operation(SandboxOperation.Kind.P2P, reference)
@@ -508,38 +538,65 @@ class SandboxGateway(PaymentGateway):
     def money_out(
         self, *, account_id: str, iban_id: str, amount_cents: int, comment: str, reference: str
     ) -> MoneyOutResult:
-        fault = sandbox_faults.take("money_out")
-        if fault == "error":
-            raise GatewayError(
-                "sandbox: money-out refused (fault hook)", definitive=True, code="fault"
-            )
-        if amount_cents <= 0:
-            raise GatewayError("sandbox: amount must be positive", definitive=True)
-        if not self._iban_of(account_id, iban_id):
-            raise GatewayError(
-                "sandbox: this IBAN is not registered for this account",
-                definitive=True,
-                code="iban",
-            )
-        balance = sandbox_wallet_balance(account_id=account_id)
-        if amount_cents > balance:
-            raise GatewayError(
-                f"sandbox: wallet {account_id} holds {balance} cents, not {amount_cents}",
-                definitive=True,
-                code="balance",
-            )
-        op = SandboxOperation.objects.create(
-            kind=SandboxOperation.Kind.MONEY_OUT,
-            reference=reference,
-            account_id=account_id,
-            target_id=iban_id,
-            status=SUCCEEDED,
-            amount_cents=amount_cents,
-            detail=comment[:200],
+        order = MoneyOutOrder(account_id, iban_id, amount_cents, comment, reference)
+        return _raised(self.money_outs([order])[0])
+
+    def money_outs(self, orders: Sequence[MoneyOutOrder]) -> list[MoneyOutResult | Exception]:
+        """A round's money-outs: the IBANs and the wallets' balances read in two queries,
+        the operations written in one INSERT; each order is checked (fault, amount, IBAN of
+        that wallet, what the wallet still holds after the round's earlier orders) as a lone
+        `money_out` would be."""
+        registered = set(
+            SandboxOperation.objects.filter(
+                kind=SandboxOperation.Kind.IBAN,
+                pk__in=[number for o in orders if (number := _iban_number(o.iban_id))],
+            ).values_list("pk", "account_id")
         )
-        if fault == "timeout":
-            raise GatewayError("sandbox: no answer (fault hook)", code="timeout")
-        return MoneyOutResult(SUCCEEDED, provider_id=op.provider_id)
+        balances = sandbox_wallet_balances(account_ids={order.account_id for order in orders})
+        answers: list[MoneyOutResult | Exception] = []
+        made: list[tuple[int, SandboxOperation, str | None]] = []
+        for order in orders:
+            fault = sandbox_faults.take("money_out")
+            balance = balances.get(order.account_id, 0)
+            refused = None
+            if fault == "error":
+                refused = GatewayError("sandbox: money-out refused (fault hook)",
+                                       definitive=True, code="fault")  # fmt: skip
+            elif order.amount_cents <= 0:
+                refused = GatewayError("sandbox: amount must be positive", definitive=True)
+            elif (_iban_number(order.iban_id), order.account_id) not in registered:
+                refused = GatewayError("sandbox: this IBAN is not registered for this account",
+                                       definitive=True, code="iban")  # fmt: skip
+            elif order.amount_cents > balance:
+                refused = GatewayError(
+                    f"sandbox: wallet {order.account_id} holds {balance} cents, "
+                    f"not {order.amount_cents}",
+                    definitive=True,
+                    code="balance",
+                )
+            if refused is not None:
+                answers.append(refused)
+                continue
+            balances[order.account_id] = balance - order.amount_cents
+            operation = SandboxOperation(
+                kind=SandboxOperation.Kind.MONEY_OUT,
+                reference=order.reference,
+                account_id=order.account_id,
+                target_id=order.iban_id,
+                status=SUCCEEDED,
+                amount_cents=order.amount_cents,
+                detail=order.comment[:200],
+            )
+            made.append((len(answers), operation, fault))
+            answers.append(GatewayError("sandbox: not recorded"))  # replaced below
+        _operations_record([operation for _, operation, _ in made])
+        for index, operation, fault in made:
+            answers[index] = (
+                GatewayError("sandbox: no answer (fault hook)", code="timeout")
+                if fault == "timeout"
+                else MoneyOutResult(SUCCEEDED, provider_id=operation.provider_id)
+            )
+        return answers
 
     def fetch_money_out(self, *, reference: str) -> MoneyOutResult | None:
         op = self._operation(SandboxOperation.Kind.MONEY_OUT, reference)
@@ -564,22 +621,45 @@ class SandboxGateway(PaymentGateway):
             ).exists()
         )
 
-    @staticmethod
-    def _iban_of(account_id: str, iban_id: str) -> bool:
-        if not iban_id.startswith("SBXI-") or not iban_id[5:].isdigit():
-            return False
-        return SandboxOperation.objects.filter(
-            pk=int(iban_id[5:]), kind=SandboxOperation.Kind.IBAN, account_id=account_id
-        ).exists()
+
+def _raised(answer: Any) -> Any:
+    """A lone call's answer: the exception its round returned in its place is raised."""
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def _iban_number(iban_id: str) -> int | None:
+    """The row of a sandbox IBAN id (`SBXI-<n>`), None for anything else."""
+    digits = iban_id[5:] if iban_id.startswith("SBXI-") else ""
+    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
+
+
+def _operations_record(operations: list[SandboxOperation]) -> None:
+    """The provider's side keeps what it did at once (committed, whatever our side does
+    next), in one INSERT (`bulk_create` makes its batches one transaction)."""
+    if operations:
+        SandboxOperation.objects.bulk_create(operations, batch_size=500)
 
 
 def sandbox_wallet_balance(*, account_id: str) -> int:
     """What a vendor wallet holds in the sandbox, in cents: P2P credits minus money-outs."""
-    totals = SandboxOperation.objects.filter(account_id=account_id, status=SUCCEEDED).aggregate(
-        credit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.P2P)),
-        debit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.MONEY_OUT)),
+    return sandbox_wallet_balances(account_ids={account_id}).get(account_id, 0)
+
+
+def sandbox_wallet_balances(*, account_ids: set[str]) -> dict[str, int]:
+    """`sandbox_wallet_balance` of many wallets in one query (wallets with no operation
+    are left out: they hold 0)."""
+    rows = (
+        SandboxOperation.objects.filter(account_id__in=account_ids, status=SUCCEEDED)
+        .values("account_id")
+        .annotate(
+            credit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.P2P)),
+            debit=Sum("amount_cents", filter=Q(kind=SandboxOperation.Kind.MONEY_OUT)),
+        )
+        .order_by()
     )
-    return int(totals["credit"] or 0) - int(totals["debit"] or 0)
+    return {row["account_id"]: int(row["credit"] or 0) - int(row["debit"] or 0) for row in rows}
 
 
 WALLET_BLOCKED = "blocked"  # the ACCOUNT operation's status while the wallet is blocked
