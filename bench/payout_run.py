@@ -19,7 +19,8 @@ recreated), it:
    SQL queries;
 3. prints: rows written, seeding time, the selector's time, the run's wall time, payouts
    made, queries in all and per payout (ours apart from the sandbox provider's own records,
-   which stand for LemonWay's API calls: one P2P and one money-out per vendor), and a
+   which stand for LemonWay's API calls: a round of P2Ps, then one of money-outs, per batch
+   of vendors; LemonWay takes a round as concurrent requests), and a
    second run (nothing left to pay).
 
     .venv/bin/python bench/payout_run.py [--vendors 10000] [--entries 1000000]
@@ -251,7 +252,7 @@ def _child(vendors: int, entries: int) -> dict:  # noqa: PLR0915 - a linear scri
 
         def __getattr__(self, name):
             attr = getattr(self._inner, name)
-            if name not in ("transfer", "money_out", "fetch_transfer", "fetch_money_out"):
+            if name not in ("transfers", "money_outs", "fetch_transfer", "fetch_money_out"):
                 return attr
 
             def timed(*args, **kwargs):
