@@ -54,7 +54,7 @@ from allies.orders.refunds import (
     refunds_send,
     vendor_order_lines_refund_record,
 )
-from allies.orders.states import VendorOrderAction, vendor_order_transition
+from allies.orders.states import UNPAID, VendorOrderAction, vendor_order_transition
 from allies.orders.vendor_side import (
     customer_notify,
     french_text,
@@ -405,10 +405,7 @@ def cancellation_options(*, vendor_order: VendorOrder) -> CancellationOptions:
     """
     lines = list(vendor_order.lines.all())
     status = vendor_order.status
-    if vendor_order.order.status != Order.Status.VALIDATED or status in (
-        VendorOrder.Status.AWAITING_PAYMENT,
-        VendorOrder.Status.CANCELLED_UNPAID,
-    ):
+    if vendor_order.order.status != Order.Status.VALIDATED or status in UNPAID:
         stage = Stage.UNPAID
     elif status in SHIPPED_STAGES or list(vendor_order.shipments.all()):
         stage = Stage.SHIPPED

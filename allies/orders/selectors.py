@@ -16,7 +16,7 @@ from allies.orders.models import (
     ShipmentLine,
     VendorOrder,
 )
-from allies.orders.states import MIRAKL_STATES, vendor_order_statuses_for_mirakl
+from allies.orders.states import MIRAKL_STATES, UNPAID, vendor_order_statuses_for_mirakl
 from allies.orders.timeline import vendor_order_timeline
 
 
@@ -164,8 +164,9 @@ MIRAKL_FILTERS = {
 
 def _vendor_scope(vendor) -> QuerySet:
     # Only paid orders reach a vendor: an unpaid or abandoned checkout is not an order to serve.
-    return VendorOrder.objects.filter(
-        vendor_id=getattr(vendor, "pk", vendor), order__validated_at__isnull=False
+    # Told by the vendor order's own stage (states.UNPAID), not by a join to its order.
+    return VendorOrder.objects.filter(vendor_id=getattr(vendor, "pk", vendor)).exclude(
+        status__in=UNPAID
     )
 
 

@@ -213,6 +213,12 @@ IN_PREPARATION = frozenset(
 SHIPPABLE = vendor_order_statuses_allowing(VendorOrderAction.SHIP_ALL)
 # Some parcels are on their way: carriers' events and deliveries apply.
 IN_TRANSIT = frozenset({VendorOrderStatus.PARTIALLY_SHIPPED, VendorOrderStatus.SHIPPED})
+# Not paid, yet or ever: such vendor orders never reach their vendor. PAY is the only move out
+# of these stages, and `orders.services` pays every vendor order of an order in the
+# transaction that validates it: a vendor order is outside them exactly when its order has a
+# `validated_at` (tests/orders/test_selectors.py). Read from the vendor order's own row, the
+# vendor's lists and counts need no join to the order (index vendor, status, -created_at).
+UNPAID = frozenset({VendorOrderStatus.AWAITING_PAYMENT, VendorOrderStatus.CANCELLED_UNPAID})
 
 # --- the one function per entity ----------------------------------------------------------
 

@@ -24,6 +24,7 @@ from allies.orders.events import Actor
 from allies.orders.models import VendorOrder
 from allies.orders.selectors import MIRAKL_FILTERS, vendor_order_get
 from allies.orders.shipments import vendor_order_mark_delivered, vendor_order_ship
+from allies.orders.states import UNPAID
 from allies.vendor_api.auth import vendor_key_auth
 from allies.vendor_api.errors import ApiError
 from allies.vendor_api.idempotency import idempotent
@@ -64,9 +65,7 @@ IDEMPOTENCY_DOC = (
 
 # Unpaid stages never reach a vendor: not offered as filters.
 STATUS_VALUES = tuple(MIRAKL_FILTERS) + tuple(
-    value
-    for value in VendorOrder.Status.values
-    if value not in (VendorOrder.Status.AWAITING_PAYMENT, VendorOrder.Status.CANCELLED_UNPAID)
+    value for value in VendorOrder.Status.values if value not in UNPAID
 )
 
 
