@@ -276,6 +276,8 @@ CUSTOMER_SERVICE_EMAIL = os.environ.get("CUSTOMER_SERVICE_EMAIL", "contact@allie
 # Anonymous storefront pages are cached this long (seconds); 0 disables. A cached page is
 # dropped as soon as something it shows changes (core.page_cache), so the limit can be long.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+# What the one personal part of a cached page (templates/_personal_nav.html) is rendered with.
+PAGE_CACHE_PERSONAL_CONTEXT = "allies.storefront.context_processors.personal"
 
 # --- Live chat (CS-3) ---------------------------------------------------------------------
 # WebSockets are served by the ASGI application (allies/asgi.py) under /ws/. In production a

@@ -1,10 +1,21 @@
-"""Whole-page cache for anonymous visitors: the one page cache of the site.
+"""Whole-page cache of the pages every visitor sees alike: the one page cache of the site.
 
-Most traffic is anonymous browsing of the same few thousand pages; serving their HTML from
-the cache (Redis in production, the database otherwise) costs no query beyond the cache read.
-Only a visitor without any session cookie gets or fills the cache, so nothing personal can
-leak: a logged-in customer, or anyone with pending messages, always gets a fresh page.
-Entries expire after `settings.PAGE_CACHE_SECONDS` (0 disables the cache).
+Most traffic is browsing of the same few thousand pages; serving their HTML from the cache
+(Redis in production, the database otherwise) costs no query beyond the cache read. Entries
+expire after `settings.PAGE_CACHE_SECONDS` (0 disables the cache).
+
+What is stored is always the page of an anonymous visitor, so nothing personal can leak:
+- a visitor without any session cookie gets the stored page, or renders and stores it;
+- a visitor with a session (a signed-in customer, or anyone with a cart) gets the same stored
+  page with its one personal part, the header's account link and cart count (base.html,
+  between `PERSONAL_START` and `PERSONAL_END`), rendered for them: a few queries (session,
+  user, cart count) instead of the whole page. On a miss, the page is rendered for an
+  anonymous copy of their request (no user, no session, no cookies), stored, and given
+  their header;
+- anyone with pending messages gets a fresh page, neither stored nor read from the cache,
+  as does a page that needs a CSRF token or sets a cookie.
+A decorated view must therefore show the same thing to every visitor outside that header;
+what a customer sees of their own belongs on pages that are not decorated.
 
 Freshness: a cached page is served only while nothing it may show has changed.
 - Every entry carries the pages' *generation* it was rendered in, read with it in one cache
@@ -32,23 +43,34 @@ generation changes with every write even when the page cache is off.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from functools import wraps
+from importlib import import_module
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage import default_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 CACHE_HEADER = "X-Page-Cache"
 GENERATION_KEY = "page:generation:v1"
+# The personal part of every page (base.html), and the template that renders it alone with
+# what `settings.PAGE_CACHE_PERSONAL_CONTEXT(request)` gives it (no other context processor).
+PERSONAL_START = b"<!--personal-->"
+PERSONAL_END = b"<!--/personal-->"
+PERSONAL_TEMPLATE = "_personal_nav.html"
 T = TypeVar("T")
 K = TypeVar("K")
 
@@ -121,14 +143,53 @@ def page_cache_key(*, language: str, host: str, full_path: str, namespace: str =
     return prefix + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _cacheable_request(request: HttpRequest) -> bool:
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        # Cookie-stored messages ("messages") would be shown by the page being rendered.
-        and "messages" not in request.COOKIES
-        and not getattr(request, "htmx", False)
-    )
+def _cache_use(request: HttpRequest) -> str | None:
+    """How this request may use the cache: "anonymous" (gets or fills it as it is),
+    "personal" (gets the stored page with its own header) or None (a fresh page)."""
+    if request.method not in ("GET", "HEAD") or getattr(request, "htmx", False):
+        return None
+    # Cookie-stored messages ("messages") would be shown by the page being rendered (an
+    # emptied cookie is one the browser has been told to delete).
+    if request.COOKIES.get("messages"):
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return "anonymous"
+    # Messages kept in the session: counting them does not mark them shown.
+    storage = getattr(request, "_messages", None)
+    if storage is not None and len(get_messages(request)):
+        return None
+    return "personal"
+
+
+async def _anonymous_user() -> AnonymousUser:
+    return AnonymousUser()
+
+
+def _anonymous_copy(request: HttpRequest) -> HttpRequest:
+    """The same request as a visitor without any cookie would make it: what its page shows
+    is what every visitor may be shown."""
+    engine = import_module(settings.SESSION_ENGINE)
+    anonymous = copy.copy(request)
+    anonymous.COOKIES = {}
+    anonymous.META = {
+        k: v for k, v in request.META.items() if k not in ("HTTP_COOKIE", "CSRF_COOKIE")
+    }
+    anonymous.session = engine.SessionStore()
+    anonymous.user = AnonymousUser()
+    anonymous.auser = _anonymous_user
+    anonymous._messages = default_storage(anonymous)  # type: ignore[attr-defined]
+    return anonymous
+
+
+def _personalised(request: HttpRequest, content: bytes) -> bytes:
+    """`content` (an anonymous visitor's page) with this visitor's own header."""
+    start = content.find(PERSONAL_START)
+    end = content.find(PERSONAL_END, start)
+    if start < 0 or end < 0:
+        return content
+    context = import_string(settings.PAGE_CACHE_PERSONAL_CONTEXT)(request)
+    own = get_template(PERSONAL_TEMPLATE).render(context).encode()
+    return content[: start + len(PERSONAL_START)] + own + content[end:]
 
 
 def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
@@ -145,10 +206,29 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     return True
 
 
+def _fresh(
+    view: Callable[..., Any],
+    request: HttpRequest,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    generation: str | None,
+) -> Any:
+    """The view's response (rendered), every memo of it dated by `generation`."""
+    token = _request_generation.set(generation or _generation_new())
+    try:
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        return response
+    finally:
+        _request_generation.reset(token)
+
+
 def anonymous_page_cache(
     view: Callable[..., Any] | None = None, *, namespace: Callable[[], str] | None = None
 ) -> Any:
-    """Serve the cached HTML of this page to anonymous visitors (see the module docstring).
+    """Serve the cached HTML of this page, with each visitor's own header (see the module
+    docstring).
     Use bare (`@anonymous_page_cache`) or with a namespace (`@anonymous_page_cache(namespace=f)`).
     """
 
@@ -156,13 +236,9 @@ def anonymous_page_cache(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             seconds = settings.PAGE_CACHE_SECONDS
-            if seconds <= 0 or not _cacheable_request(request):
-                generation = cache.get(GENERATION_KEY) or _generation_new()
-                token = _request_generation.set(generation)
-                try:
-                    return view(request, *args, **kwargs)
-                finally:
-                    _request_generation.reset(token)
+            use = _cache_use(request) if seconds > 0 else None
+            if use is None:
+                return _fresh(view, request, args, kwargs, cache.get(GENERATION_KEY))
             key = page_cache_key(
                 language=get_language(),
                 host=request.get_host(),
@@ -174,20 +250,27 @@ def anonymous_page_cache(
             hit = found.get(key)
             if hit is not None and len(hit) == 3 and hit[0] == generation:
                 _generation, content, content_type = hit
+                if use == "personal":
+                    content = _personalised(request, content)
                 response = HttpResponse(content, content_type=content_type)
                 response[CACHE_HEADER] = "hit"
                 return response
-            token = _request_generation.set(generation)
-            try:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-            finally:
-                _request_generation.reset(token)
-            if _cacheable_response(request, response):
-                entry = (generation, response.content, response["Content-Type"])
-                cache.set(key, entry, seconds)
-                response[CACHE_HEADER] = "miss"
+            shared = request if use == "anonymous" else _anonymous_copy(request)
+            response = _fresh(view, shared, args, kwargs, generation)
+            if not _cacheable_response(shared, response):
+                # Not a page for everyone (an error, a redirect, a form): the visitor's own.
+                return (
+                    response
+                    if use == "anonymous"
+                    else _fresh(view, request, args, kwargs, generation)
+                )
+            cache.set(key, (generation, response.content, response["Content-Type"]), seconds)
+            if use == "personal":
+                response = HttpResponse(
+                    _personalised(request, response.content),
+                    content_type=response["Content-Type"],
+                )
+            response[CACHE_HEADER] = "miss"
             return response
 
         return wrapper

@@ -29,6 +29,12 @@ def _cart_count(request: HttpRequest) -> int:
     return lines.aggregate(n=Sum("quantity"))["n"] or 0
 
 
+def personal(request: HttpRequest) -> dict[str, object]:
+    """What the header's personal part (templates/_personal_nav.html) shows: all that a page
+    served from the page cache renders for its visitor (core.page_cache)."""
+    return {"user": request.user, "cart_count": _cart_count(request)}
+
+
 def shop(request: HttpRequest) -> dict[str, object]:
     lang = get_language()
     return {

@@ -136,8 +136,17 @@ def test_pages_are_cached_for_visitors_and_an_edit_shows_at_once(
     assert "Je me suis trompé de modèle" in topic_page
 
 
-def test_a_logged_in_customer_gets_fresh_pages(client, settings, customer):
+def test_a_logged_in_customer_gets_the_help_pages_with_their_own_header(client, settings, customer):
     # covers: SITE-2
     settings.PAGE_CACHE_SECONDS = 60
     client.force_login(customer)
-    assert "X-Page-Cache" not in client.get("/aide/")
+    first = client.get("/aide/")
+    assert first["X-Page-Cache"] == "miss" and "COMPTE" in first.content.decode()
+    again = client.get("/aide/")
+    assert again["X-Page-Cache"] == "hit" and "COMPTE" in again.content.decode()
+    client.logout()
+    client.cookies.clear()
+    anonymous = client.get("/aide/")  # stored as an anonymous visitor sees it
+    assert anonymous["X-Page-Cache"] == "hit"
+    assert "COMPTE" not in anonymous.content.decode()
+    assert "Se connecter" in anonymous.content.decode()

@@ -58,18 +58,105 @@ def test_cache_is_keyed_by_full_path_and_language(client, cached, product):
     assert sorted_fr["X-Page-Cache"] == "miss"
 
 
-def test_logged_in_customer_never_gets_the_cached_page(client, cached, product):
-    # covers: ACC-8 (no personal page leaks, and no anonymous page is shown to a customer)
-    client.get("/c/chemises/")  # fills the cache as an anonymous visitor
-    user = UserFactory()
-    client.force_login(user)
-    response = client.get("/c/chemises/")
-    assert "X-Page-Cache" not in response
-    assert "Se connecter" not in text(response)
-    # ...and their page is not stored for others
+def _header(response) -> str:
+    """The page's personal part (base.html's account link and cart count)."""
+    html = text(response)
+    return html[html.index("<!--personal-->") : html.index("<!--/personal-->")]
+
+
+def _without_header(response) -> str:
+    html = text(response)
+    return html.replace(_header(response), "")
+
+
+def test_a_customer_gets_the_cached_page_with_their_own_header(
+    client, cached, product, django_assert_max_num_queries
+):
+    # covers: ACC-8 (speed for customers; nothing personal leaks either way)
+    url = product.get_absolute_url()
+    anonymous = client.get(url)  # stored by an anonymous visitor
+    assert anonymous["X-Page-Cache"] == "miss"
+    customer = UserFactory()
+    client.force_login(customer)
+    client.post(
+        "/panier/ajouter/",
+        {"offer": product.variants.get().offers.get().pk, "quantity": 3},
+        follow=True,  # the message "ajouté au panier" is shown on the cart page
+    )
+    # Only the header is rendered for them: the session, the user, the cart's count.
+    with django_assert_max_num_queries(4):
+        mine = client.get(url)
+    assert mine["X-Page-Cache"] == "hit"
+    assert "COMPTE" in _header(mine) and "Se connecter" not in _header(mine)
+    assert '<span class="cart-count">3' in _header(mine)
+    assert _without_header(mine) == _without_header(anonymous)  # the rest is the same page
+    # The page stays theirs: it is not cached by a browser or a proxy for someone else.
+    assert "Cookie" in mine["Vary"]
+    # An anonymous visitor after them still gets the anonymous header.
     client.logout()
     client.cookies.clear()
-    assert "COMPTE" not in text(client.get("/c/chemises/"))
+    again = client.get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert "Se connecter" in _header(again) and "cart-count" not in _header(again)
+
+
+def test_a_page_first_asked_by_a_customer_is_stored_as_an_anonymous_visitor_sees_it(
+    client, cached, product
+):
+    # covers: ACC-8 (what a customer's visit stores is never their page)
+    customer = UserFactory()
+    client.force_login(customer)
+    client.post(
+        "/panier/ajouter/",
+        {"offer": product.variants.get().offers.get().pk, "quantity": 1},
+        follow=True,
+    )
+    urls = ("/c/chemises/", product.get_absolute_url(), "/en/c/chemises/")
+    for url in urls:
+        mine = client.get(url)
+        assert mine["X-Page-Cache"] == "miss"
+        assert "COMPTE" in _header(mine) or "ACCOUNT" in _header(mine)
+        assert '<span class="cart-count">1' in _header(mine)
+    client.logout()
+    client.cookies.clear()
+    for url in urls:
+        page = client.get(url)
+        assert page["X-Page-Cache"] == "hit", url
+        assert "COMPTE" not in text(page) and "ACCOUNT" not in text(page)
+        assert "cart-count" not in text(page)
+        assert customer.email not in text(page)
+
+
+def test_a_guest_with_a_cart_sees_their_count_on_cached_pages(client, cached, product):
+    # covers: CHK-1 (the header's cart count, also on cached pages)
+    url = product.get_absolute_url()
+    client.get(url)
+    client.post(
+        "/panier/ajouter/",
+        {"offer": product.variants.get().offers.get().pk, "quantity": 2},
+        follow=True,
+    )
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    assert "Se connecter" in _header(page) and '<span class="cart-count">2' in _header(page)
+
+
+def test_a_customer_with_a_message_gets_a_fresh_page_that_shows_it(client, cached, product):
+    # covers: ACC-8 (a message is shown once, on the customer's own page)
+    url = product.get_absolute_url()
+    client.get(url)
+    client.force_login(UserFactory())
+    offer = product.variants.get().offers.get()
+    added = client.post("/panier/ajouter/", {"offer": offer.pk, "quantity": 1})
+    assert added.status_code == 302  # the message waits for the next page
+    page = client.get(url)
+    assert "X-Page-Cache" not in page
+    assert "L'article a été ajouté à votre panier." in text(page).replace("&#x27;", "'")
+    assert '<span class="cart-count">1' in _header(page)
+    again = client.get(url)  # shown once; then the cached page with their header
+    assert again["X-Page-Cache"] == "hit"
+    assert "ajouté à votre panier" not in text(again)
+    assert '<span class="cart-count">1' in _header(again)
 
 
 def test_not_found_pages_are_not_cached(client, cached):
