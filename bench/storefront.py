@@ -89,6 +89,19 @@ def pg_reset(*, drop_only: bool = False) -> None:
             conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
 
 
+def pg_vacuum() -> float:
+    """VACUUM (ANALYZE) the seeded database, as autovacuum does on a live one after inserts:
+    without it the visibility map is empty and every index-only count (a category's total)
+    reads the table's pages instead (PostgreSQL, 200,000 products: 94 ms instead of 4)."""
+    import psycopg
+
+    started = time.perf_counter()
+    url = PG_URL.replace("postgres://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    return time.perf_counter() - started
+
+
 def query(db: str, sql: str) -> list[tuple]:
     if db == "sqlite":
         with sqlite3.connect(SQLITE_PATH) as conn:
@@ -176,6 +189,9 @@ def prepare(db: str, *, products: int, reuse: bool) -> dict:
         f"({timings.get('seed_command', 0):.1f} s inside the command); "
         f"{timings.get('offers', '?')} offers"
     )
+    if db == "postgres":
+        timings["vacuum"] = pg_vacuum()
+        log(f"[{db}] VACUUM (ANALYZE) in {timings['vacuum']:.1f} s")
     return timings
 
 

@@ -14,8 +14,9 @@ What is stored is always the page of an anonymous visitor, so nothing personal c
   their header;
 - anyone with pending messages gets a fresh page, neither stored nor read from the cache,
   as does a page that needs a CSRF token or sets a cookie.
-A decorated view must therefore show the same thing to every visitor outside that header;
-what a customer sees of their own belongs on pages that are not decorated.
+A decorated view must therefore show the same thing to every visitor outside that header,
+and never write to the session on a GET (the anonymous copy's session is thrown away); what
+a customer sees of their own belongs on pages that are not decorated.
 
 Freshness: a cached page is served only while nothing it may show has changed.
 - Every entry carries the pages' *generation* it was rendered in, read with it in one cache
