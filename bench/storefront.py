@@ -325,17 +325,25 @@ def _lua_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def customer_sessions(env: dict, count: int) -> list[str]:
-    """Session keys of `count` signed-in customers (created once, kept with the database)."""
+def customer_sessions(
+    env: dict, count: int, *, name: str = "mix", cart_units: int = 0
+) -> list[str]:
+    """Session keys of `count` signed-in customers `<name><i>@bench.test` (created once, kept
+    with the database), each with `cart_units` units of an in-stock offer in the cart."""
     script = (
         "from django.conf import settings\n"
         "from django.test import Client\n"
         "from allies.accounts.models import User\n"
+        "from allies.catalog.models import Offer\n"
+        "offer = Offer.objects.filter(is_active=True, stock__gt=5).order_by('id').first()\n"
         f"for i in range({count}):\n"
-        "    user, _ = User.objects.get_or_create(email=f'mix{i}@bench.test',"
-        " defaults={'first_name': 'Mix'})\n"
-        "    client = Client()\n"
+        f"    user, _ = User.objects.get_or_create(email=f'{name}{{i}}@bench.test',"
+        " defaults={'first_name': 'Bench'})\n"
+        "    client = Client(HTTP_HOST='127.0.0.1')\n"
         "    client.force_login(user)\n"
+        f"    if {cart_units}:\n"
+        f"        client.post('/panier/ajouter/', {{'offer': offer.pk, 'quantity': {cart_units}}},"
+        " follow=True)\n"
         "    print('KEY', client.cookies[settings.SESSION_COOKIE_NAME].value)\n"
     )
     out = manage(env, "shell", "-c", script)
@@ -345,20 +353,7 @@ def customer_sessions(env: dict, count: int) -> list[str]:
 def signed_in_script(env: dict) -> Path:
     """A wrk Lua script sending every request as one signed-in customer with 2 items in their
     cart (issue 14 goal 5: only the header's account link and cart count are theirs)."""
-    script = (
-        "from django.conf import settings\n"
-        "from django.test import Client\n"
-        "from allies.accounts.models import User\n"
-        "from allies.catalog.models import Offer\n"
-        "user, _ = User.objects.get_or_create(email='cart@bench.test',"
-        " defaults={'first_name': 'Cart'})\n"
-        "client = Client(HTTP_HOST='127.0.0.1')\n"
-        "client.force_login(user)\n"
-        "offer = Offer.objects.filter(is_active=True, stock__gt=5).order_by('id').first()\n"
-        "client.post('/panier/ajouter/', {'offer': offer.pk, 'quantity': 2}, follow=True)\n"
-        "print('KEY', client.cookies[settings.SESSION_COOKIE_NAME].value)\n"
-    )
-    key = re.findall(r"^KEY (\S+)$", manage(env, "shell", "-c", script), re.M)[0]
+    key = customer_sessions(env, 1, name="cart", cart_units=2)[0]
     path = BENCH_DIR / "signed_in.lua"
     path.write_text(f'wrk.headers["Cookie"] = {_lua_str("sessionid=" + key)}\n')
     return path

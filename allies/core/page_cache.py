@@ -49,6 +49,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from functools import cache as cache_function
 from functools import wraps
 from importlib import import_module
 from typing import Any, TypeVar
@@ -157,7 +158,7 @@ def _cache_use(request: HttpRequest) -> str | None:
         return "anonymous"
     # Messages kept in the session: counting them does not mark them shown.
     storage = getattr(request, "_messages", None)
-    if storage is not None and len(get_messages(request)):
+    if storage is not None and len(storage):
         return None
     return "personal"
 
@@ -182,13 +183,19 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
     return anonymous
 
 
+@cache_function
+def _personal_context(path: str) -> Callable[[HttpRequest], dict[str, Any]]:
+    """The setting's function, imported once per process (per path: tests may change it)."""
+    return import_string(path)
+
+
 def _personalised(request: HttpRequest, content: bytes) -> bytes:
     """`content` (an anonymous visitor's page) with this visitor's own header."""
     start = content.find(PERSONAL_START)
     end = content.find(PERSONAL_END, start)
     if start < 0 or end < 0:
         return content
-    context = import_string(settings.PAGE_CACHE_PERSONAL_CONTEXT)(request)
+    context = _personal_context(settings.PAGE_CACHE_PERSONAL_CONTEXT)(request)
     own = get_template(PERSONAL_TEMPLATE).render(context).encode()
     return content[: start + len(PERSONAL_START)] + own + content[end:]
 
