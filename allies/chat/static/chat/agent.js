@@ -21,7 +21,7 @@
   var consoleEl = document.querySelector("[data-chat-console]");
   var convEl = document.querySelector("[data-chat-conversation]");
   var toggleForm = document.querySelector("[data-chat-availability-form]");
-  var ws = null, retry = 0, me = false, heartbeat = null, pendingTake = null;
+  var ws = null, retry = 0, heartbeat = null, pendingTake = null;
   var convId = convEl ? Number(convEl.dataset.chatConversation) : 0;
   var lastId = convEl ? Number(convEl.dataset.lastId) : 0;
   var seen = {};
@@ -61,7 +61,6 @@
   }
 
   function setMe(value) {
-    me = value;
     label.textContent = value ? t.on : t.off;
     indicator.classList.toggle("chat-on", value);
     if (toggleForm) {
@@ -195,7 +194,10 @@
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     if (form.matches("[data-chat-availability-form]")) {
       e.preventDefault();
-      send({ type: "availability", available: !me });
+      // What the button says, not `me`: between the socket's opening and its "hello", `me`
+      // is still false and "Passer absent" would have made the agent available.
+      var wanted = form.querySelector("[data-chat-availability-value]").value === "1";
+      send({ type: "availability", available: wanted });
     } else if (form.dataset.chatTake) {
       e.preventDefault();
       var id = Number(form.dataset.chatTake);
