@@ -235,14 +235,20 @@ _TERM = re.compile(r"[a-z0-9]+")
 class _WordsMatch(Func):
     """True when, for every term, one of the product's search words starts with it: the
     index's query on SQLite and PostgreSQL (catalog.search_index). Arguments: the product's
-    id column and the index query, one parameter."""
+    id column and the index query, one parameter; `first`: on SQLite, only the index's first
+    matches by id (a probe: "are there many?"), ignored on PostgreSQL."""
 
     output_field = BooleanField()
+
+    def __init__(self, pk, match, *, first: int | None = None) -> None:
+        super().__init__(pk, match)
+        self.first = first
 
     def as_sqlite(self, compiler, connection, **extra_context):
         pk, pk_params = compiler.compile(self.source_expressions[0])
         match, match_params = compiler.compile(self.source_expressions[1])
-        sql = f"{pk} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {match})"
+        limit = f" LIMIT {int(self.first)}" if self.first is not None else ""
+        sql = f"{pk} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {match}{limit})"
         return sql, (*pk_params, *match_params)
 
     def as_postgresql(self, compiler, connection, **extra_context):
@@ -254,16 +260,27 @@ class _WordsMatch(Func):
         return f"{table}.{PG_COLUMN} @@ ({match})::tsquery", match_params
 
 
-def search_match(queryset: QuerySet[Product], terms: Sequence[str]) -> QuerySet[Product]:
+def search_match(
+    queryset: QuerySet[Product],
+    terms: Sequence[str],
+    *,
+    per_row: bool = False,
+    first: int | None = None,
+) -> QuerySet[Product]:
     """Products of `queryset` with, for every term, a search word starting with it (CAT-1).
     Terms are normalised (`search_terms_of`). Every search goes through here: the index on
-    SQLite and PostgreSQL, the LIKE scan it replaces on any other database."""
+    SQLite and PostgreSQL, the LIKE scan it replaces on any other database.
+
+    `per_row`: the same test written on the product's own row, for a query that walks the
+    products in date order and stops at its LIMIT (`search_slice`): on SQLite the index's
+    `IN (SELECT rowid …)` would first read every match; PostgreSQL checks the stored vector
+    of each row it walks either way."""
     if not terms:
         return queryset
     if not all(_TERM.fullmatch(term) for term in terms):
         raise ValueError(f"search terms must be normalised: {terms!r}")
     vendor = connections[queryset.db].vendor
-    if vendor == "sqlite":
+    if vendor == "sqlite" and not per_row:
         match = " ".join(f'"{term}"*' for term in terms)
     elif vendor == "postgresql":
         match = " & ".join(f"'{term}':*" for term in terms)
@@ -271,21 +288,17 @@ def search_match(queryset: QuerySet[Product], terms: Sequence[str]) -> QuerySet[
         for term in terms:
             queryset = queryset.filter(search_text__contains=f" {term}")
         return queryset
-    return queryset.filter(_WordsMatch(F("pk"), Value(match)))
+    return queryset.filter(_WordsMatch(F("pk"), Value(match), first=first))
 
 
-def product_listing(*, filters: ListingFilters) -> QuerySet[Product]:
-    """Filtered and sorted products for the category and search pages. Offers and variants
-    are never joined: vendor and size filters read the product's facets (catalog.facets)."""
-    if filters.terms:
-        # The bare `WHERE is_active` (not `IN (1)`, see listed_products) keeps SQLite from
-        # walking an is_active index over the whole catalogue: it reads the index's matches.
-        qs = search_match(
-            Product.objects.filter(is_active=True).exclude(offer_count=0).only(*CARD_FIELDS),
-            filters.terms,
-        )
-    else:
-        qs = listed_products()
+def _listed_for_search() -> QuerySet[Product]:
+    # The bare `WHERE is_active` (not `IN (1)`, see listed_products) keeps SQLite from
+    # walking an is_active index over the whole catalogue: it reads the index's matches.
+    return Product.objects.filter(is_active=True).exclude(offer_count=0).only(*CARD_FIELDS)
+
+
+def _filtered(qs: QuerySet[Product], filters: ListingFilters) -> QuerySet[Product]:
+    """The listing's filters other than the search terms."""
     if filters.category_id:
         qs = qs.filter(category_id=filters.category_id)
     if filters.price_min is not None:
@@ -302,6 +315,20 @@ def product_listing(*, filters: ListingFilters) -> QuerySet[Product]:
         qs = qs.filter(facets__contains=facets.facet_lookup(facets.vendor_token(filters.vendor_id)))
     elif filters.size:
         qs = qs.filter(facets__contains=facets.facet_lookup(facets.size_token(filters.size)))
+    return qs
+
+
+def product_listing(*, filters: ListingFilters, per_row: bool = False) -> QuerySet[Product]:
+    """Filtered and sorted products for the category and search pages. Offers and variants
+    are never joined: vendor and size filters read the product's facets (catalog.facets).
+    `per_row`: the search terms are checked row by row (`search_match`)."""
+    if filters.terms and per_row:
+        qs = search_match(listed_products(), filters.terms, per_row=True)
+    elif filters.terms:
+        qs = search_match(_listed_for_search(), filters.terms)
+    else:
+        qs = listed_products()
+    qs = _filtered(qs, filters)
     sort = filters.sort
     if sort == Sort.RELEVANCE:
         if filters.terms:
@@ -317,6 +344,94 @@ def product_listing(*, filters: ListingFilters) -> QuerySet[Product]:
         else:
             sort = Sort.NEWEST
     return qs.order_by(*Sort.ORDERINGS.get(sort, Sort.ORDERINGS[Sort.NEWEST]))
+
+
+@dataclass(frozen=True)
+class SearchSlice:
+    """A page of search results and the number of matches: exact up to SEARCH_COUNT_CAP;
+    past it, possibly counted only as far as this page and one more if a next page exists
+    (the page says "plus de 1 000 produits")."""
+
+    rows: list[Product]
+    total: int
+
+    @property
+    def exact(self) -> bool:
+        """Whether the page shows the count: past the cap it says "more than" the cap, even
+        when the count is known, so that every page of a search says the same."""
+        return self.total <= SEARCH_COUNT_CAP
+
+
+# Beyond this many matches a search says "more than" instead of counting them all: counting
+# 40,000 matches of 200,000 products reads each one (35–80 ms); counting to the cap, 2–10 ms.
+SEARCH_COUNT_CAP = 1_000
+# The date walk reads this many of the newest listed products (multiples of the page's end),
+# at most _WALK_ROWS_MAX (~7 ms on SQLite), before it gives up for the whole sort.
+_WALK_ROWS = (20, 160)
+_WALK_ROWS_MAX = 20_000
+
+
+def search_slice(*, filters: ListingFilters, start: int, stop: int) -> SearchSlice:
+    """Rows [start:stop) of a search (CAT-1), in the order of `product_listing`.
+
+    A search with few matches (at most SEARCH_COUNT_CAP) is sorted and counted whole
+    (`listing_slice`). One with more is read the way its order allows, stopping at the page:
+    sorted by relevance or newest, the newest listed products are read first (the
+    (is_active, created_at) index, each row checked: `per_row`), a bounded number at a time.
+    By relevance the page is the newest products with the top score (every term in their
+    title): once enough of them are among the newest read, no older product can come before
+    them. Otherwise (a price sort, too few top-scored products among the newest
+    _WALK_ROWS_MAX) the whole sort, with its exact count."""
+    listing = product_listing(filters=filters)
+    if not filters.terms:
+        rows, total = listing_slice(listing, start=start, stop=stop)
+        return SearchSlice(rows, total)
+    # Many matches or few? At most twice the cap of the index's matches are looked at: fewer
+    # than the cap listed among them (unlisted products are in the index) sends the search
+    # to the whole sort, which counts exactly.
+    probe = search_match(_listed_for_search(), filters.terms, first=2 * SEARCH_COUNT_CAP)
+    found = _filtered(probe, filters).order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
+    walked = None
+    if found > SEARCH_COUNT_CAP and filters.sort in (Sort.RELEVANCE, Sort.NEWEST):
+        walked = _newest_first_walk(filters, start=start, stop=stop)
+    if walked is None:
+        rows, total = listing_slice(listing, start=start, stop=stop)
+        return SearchSlice(rows, total)
+    return walked
+
+
+def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> SearchSlice | None:
+    matching = product_listing(filters=filters, per_row=True)
+    top = len(filters.terms) if filters.sort == Sort.RELEVANCE else None
+    need = stop + 1  # one more: is there a next page?
+    for read in sorted({min(need * factor, _WALK_ROWS_MAX) for factor in _WALK_ROWS}):
+        if read < need:
+            continue
+        # The `read`-th newest active product's date: every product from it on, a prefix of
+        # the date order, is read as one range of the index.
+        # Read from the (is_active, created_at) index alone: active products, listed or not.
+        newest = Product.objects.filter(is_active__in=[True]).order_by("-created_at", "-id")
+        bound = newest.values_list("created_at", flat=True)[read - 1 : read].first()
+        head = matching.order_by("-created_at", "-id")
+        if bound is not None:
+            head = head.filter(created_at__gte=bound)
+        if top is None:
+            rows = [(pk, None) for pk in head.values_list("pk", flat=True)]
+        else:
+            rows = list(head.values_list("pk", F("score")))
+        if bound is None:  # the whole catalogue was read: rank it (a stable sort keeps dates)
+            ranked = [pk for pk, _ in sorted(rows, key=lambda row: -(row[1] or 0))]
+            return _slice_of(ranked[start:stop], total=len(ranked))
+        best = [pk for pk, score in rows if score == top]
+        if len(best) >= need:
+            total = max(SEARCH_COUNT_CAP + 1, stop + 1)
+            return _slice_of(best[start:stop], total=total)
+    return None
+
+
+def _slice_of(ids: list[int], *, total: int) -> SearchSlice:
+    cards = Product.objects.only(*CARD_FIELDS).in_bulk(ids)
+    return SearchSlice([cards[pk] for pk in ids if pk in cards], total)
 
 
 def vendor_products(*, vendor: Vendor) -> QuerySet[Product]:

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
@@ -47,40 +48,49 @@ IMAGE_MAX_AGE = 60 * 60 * 24
 class ListingPaginator(Paginator):
     """Counts with `selectors.listing_count`, which the count index serves alone."""
 
+    count_exact = True  # a search's count may stop at its cap (paginate_search)
+
     @cached_property
     def count(self) -> int:
         return selectors.listing_count(self.object_list)  # type: ignore[arg-type]
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE, single_pass: bool = False) -> Page:
-    """The requested page (`?page=`); a page number that is not a positive integer within
-    range is a 404, never an error page. Page 1 of an empty list exists (the empty state).
-
-    `single_pass` reads the rows and their total together (`selectors.listing_slice`): for
-    listings that read every candidate row anyway (search), it halves the work; listings
-    served by an index (category pages) count with `selectors.listing_count` instead."""
-    # Read as text first (core.numbers): "²", "1e9" or 5,000 digits are a 404, not a 500.
+def _page_number(request) -> int:
+    """`?page=`: a page number that is not a positive integer within range is a 404, never
+    an error page. Read as text first (core.numbers): "²", "1e9" or 5,000 digits are a 404."""
     raw = request.GET.get("page", "1")
     if not ascii_digits(raw):
         raise Http404("page")
     try:
-        number = parse_int(raw, min_value=1, max_value=MAX_PAGE)
+        return parse_int(raw, min_value=1, max_value=MAX_PAGE)
     except NumberError as exc:
         raise Http404("page") from exc
+
+
+def paginate(request, queryset, *, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of a listing counted by its index (`selectors.listing_count`).
+    Page 1 of an empty list exists (the empty state)."""
     paginator = ListingPaginator(queryset, per_page)
-    if not single_pass:
-        try:
-            page = paginator.page(number)
-        except EmptyPage as exc:
-            raise Http404("page") from exc
-        page.object_list = list(page.object_list)
-        return page
+    try:
+        page = paginator.page(_page_number(request))
+    except EmptyPage as exc:
+        raise Http404("page") from exc
+    page.object_list = list(page.object_list)
+    return page
+
+
+def paginate_search(request, filters, *, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of a search (`selectors.search_slice`: rows and total together).
+    `page.paginator.count_exact` is False past SEARCH_COUNT_CAP matches ("plus de …")."""
+    number = _page_number(request)
     start = (number - 1) * per_page
-    rows, total = selectors.listing_slice(queryset, start=start, stop=start + per_page)
-    if not rows and number > 1:
+    found = selectors.search_slice(filters=filters, start=start, stop=start + per_page)
+    if not found.rows and number > 1:
         raise Http404("page")
-    paginator.count = total
-    return Page(rows, number, paginator)
+    paginator = ListingPaginator([], per_page)
+    paginator.count = found.total
+    paginator.count_exact = found.exact
+    return Page(found.rows, number, paginator)
 
 
 def seo_links(request, *, canonical_query: str = "") -> dict:
@@ -237,13 +247,14 @@ def search(request):
     vendors = selectors.vendor_options(category_id=chosen.pk if chosen else None)
     sizes = form.sizes = selectors.size_options(category=chosen)
     filters = form.filters()
-    page = paginate(request, selectors.product_listing(filters=filters), single_pass=True)
+    page = paginate_search(request, filters)
     return render(
         request,
         "storefront/search.html",
         {
             "search_query": form.query,
             "has_terms": bool(filters.terms),
+            "search_count_cap": number_format(selectors.SEARCH_COUNT_CAP, force_grouping=True),
             "all_categories": categories,
             **_listing_context(
                 request, form=form, page=page, vendors=vendors, sizes=sizes, is_search=True
