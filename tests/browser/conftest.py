@@ -81,6 +81,9 @@ def axe_serious_violations(page) -> list[dict]:
     """Run axe-core (shipped inside axe-playwright-python) on the page; serious+critical only."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click that navigates returns once the new page is committed, not loaded: axe run on
+    # a document still being swapped finds no documentElement.
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}

@@ -121,6 +121,7 @@ def test_deactivate_then_fail_to_log_in(page, settings):
     log_in(page, "depart@example.test")
     page.wait_for_url(page.base_url + "/compte/")
     page.get_by_role("link", name="Désactiver mon compte").click()
+    page.wait_for_url("**/compte/desactiver/")
     assert axe_serious_violations(page) == []
     page.get_by_label("Saisissez votre mot de passe actuel").fill(PASSWORD)
     page.get_by_role("button", name="Désactiver mon compte").click()

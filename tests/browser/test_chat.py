@@ -93,6 +93,9 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         expect(console.locator(".chat-line-customer")).to_contain_text(
             "Bonjour, où en est ma commande ?"
         )
+        # The conversation's text is there while the page is still parsed; its script (which
+        # sends on Enter) runs just before DOMContentLoaded — Enter before it is a new line.
+        console.wait_for_load_state("domcontentloaded")
         answer = console.get_by_label("Message", exact=True)
         answer.fill("Bonjour Luc, je regarde.")
         answer.press("Enter")
