@@ -81,14 +81,14 @@ def child(args) -> None:
             client.get(url)
             times.append((time.perf_counter() - started) * 1000)
         times.sort()
-        queries: list[float] = []
+        queries: list[tuple[float, str]] = []
 
         def timed(execute, sql, params, many, context, into=queries):
             started = time.perf_counter()
             try:
                 return execute(sql, params, many, context)
             finally:
-                into.append((time.perf_counter() - started) * 1000)
+                into.append(((time.perf_counter() - started) * 1000, sql))
 
         profiler = cProfile.Profile()
         with connection.execute_wrapper(timed):
@@ -97,8 +97,11 @@ def child(args) -> None:
             profiler.disable()
         log(
             f"\n=== {name} ({url}): p50 {times[len(times) // 2]:.1f} ms, "
-            f"min {times[0]:.1f} ms; {len(queries)} queries, {sum(queries):.1f} ms of SQL"
+            f"min {times[0]:.1f} ms; {len(queries)} queries, "
+            f"{sum(ms for ms, _ in queries):.1f} ms of SQL"
         )
+        for ms, sql in queries:  # each query of the profiled request, in order
+            log(f"  {ms:6.2f} ms  {' '.join(sql.split())[:150]}")
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)

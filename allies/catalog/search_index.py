@@ -18,15 +18,20 @@ the scan's on both databases:
   recomputes the vector of every match (5× slower at 4,000 matches), and a planner that
   chooses a sequential scan for a frequent word computes it for every product. The column
   is not on the Django model (SQLite has no tsvector): Django never reads or writes it.
-- SQLite: an FTS5 external-content table over `search_text` (the text stays in
-  catalog_product), kept current by triggers on insert, delete and change of
-  `search_text`, queried with `"t1"* "t2"*` (implicit AND of prefix queries). Prefix
-  indexes for 1–3 characters keep short terms from merging many words' lists.
+  The title's words alone (`title_search`) have their own column, `title_words`, built the
+  same way: the products with every term in their title rank first (selectors.search_slice
+  reads that tier whole when it is small).
+- SQLite: an FTS5 external-content table over `search_text` and `title_search` (the text
+  stays in catalog_product), kept current by triggers on insert, delete and change of
+  either, queried with `{search_text} : ("t1"* "t2"*)` (implicit AND of prefix queries;
+  `{title_search}` for the title tier). Prefix indexes for 1–3 characters keep short terms
+  from merging many words' lists.
 - another database: the LIKE scan (selectors.search_match).
 
 Django's SQLite schema editor rebuilds a table for many ALTERs (copy into a new table, drop
 the old one, rename), and dropping a table drops its triggers: `search_index_ensure` runs
 after every `migrate` (apps.py) and reinstalls what is missing, rebuilding the FTS index.
+An FTS table of an older definition (search_text alone, migration 0007) counts as missing.
 """
 
 from __future__ import annotations
@@ -35,45 +40,60 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 APP_LABEL, MIGRATION = "catalog", "0007_product_search_index"
 FTS_TABLE = "catalog_product_fts"
+# The FTS5 columns, named as the product's columns they index.
+FTS_ALL, FTS_TITLE = "search_text", "title_search"
 PG_COLUMN = "search_words"
-PG_INDEX = "catalog_product_search_words_gin"
-_PG_WORDS = "array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))"
+PG_TITLE_COLUMN = "title_words"
+# Column and GIN index of each vector, and the product's text column it is built from.
+_PG_VECTORS = (
+    (PG_COLUMN, "catalog_product_search_words_gin", "search_text"),
+    (PG_TITLE_COLUMN, "catalog_product_title_words_gin", "title_search"),
+)
+
+
+def _pg_words(source: str) -> str:
+    return f"array_to_tsvector(array_remove(string_to_array({source}, ' '), ''))"
+
 
 _SQLITE_TRIGGERS = {
     f"{FTS_TABLE}_insert": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON catalog_product
         BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+            INSERT INTO {FTS_TABLE}(rowid, search_text, title_search)
+            VALUES (new.id, new.search_text, new.title_search);
         END""",
     f"{FTS_TABLE}_delete": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON catalog_product
         BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, title_search)
+            VALUES ('delete', old.id, old.search_text, old.title_search);
         END""",
     # Summary refreshes rewrite search_text with every offer change: unchanged text is skipped.
     f"{FTS_TABLE}_update": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update
-        AFTER UPDATE OF id, search_text ON catalog_product
-        WHEN old.search_text IS NOT new.search_text OR old.id IS NOT new.id
+        AFTER UPDATE OF id, search_text, title_search ON catalog_product
+        WHEN old.search_text IS NOT new.search_text OR old.title_search IS NOT new.title_search
+            OR old.id IS NOT new.id
         BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
-            VALUES ('delete', old.id, old.search_text);
-            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, title_search)
+            VALUES ('delete', old.id, old.search_text, old.title_search);
+            INSERT INTO {FTS_TABLE}(rowid, search_text, title_search)
+            VALUES (new.id, new.search_text, new.title_search);
         END""",
 }
 _SQLITE_TABLE = f"""
     CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        search_text, content='catalog_product', content_rowid='id',
+        search_text, title_search, content='catalog_product', content_rowid='id',
         tokenize='unicode61', prefix='1 2 3'
     )"""
 
 
 def _sqlite_present(cursor) -> set[str]:
+    """The index's parts in place, each as its current definition (an older one is absent)."""
     names = [FTS_TABLE, *_SQLITE_TRIGGERS]
     placeholders = ", ".join(["%s"] * len(names))
-    cursor.execute(f"SELECT name FROM sqlite_master WHERE name IN ({placeholders})", names)
-    return {name for (name,) in cursor.fetchall()}
+    cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names)
+    return {name for name, sql in cursor.fetchall() if FTS_TITLE in sql}
 
 
 def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
@@ -81,27 +101,31 @@ def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
     it from the products). Idempotent and cheap when all is in place. True if it built."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            columns = [column for column, _, _ in _PG_VECTORS]
+            indexes = [index for _, index, _ in _PG_VECTORS]
             cursor.execute(
                 "SELECT count(*) FROM pg_attribute WHERE attrelid = 'catalog_product'::regclass"
-                " AND attname = %s AND NOT attisdropped",
-                [PG_COLUMN],
+                " AND attname = ANY(%s) AND NOT attisdropped",
+                [columns],
             )
-            has_column = cursor.fetchone()[0] == 1
-            cursor.execute("SELECT count(*) FROM pg_class WHERE relname = %s", [PG_INDEX])
-            if has_column and cursor.fetchone()[0] == 1:
+            has_columns = cursor.fetchone()[0] == len(columns)
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname = ANY(%s)", [indexes])
+            if has_columns and cursor.fetchone()[0] == len(indexes):
                 return False
-            cursor.execute(
-                f"ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector"
-                f" GENERATED ALWAYS AS ({_PG_WORDS}) STORED"
-            )
-            cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON catalog_product USING gin ({PG_COLUMN})"
-            )
+            for column, index, source in _PG_VECTORS:
+                cursor.execute(
+                    f"ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS {column} tsvector"
+                    f" GENERATED ALWAYS AS ({_pg_words(source)}) STORED"
+                )
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {index} ON catalog_product USING gin ({column})"
+                )
             return True
         if connection.vendor != "sqlite":
             return False
         if _sqlite_present(cursor) == {FTS_TABLE, *_SQLITE_TRIGGERS}:
             return False
+        _sqlite_drop(cursor)  # an older definition, or some parts only: built again whole
         cursor.execute(_SQLITE_TABLE)
         for sql in _SQLITE_TRIGGERS.values():
             cursor.execute(sql)
@@ -114,12 +138,17 @@ def search_index_drop(connection: BaseDatabaseWrapper) -> None:
     """Remove the index (the migration's reverse)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
-            cursor.execute(f"ALTER TABLE catalog_product DROP COLUMN IF EXISTS {PG_COLUMN}")
+            for column, index, _ in _PG_VECTORS:
+                cursor.execute(f"DROP INDEX IF EXISTS {index}")
+                cursor.execute(f"ALTER TABLE catalog_product DROP COLUMN IF EXISTS {column}")
         elif connection.vendor == "sqlite":
-            for name in _SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            _sqlite_drop(cursor)
+
+
+def _sqlite_drop(cursor) -> None:
+    for name in _SQLITE_TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
 
 
 def post_migrate_ensure(*, using: str, **kwargs) -> None:

@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.catalog import facets
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
-from allies.catalog.search_index import FTS_TABLE, PG_COLUMN
+from allies.catalog.search_index import FTS_ALL, FTS_TABLE, FTS_TITLE, PG_COLUMN, PG_TITLE_COLUMN
 from allies.core.page_cache import generation_memo
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
@@ -233,15 +233,16 @@ _TERM = re.compile(r"[a-z0-9]+")
 
 
 class _WordsMatch(Func):
-    """True when, for every term, one of the product's search words starts with it: the
-    index's query on SQLite and PostgreSQL (catalog.search_index). Arguments: the product's
-    id column and the index query, one parameter; `first`: on SQLite, only the index's first
-    matches by id (a probe: "are there many?"), ignored on PostgreSQL."""
+    """True when, for every term, one of the product's search words (`title`: title words)
+    starts with it: the index's query on SQLite and PostgreSQL (catalog.search_index).
+    Arguments: the product's id column and the index query, one parameter; `first`: on SQLite,
+    only the index's first matches by id (a probe: "are there many?"), ignored on PostgreSQL."""
 
     output_field = BooleanField()
 
-    def __init__(self, pk, match, *, first: int | None = None) -> None:
+    def __init__(self, pk, match, *, title: bool = False, first: int | None = None) -> None:
         super().__init__(pk, match)
+        self.title = title
         self.first = first
 
     def as_sqlite(self, compiler, connection, **extra_context):
@@ -257,13 +258,15 @@ class _WordsMatch(Func):
         assert isinstance(pk, Col)
         table = compiler.quote_name_unless_alias(pk.alias)
         match, match_params = compiler.compile(self.source_expressions[1])
-        return f"{table}.{PG_COLUMN} @@ ({match})::tsquery", match_params
+        column = PG_TITLE_COLUMN if self.title else PG_COLUMN
+        return f"{table}.{column} @@ ({match})::tsquery", match_params
 
 
 def search_match(
     queryset: QuerySet[Product],
     terms: Sequence[str],
     *,
+    title: bool = False,
     per_row: bool = False,
     first: int | None = None,
 ) -> QuerySet[Product]:
@@ -271,6 +274,8 @@ def search_match(
     Terms are normalised (`search_terms_of`). Every search goes through here: the index on
     SQLite and PostgreSQL, the LIKE scan it replaces on any other database.
 
+    `title`: every term starts a word of the title (the top tier of relevance; the title's
+    words are among the search words).
     `per_row`: the same test written on the product's own row, for a query that walks the
     products in date order and stops at its LIMIT (`search_slice`): on SQLite the index's
     `IN (SELECT rowid …)` would first read every match; PostgreSQL checks the stored vector
@@ -281,14 +286,16 @@ def search_match(
         raise ValueError(f"search terms must be normalised: {terms!r}")
     vendor = connections[queryset.db].vendor
     if vendor == "sqlite" and not per_row:
-        match = " ".join(f'"{term}"*' for term in terms)
+        column = FTS_TITLE if title else FTS_ALL
+        match = f"{{{column}}} : (" + " ".join(f'"{term}"*' for term in terms) + ")"
     elif vendor == "postgresql":
         match = " & ".join(f"'{term}':*" for term in terms)
     else:
+        lookup = "title_search__contains" if title else "search_text__contains"
         for term in terms:
-            queryset = queryset.filter(search_text__contains=f" {term}")
+            queryset = queryset.filter(**{lookup: f" {term}"})
         return queryset
-    return queryset.filter(_WordsMatch(F("pk"), Value(match), first=first))
+    return queryset.filter(_WordsMatch(F("pk"), Value(match), title=title, first=first))
 
 
 def _listed_for_search() -> QuerySet[Product]:
@@ -375,13 +382,9 @@ def search_slice(*, filters: ListingFilters, start: int, stop: int) -> SearchSli
     """Rows [start:stop) of a search (CAT-1), in the order of `product_listing`.
 
     A search with few matches (at most SEARCH_COUNT_CAP) is sorted and counted whole
-    (`listing_slice`). One with more is read the way its order allows, stopping at the page:
-    sorted by relevance or newest, the newest listed products are read first (the
-    (is_active, created_at) index, each row checked: `per_row`), a bounded number at a time.
-    By relevance the page is the newest products with the top score (every term in their
-    title): once enough of them are among the newest read, no older product can come before
-    them. Otherwise (a price sort, too few top-scored products among the newest
-    _WALK_ROWS_MAX) the whole sort, with its exact count."""
+    (`listing_slice`). One with more is read the way its order allows, stopping at the page
+    (`_newest_first_walk`) when sorted by relevance or newest. Otherwise (a price sort, a
+    large top tier hidden among older products) the whole sort, with its exact count."""
     listing = product_listing(filters=filters)
     if not filters.terms:
         rows, total = listing_slice(listing, start=start, stop=stop)
@@ -401,9 +404,21 @@ def search_slice(*, filters: ListingFilters, start: int, stop: int) -> SearchSli
 
 
 def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> SearchSlice | None:
+    """The page read from the newest listed products, or None if the newest _WALK_ROWS_MAX
+    do not prove it.
+
+    The newest active products are read first (the (is_active, created_at) index, each row
+    checked: `per_row`), a bounded number at a time. Sorted by newest, the matches among them
+    are the first of the sort. By relevance, the newest with the top score (every term in
+    their title): once enough of them are among the newest read, no older product can come
+    before them. When the top score is rare ("chemise bleu", "bleu" seldom in a title), the
+    title index gives that whole tier (`_title_tier`), and the newest read with the score just
+    below follow it."""
     matching = product_listing(filters=filters, per_row=True)
     top = len(filters.terms) if filters.sort == Sort.RELEVANCE else None
     need = stop + 1  # one more: is there a next page?
+    more_than = max(SEARCH_COUNT_CAP + 1, need)
+    rows: list[tuple[int, int | None]] | None = None
     for read in sorted({min(need * factor, _WALK_ROWS_MAX) for factor in _WALK_ROWS}):
         if read < need:
             continue
@@ -424,9 +439,26 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
             return _slice_of(ranked[start:stop], total=len(ranked))
         best = [pk for pk, score in rows if score == top]
         if len(best) >= need:
-            total = max(SEARCH_COUNT_CAP + 1, stop + 1)
-            return _slice_of(best[start:stop], total=total)
+            return _slice_of(best[start:stop], total=more_than)
+    if top is None or rows is None:
+        return None
+    title_tier = _title_tier(filters)
+    if title_tier is None:
+        return None
+    best = title_tier + [pk for pk, score in rows if score == top - 1]
+    if len(best) >= need:
+        return _slice_of(best[start:stop], total=more_than)
     return None
+
+
+def _title_tier(filters: ListingFilters) -> list[int] | None:
+    """Ids of the listed products with every term in their title (relevance's top score),
+    newest first, from the title index; None if there are more than SEARCH_COUNT_CAP."""
+    tier = _filtered(search_match(_listed_for_search(), filters.terms, title=True), filters)
+    ids = list(
+        tier.order_by("-created_at", "-id").values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
+    )
+    return ids if len(ids) <= SEARCH_COUNT_CAP else None
 
 
 def _slice_of(ids: list[int], *, total: int) -> SearchSlice:

@@ -3,7 +3,8 @@ one the whole sort gives, and past the cap the count says "more than".
 
 `SEARCH_COUNT_CAP` and the walk's sizes are lowered so that a few dozen products take every
 path: the whole sort (few matches), the newest-first walk that stops at the page, its wider
-second read, and the fall back to the whole sort when the top score is rare."""
+second read, the title index's tier when the top score is rare among the newest, and the
+fall back to the whole sort."""
 
 # covers: CAT-1
 
@@ -36,9 +37,9 @@ def small_cap(monkeypatch):
 
 
 def whole_sort(filters: ListingFilters, start: int, stop: int) -> tuple[list[int], int]:
+    """The page's ids and the number of matches, from the whole sorted listing."""
     listing = selectors.product_listing(filters=filters)
-    rows, total = selectors.listing_slice(listing, start=start, stop=stop)
-    return [p.pk for p in rows], total
+    return list(listing.values_list("pk", flat=True)[start:stop]), listing.count()
 
 
 product_specs = st.lists(
@@ -56,20 +57,9 @@ product_specs = st.lists(
 )
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    specs=product_specs,
-    terms=st.lists(st.sampled_from(WORDS), min_size=1, max_size=2, unique=True),
-    sort=st.sampled_from([Sort.RELEVANCE, Sort.NEWEST, Sort.PRICE_ASC]),
-    page=st.integers(min_value=1, max_value=5),
-)
-def test_a_search_page_is_the_page_of_the_whole_sort(db, small_cap, specs, terms, sort, page):
-    # covers: CAT-1
+def check_page_against_whole_sort(specs, terms, sort, page) -> None:
+    """Products made from `specs`, then page `page` (3 a page) of the search for `terms`
+    equals the whole sort's, and its count is exact or a true "more than"."""
     from django.db import transaction
 
     with transaction.atomic():
@@ -95,13 +85,76 @@ def test_a_search_page_is_the_page_of_the_whole_sort(db, small_cap, specs, terms
         expected, expected_total = whole_sort(filters, start, stop)
         found = selectors.search_slice(filters=filters, start=start, stop=stop)
         assert [p.pk for p in found.rows] == expected
-        if found.exact:
+        if not expected:
+            pass  # a page past the last: the view answers 404 whatever the count
+        elif found.exact:
             assert found.total == expected_total
         else:
-            # "More than": a true lower bound, past the cap, and a next page exists.
+            # "More than": past the cap, a true lower bound — the count itself (the walk read
+            # the whole catalogue) or this page and one more, a next page that exists.
             assert selectors.SEARCH_COUNT_CAP < found.total <= expected_total
-            assert expected_total > stop
+            assert found.total == expected_total or expected_total > stop
         transaction.set_rollback(True)
+
+
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@PROPERTY
+@given(
+    specs=product_specs,
+    terms=st.lists(st.sampled_from(WORDS), min_size=1, max_size=2, unique=True),
+    sort=st.sampled_from([Sort.RELEVANCE, Sort.NEWEST, Sort.PRICE_ASC]),
+    page=st.integers(min_value=1, max_value=5),
+)
+def test_a_search_page_is_the_page_of_the_whole_sort(db, small_cap, specs, terms, sort, page):
+    # covers: CAT-1
+    check_page_against_whole_sort(specs, terms, sort, page)
+
+
+# "chemise bleu" in a catalogue of shirts where "bleu" is mostly the brand: the top score
+# (both words in the title) is rare among the newest, and the title index gives that tier.
+rare_top_specs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "title": st.lists(
+                st.sampled_from(["chemise"] * 6 + ["bleu", "lin"]), min_size=1, max_size=2
+            ),
+            "brand": st.sampled_from(["bleu", "bleu", "", "lin"]),
+            "minutes": st.integers(min_value=0, max_value=30),
+            "active": st.sampled_from([True, True, True, False]),
+            "offers": st.sampled_from([0, 1, 1, 1]),
+        }
+    ),
+    min_size=14,
+    max_size=40,
+)
+
+
+def test_a_rare_top_score_is_read_from_the_title_index(db, small_cap, monkeypatch):
+    # covers: CAT-1
+    calls = []
+    title_tier = selectors._title_tier
+
+    def counted(filters):
+        tier = title_tier(filters)
+        calls.append(tier is not None)
+        return tier
+
+    monkeypatch.setattr(selectors, "_title_tier", counted)
+
+    @PROPERTY
+    @given(specs=rare_top_specs, page=st.integers(min_value=1, max_value=4))
+    def rare_top(specs, page):
+        check_page_against_whole_sort(specs, ["chemise", "bleu"], Sort.RELEVANCE, page)
+
+    rare_top()
+    assert any(calls), "the property reached the title tier"
 
 
 def test_many_matches_say_more_than_the_cap_and_page_on(client, small_cap, monkeypatch):
@@ -132,17 +185,31 @@ def test_many_matches_say_more_than_the_cap_and_page_on(client, small_cap, monke
 
 
 def test_the_walk_and_its_fall_back_run_a_bounded_number_of_queries(
-    client, small_cap, django_assert_max_num_queries
+    client, small_cap, monkeypatch, django_assert_max_num_queries
 ):
     # covers: CAT-1 (speed rule of ARCHITECTURE.md)
+    # One read of the 25 newest: page 1 is found in it (by its top score, or from the title
+    # tier for "chemise bleu"); page 2 needs more than the walk reads and is sorted whole.
+    monkeypatch.setattr(selectors, "_WALK_ROWS", (1,))
+    monkeypatch.setattr(selectors, "_WALK_ROWS_MAX", 25)
+    tier = []
+    title_tier = selectors._title_tier
+    monkeypatch.setattr(selectors, "_title_tier", lambda f: tier.append(f) or title_tier(f))
     vendor = VendorFactory()
     for i in range(30):
-        # "bleu" only outside the titles: the top score (both in the title) is never reached.
-        add_product(title=f"Chemise {i}", brand="Bleu", age_days=i, offers=[{"vendor": vendor}])
+        # "bleu" mostly outside the titles: the top score (both in the title) is rare.
+        title = f"Chemise {i}" + (" bleu" if i % 10 == 9 else "")
+        add_product(title=title, brand="Bleu", age_days=i, offers=[{"vendor": vendor}])
     for params in ({"q": "chemise"}, {"q": "chemise bleu"}, {"q": "chemise", "page": "2"}):
         cache.clear()
         client.get("/recherche/", params)  # the process's memos (categories, vendors)
         with django_assert_max_num_queries(9):
             response = client.get("/recherche/", params)
         assert response.status_code == 200
+        titles = [p.title for p in response.context["products"]]
+        if params["q"] == "chemise bleu":
+            both = ["Chemise 9 bleu", "Chemise 19 bleu", "Chemise 29 bleu"]
+            assert titles[:3] == both
+            assert titles[3:] == [f"Chemise {i}" for i in range(24) if i % 10 != 9][:21]
+    assert len(tier) == 2  # "chemise bleu" read its top tier from the title index
     assert Product.objects.count() == 30

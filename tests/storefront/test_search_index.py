@@ -36,12 +36,18 @@ def found(query: str) -> set[int]:
     return set(selectors.search_match(Product.objects.all(), terms).values_list("pk", flat=True))
 
 
-def scanned(query: str) -> set[int]:
-    """What the LIKE scan found: every term starts a word of `search_text`."""
+def found_in_titles(query: str) -> set[int]:
+    terms = selectors.search_terms_of(query)
+    titled = selectors.search_match(Product.objects.all(), terms, title=True)
+    return set(titled.values_list("pk", flat=True))
+
+
+def scanned(query: str, column: str = "search_text") -> set[int]:
+    """What the LIKE scan found: every term starts a word of `search_text` (or `column`)."""
     terms = selectors.search_terms_of(query)
     return {
         pk
-        for pk, text in Product.objects.values_list("pk", "search_text")
+        for pk, text in Product.objects.values_list("pk", column)
         if all(f" {term}" in text for term in terms)
     }
 
@@ -60,8 +66,11 @@ def test_the_index_finds_what_the_word_start_scan_found(vendor):
         add_product(title=title, brand=rng.choice(["", "Maison Noël"]), category=category)
     for query in QUERIES:
         assert found(query) == scanned(query), query
+        # Relevance's top tier: every term in the title (the brand "Noël" is not).
+        assert found_in_titles(query) == scanned(query, "title_search"), query
     assert found("chemise"), "the corpus exercises matches"
     assert found("zzz") == set()
+    assert found("noel") - found_in_titles("noel"), "brand-only matches exist"
 
 
 def test_search_match_refuses_terms_that_are_not_normalised():
@@ -86,6 +95,8 @@ def test_a_changed_title_is_found_by_the_next_search(vendor):
     product_summaries_refresh(product_ids=[product.pk])
     assert listed("pulls") == ["Pull marin"]
     assert listed("oxford") == []
+    assert found_in_titles("pull marin") == {product.pk}
+    assert found_in_titles("oxford") == set()
 
 
 def test_a_summary_refresh_that_keeps_the_text_keeps_the_product_found(vendor):
@@ -125,6 +136,29 @@ def test_the_index_is_rebuilt_when_a_part_of_it_is_missing(vendor):
     assert sorted(listed("chemise")) == ["Chemise Oxford", "Chemise en lin"]
     add_product(title="Chemise rayée", offers=[{"vendor": vendor}])  # triggers back
     assert len(listed("chemise")) == 3
+    assert len(found_in_titles("chemise")) == 3
+
+
+def test_an_index_without_the_titles_is_built_again(vendor):
+    # covers: CAT-1 (a database migrated before the title index: migration 0008)
+    add_product(title="Chemise Oxford", brand="Lin", offers=[{"vendor": vendor}])
+    connection.check_constraints()
+    search_index_drop(connection)
+    with connection.cursor() as cursor:  # the index as migration 0007 built it
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE VIRTUAL TABLE catalog_product_fts USING fts5(search_text,"
+                " content='catalog_product', content_rowid='id', tokenize='unicode61')"
+            )
+        else:
+            cursor.execute(
+                "ALTER TABLE catalog_product ADD COLUMN search_words tsvector GENERATED ALWAYS AS"
+                " (array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))) STORED"
+            )
+    assert search_index_ensure(connection) is True
+    assert search_index_ensure(connection) is False
+    assert listed("oxford lin") == ["Chemise Oxford"]
+    assert found_in_titles("oxford") == found("oxford") and found_in_titles("lin") == set()
 
 
 def search_queries(client, params: dict) -> list[str]:
