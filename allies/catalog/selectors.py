@@ -418,7 +418,8 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
     top = len(filters.terms) if filters.sort == Sort.RELEVANCE else None
     need = stop + 1  # one more: is there a next page?
     more_than = max(SEARCH_COUNT_CAP + 1, need)
-    rows: list[tuple[int, int | None]] | None = None
+    title_tier: list[int] | None = None
+    title_asked = False
     for read in sorted({min(need * factor, _WALK_ROWS_MAX) for factor in _WALK_ROWS}):
         if read < need:
             continue
@@ -440,14 +441,16 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
         best = [pk for pk, score in rows if score == top]
         if len(best) >= need:
             return _slice_of(best[start:stop], total=more_than)
-    if top is None or rows is None:
-        return None
-    title_tier = _title_tier(filters)
-    if title_tier is None:
-        return None
-    best = title_tier + [pk for pk, score in rows if score == top - 1]
-    if len(best) >= need:
-        return _slice_of(best[start:stop], total=more_than)
+        if top is None:
+            continue
+        # The top score is rare among the newest: likely rare everywhere, its whole tier is
+        # asked once from the title index (a wider read would mostly find lower scores).
+        if not title_asked:
+            title_tier, title_asked = _title_tier(filters), True
+        if title_tier is not None:
+            best = title_tier + [pk for pk, score in rows if score == top - 1]
+            if len(best) >= need:
+                return _slice_of(best[start:stop], total=more_than)
     return None
 
 
