@@ -9,6 +9,7 @@ sockets) from uvicorn on the ASGI application (`asgi_server` of tests/browser/co
 from __future__ import annotations
 
 import os
+import re
 
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -56,7 +57,9 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
     # to click while the page has not heard yet whether the agent is available.
     contexts[0].add_init_script(
         "const Native = window.WebSocket;"
+        "window.__sockets = [];"
         "window.WebSocket = function (url) { const s = new Native(url);"
+        " window.__sockets.push(s);"
         " if (localStorage.getItem('holdAnswers') !== '1') return s;"
         " s.addEventListener('open', () => { document.body.dataset.agentSocket = 'open'; });"
         " let queue = new Promise((resolve) => setTimeout(resolve, 2000));"
@@ -97,9 +100,20 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         # sends on Enter) runs just before DOMContentLoaded — Enter before it is a new line.
         console.wait_for_load_state("domcontentloaded")
         answer = console.get_by_label("Message", exact=True)
+        # The agent answers while the console has no socket (as just after the page loads, or
+        # on a network failure): the answer waits in the box and leaves once it is back.
+        console.context.set_offline(True)
+        console.evaluate("window.__sockets.forEach((s) => s.close())")
+        expect(console.locator("[data-chat-agent-label]")).to_have_text(
+            "Chat : connexion perdue, reconnexion…"
+        )
         answer.fill("Bonjour Luc, je regarde.")
         answer.press("Enter")
+        expect(answer).to_have_value("Bonjour Luc, je regarde.")
+        expect(console).to_have_url(re.compile(r"/service-client/chat/\d+/$"))
+        console.context.set_offline(False)
         expect(shop.locator(".chat-msg-agent")).to_contain_text("Bonjour Luc, je regarde.")
+        expect(answer).to_have_value("")
         expect(shop.locator(".chat-msg-system")).to_contain_text("Inès vous répond.")
 
         # The customer's connection drops; the agent keeps writing; nothing is lost.

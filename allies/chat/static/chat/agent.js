@@ -4,7 +4,8 @@
  * available only while one of their console pages is open). On the chat page: the
  * availability toggle and the waiting list with live wait times. On a conversation page:
  * the messages (resumed after the last one shown), typing, taking, closing and
- * "Transformer en demande". The forms work without JavaScript too (POST to the console).
+ * "Transformer en demande". The forms work without JavaScript too (POST to the console), but
+ * for the answer, which only the socket carries.
  */
 (function () {
   "use strict";
@@ -21,7 +22,7 @@
   var consoleEl = document.querySelector("[data-chat-console]");
   var convEl = document.querySelector("[data-chat-conversation]");
   var toggleForm = document.querySelector("[data-chat-availability-form]");
-  var ws = null, retry = 0, heartbeat = null, pendingTake = null;
+  var ws = null, retry = 0, heartbeat = null, pendingTake = null, sendWhenOpen = false;
   var convId = convEl ? Number(convEl.dataset.chatConversation) : 0;
   var lastId = convEl ? Number(convEl.dataset.lastId) : 0;
   var seen = {};
@@ -46,6 +47,10 @@
     ws.onmessage = function (e) { var d; try { d = JSON.parse(e.data); } catch (x) { return; } handle(d); };
     ws.onopen = function () {
       retry = 0;
+      if (sendWhenOpen && convEl) {
+        sendWhenOpen = false;
+        convEl.querySelector("[data-chat-compose]").requestSubmit();
+      }
       clearInterval(heartbeat);
       heartbeat = setInterval(function () { send({ type: "ping" }); }, HEARTBEAT_MS);
     };
@@ -191,6 +196,18 @@
   // --- actions: the socket when it is up, else the form's POST ---
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    if (form.matches("[data-chat-compose]")) {
+      // An answer has no page of its own: only the socket carries it. Written before the
+      // socket is open (just after the page loads, or while it reconnects), it stays in the
+      // box and leaves as soon as the socket opens, instead of being lost to a page reload.
+      e.preventDefault();
+      var area = form.querySelector("textarea");
+      var text = area.value.trim();
+      if (!text) return;
+      sendWhenOpen = !send({ type: "message", conversation: convId, body: text });
+      if (!sendWhenOpen) area.value = "";
+      return;
+    }
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     if (form.matches("[data-chat-availability-form]")) {
       e.preventDefault();
@@ -220,12 +237,6 @@
     } else if (form.dataset.chatConvert) {
       e.preventDefault();
       send({ type: "convert", conversation: convId });
-    } else if (form.matches("[data-chat-compose]")) {
-      e.preventDefault();
-      var area = form.querySelector("textarea");
-      var text = area.value.trim();
-      if (!text) return;
-      if (send({ type: "message", conversation: convId, body: text })) area.value = "";
     }
   });
   if (convEl) {
