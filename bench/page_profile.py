@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,19 +42,37 @@ def child(args) -> None:
     import pstats
 
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
     from django.urls import reverse
 
     from allies.catalog.models import Category, Offer, Product
+    from allies.vendors.models import Vendor
 
     # A product with offers, not the first ones (their rows are the demo's handmade ones).
     product = Product.objects.filter(variants__offers__isnull=False).order_by("pk").distinct()[100]
     category = Category.objects.get(pk=product.category_id)
+    in_category = Offer.objects.filter(variant__product__category=category, is_active=True)
+    vendor_id, _ = (
+        in_category.values_list("vendor_id").annotate(n=Count("pk")).order_by("-n").first()
+    )
+    vendor = Vendor.objects.get(pk=vendor_id)
+    size, _ = (
+        in_category.exclude(variant__size="")
+        .values_list("variant__size")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
     pages = {
         "home": reverse("storefront:home"),
         "category": category.get_absolute_url(),
         "category page 3, filtered": category.get_absolute_url()
         + "?page=3&tri=prix-croissant&dispo=en-stock",
+        # Vendor and size filters (catalog.facets): the vendor most present in the category.
+        "category vendor": category.get_absolute_url() + f"?vendeur={vendor.slug}",
+        "category size": category.get_absolute_url() + "?" + urlencode({"taille": size}),
+        "vendor": reverse("storefront:vendor", args=[vendor.slug]),
         "search": reverse("storefront:search") + "?q=chemise",
         # Two words, the second seldom in a title: the top tier comes from the title index.
         "search two words": reverse("storefront:search") + "?q=chemise+bleu",

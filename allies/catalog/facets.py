@@ -3,9 +3,11 @@
 "Sold by vendor 12", "exists in size M", "vendor 12 sells it in size M" are facts about a
 product's offers; listings must not join offers (a catalogue has many more offers than
 products, and a correlated subquery per product over them is slow on SQLite). So the product
-carries them as space-padded tokens, written by `services.product_summaries_refresh`, and a
-filter is one `facets LIKE '% token %'` on the product row: one code path on SQLite and
-PostgreSQL, cost bounded by the products of the listing.
+carries them as space-padded tokens, written by `services.product_summaries_refresh`. The
+search index holds them too, each also scoped to the product's category (`category_token`,
+catalog.search_index), so a filtered listing reads its matching products from the index
+(selectors.facet_match); `facets LIKE '% token %'` on the product row remains for queries
+that walk the products one by one, and for databases without the index.
 """
 
 import re
@@ -29,6 +31,12 @@ def size_token(size: str) -> str:
 
 def vendor_size_token(vendor_id: int, size: str) -> str:
     return f"v{vendor_id}s-{size_key(size)}"
+
+
+def category_token(category_id: int, token: str) -> str:
+    """The token scoped to one category, as the search index stores it (catalog.search_index:
+    every token of a product is indexed again with its category's prefix)."""
+    return f"c{category_id}-{token}"
 
 
 def facets_document(offers: Iterable[tuple[int, str]]) -> str:

@@ -31,7 +31,19 @@ the scan's on both databases:
 Django's SQLite schema editor rebuilds a table for many ALTERs (copy into a new table, drop
 the old one, rename), and dropping a table drops its triggers: `search_index_ensure` runs
 after every `migrate` (apps.py) and reinstalls what is missing, rebuilding the FTS index.
-An FTS table of an older definition (search_text alone, migration 0007) counts as missing.
+An FTS table of an older definition (search_text alone, migration 0007; no facets, 0008)
+counts as missing.
+
+The listing filters' tokens (`Product.facets`, catalog.facets: "v12", "s-m", "v12s-m") are
+indexed too, each once as it is and once scoped to the product's category ("c5-v12"), so a
+category page filtered by a vendor or a size reads exactly its rows from the index instead of
+testing every product of the category with LIKE. The scoped tokens are computed from the row
+by the index itself (`facets || replace(facets, ' ', ' c<id>-')`, which also yields a
+harmless "c<id>-" token), so a product moved to another category is re-indexed by the same
+write. On PostgreSQL a GIN index on that expression (`pg_facet_words`); on SQLite a third FTS5
+column, `facets`, whose tokenizer keeps '-' inside a token (search words are [a-z0-9] only, so
+it changes nothing for them). FTS5's 'rebuild' would read the raw `facets` column, without the
+scoped tokens: the SQLite index is refilled by an INSERT … SELECT of the same expression instead.
 """
 
 from __future__ import annotations
@@ -41,50 +53,80 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 APP_LABEL, MIGRATION = "catalog", "0007_product_search_index"
 FTS_TABLE = "catalog_product_fts"
 # The FTS5 columns, named as the product's columns they index.
-FTS_ALL, FTS_TITLE = "search_text", "title_search"
+FTS_ALL, FTS_TITLE, FTS_FACETS = "search_text", "title_search", "facets"
 PG_COLUMN = "search_words"
 PG_TITLE_COLUMN = "title_words"
-# Column and GIN index of each vector, and the product's text column it is built from.
-_PG_VECTORS = (
-    (PG_COLUMN, "catalog_product_search_words_gin", "search_text"),
-    (PG_TITLE_COLUMN, "catalog_product_title_words_gin", "title_search"),
-)
+PG_FACETS_INDEX = "catalog_product_facet_words_gin"
+
+
+def _facets_scoped(row: str, cast: str) -> str:
+    """The facet tokens as they are, then each again prefixed with "c<category id>-"."""
+    return (
+        f"{row}facets || replace({row}facets, ' ', ' c' || {cast.format(f'{row}category_id')}"
+        " || '-')"
+    )
 
 
 def _pg_words(source: str) -> str:
     return f"array_to_tsvector(array_remove(string_to_array({source}, ' '), ''))"
 
 
+def pg_facet_words(table: str) -> str:
+    """The facet vector of a row of `table` (a name or alias), exactly as the expression index
+    PG_FACETS_INDEX is built: a query must write it this way to use the index."""
+    return _pg_words(_facets_scoped(f"{table}.", "{}::text"))
+
+
+# Column and GIN index of each stored vector, and the product's text column it is built from.
+_PG_VECTORS = (
+    (PG_COLUMN, "catalog_product_search_words_gin", "search_text"),
+    (PG_TITLE_COLUMN, "catalog_product_title_words_gin", "title_search"),
+)
+# The facet tokens are looked up whole (no prefix query), so the index never rechecks a row:
+# an expression index then costs nothing at query time, and a stored vector would widen
+# every row of the table by a quarter (slower heap scans for every listing).
+_PG_FACETS_INDEX_SQL = (
+    f"CREATE INDEX IF NOT EXISTS {PG_FACETS_INDEX} ON catalog_product"
+    f" USING gin (({pg_facet_words('catalog_product')}))"
+)
+
+
+_COLUMNS = f"{FTS_ALL}, {FTS_TITLE}, {FTS_FACETS}"
+
+
+def _sqlite_values(row: str) -> str:
+    return f"{row}.search_text, {row}.title_search, {_facets_scoped(row + '.', '{}')}"
+
+
 _SQLITE_TRIGGERS = {
     f"{FTS_TABLE}_insert": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON catalog_product
         BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, search_text, title_search)
-            VALUES (new.id, new.search_text, new.title_search);
+            INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_sqlite_values("new")});
         END""",
     f"{FTS_TABLE}_delete": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON catalog_product
         BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, title_search)
-            VALUES ('delete', old.id, old.search_text, old.title_search);
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS})
+            VALUES ('delete', old.id, {_sqlite_values("old")});
         END""",
     # Summary refreshes rewrite search_text with every offer change: unchanged text is skipped.
     f"{FTS_TABLE}_update": f"""
         CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update
-        AFTER UPDATE OF id, search_text, title_search ON catalog_product
+        AFTER UPDATE OF id, search_text, title_search, facets, category_id ON catalog_product
         WHEN old.search_text IS NOT new.search_text OR old.title_search IS NOT new.title_search
+            OR old.facets IS NOT new.facets OR old.category_id IS NOT new.category_id
             OR old.id IS NOT new.id
         BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text, title_search)
-            VALUES ('delete', old.id, old.search_text, old.title_search);
-            INSERT INTO {FTS_TABLE}(rowid, search_text, title_search)
-            VALUES (new.id, new.search_text, new.title_search);
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS})
+            VALUES ('delete', old.id, {_sqlite_values("old")});
+            INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_sqlite_values("new")});
         END""",
 }
 _SQLITE_TABLE = f"""
     CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        search_text, title_search, content='catalog_product', content_rowid='id',
-        tokenize='unicode61', prefix='1 2 3'
+        {_COLUMNS}, content='catalog_product', content_rowid='id',
+        tokenize="unicode61 tokenchars '-'", prefix='1 2 3'
     )"""
 
 
@@ -93,7 +135,7 @@ def _sqlite_present(cursor) -> set[str]:
     names = [FTS_TABLE, *_SQLITE_TRIGGERS]
     placeholders = ", ".join(["%s"] * len(names))
     cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", names)
-    return {name for name, sql in cursor.fetchall() if FTS_TITLE in sql}
+    return {name for name, sql in cursor.fetchall() if "category_id" in sql or "tokenchars" in sql}
 
 
 def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
@@ -102,7 +144,7 @@ def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             columns = [column for column, _, _ in _PG_VECTORS]
-            indexes = [index for _, index, _ in _PG_VECTORS]
+            indexes = [index for _, index, _ in _PG_VECTORS] + [PG_FACETS_INDEX]
             cursor.execute(
                 "SELECT count(*) FROM pg_attribute WHERE attrelid = 'catalog_product'::regclass"
                 " AND attname = ANY(%s) AND NOT attisdropped",
@@ -120,6 +162,7 @@ def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
                 cursor.execute(
                     f"CREATE INDEX IF NOT EXISTS {index} ON catalog_product USING gin ({column})"
                 )
+            cursor.execute(_PG_FACETS_INDEX_SQL)
             return True
         if connection.vendor != "sqlite":
             return False
@@ -129,8 +172,13 @@ def search_index_ensure(connection: BaseDatabaseWrapper) -> bool:
         cursor.execute(_SQLITE_TABLE)
         for sql in _SQLITE_TRIGGERS.values():
             cursor.execute(sql)
-        # The rows written while a trigger was missing: read the whole table again.
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        # The rows written while a trigger was missing: read the whole table again (not with
+        # 'rebuild', which would index the raw facets column; see the module's docstring).
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS})"
+            f" SELECT p.id, {_sqlite_values('p')} FROM catalog_product p"
+        )
         return True
 
 
@@ -138,6 +186,7 @@ def search_index_drop(connection: BaseDatabaseWrapper) -> None:
     """Remove the index (the migration's reverse)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute(f"DROP INDEX IF EXISTS {PG_FACETS_INDEX}")
             for column, index, _ in _PG_VECTORS:
                 cursor.execute(f"DROP INDEX IF EXISTS {index}")
                 cursor.execute(f"ALTER TABLE catalog_product DROP COLUMN IF EXISTS {column}")

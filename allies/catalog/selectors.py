@@ -46,7 +46,15 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.catalog import facets
 from allies.catalog.models import Availability, Category, Offer, Product, Variant
-from allies.catalog.search_index import FTS_ALL, FTS_TABLE, FTS_TITLE, PG_COLUMN, PG_TITLE_COLUMN
+from allies.catalog.search_index import (
+    FTS_ALL,
+    FTS_FACETS,
+    FTS_TABLE,
+    FTS_TITLE,
+    PG_COLUMN,
+    PG_TITLE_COLUMN,
+    pg_facet_words,
+)
 from allies.core.page_cache import generation_memo
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
@@ -230,19 +238,23 @@ def search_terms_of(query: str) -> tuple[str, ...]:
 
 # A normalised term (core.text.search_terms): safe inside FTS5 and tsquery quotes.
 _TERM = re.compile(r"[a-z0-9]+")
+# A filter token (catalog.facets), likewise.
+_FACET = re.compile(r"[a-z0-9-]+")
+_PG_COLUMNS = {FTS_ALL: PG_COLUMN, FTS_TITLE: PG_TITLE_COLUMN}
 
 
 class _WordsMatch(Func):
-    """True when, for every term, one of the product's search words (`title`: title words)
-    starts with it: the index's query on SQLite and PostgreSQL (catalog.search_index).
-    Arguments: the product's id column and the index query, one parameter; `first`: on SQLite,
-    only the index's first matches by id (a probe: "are there many?"), ignored on PostgreSQL."""
+    """True when the product's row matches the index query (catalog.search_index) on SQLite
+    and PostgreSQL. Arguments: the product's id column and the index query, one parameter;
+    `column`: the indexed column (FTS_ALL, FTS_TITLE or FTS_FACETS), on PostgreSQL the vector
+    `_PG_COLUMNS[column]` or, for the facets, the indexed expression; `first`: on SQLite, only
+    the index's first matches by id (a probe: "are there many?"), ignored on PostgreSQL."""
 
     output_field = BooleanField()
 
-    def __init__(self, pk, match, *, title: bool = False, first: int | None = None) -> None:
+    def __init__(self, pk, match, *, column: str, first: int | None = None) -> None:
         super().__init__(pk, match)
-        self.title = title
+        self.column = column
         self.first = first
 
     def as_sqlite(self, compiler, connection, **extra_context):
@@ -258,8 +270,11 @@ class _WordsMatch(Func):
         assert isinstance(pk, Col)
         table = compiler.quote_name_unless_alias(pk.alias)
         match, match_params = compiler.compile(self.source_expressions[1])
-        column = PG_TITLE_COLUMN if self.title else PG_COLUMN
-        return f"{table}.{column} @@ ({match})::tsquery", match_params
+        if self.column == FTS_FACETS:
+            vector = pg_facet_words(table)
+        else:
+            vector = f"{table}.{_PG_COLUMNS[self.column]}"
+        return f"{vector} @@ ({match})::tsquery", match_params
 
 
 def search_match(
@@ -286,8 +301,11 @@ def search_match(
         raise ValueError(f"search terms must be normalised: {terms!r}")
     vendor = connections[queryset.db].vendor
     if vendor == "sqlite" and not per_row:
-        column = FTS_TITLE if title else FTS_ALL
-        match = f"{{{column}}} : (" + " ".join(f'"{term}"*' for term in terms) + ")"
+        match = (
+            f"{{{FTS_TITLE if title else FTS_ALL}}} : ("
+            + " ".join(f'"{term}"*' for term in terms)
+            + ")"
+        )
     elif vendor == "postgresql":
         match = " & ".join(f"'{term}':*" for term in terms)
     else:
@@ -295,7 +313,8 @@ def search_match(
         for term in terms:
             queryset = queryset.filter(**{lookup: f" {term}"})
         return queryset
-    return queryset.filter(_WordsMatch(F("pk"), Value(match), title=title, first=first))
+    column = FTS_TITLE if title else FTS_ALL
+    return queryset.filter(_WordsMatch(F("pk"), Value(match), column=column, first=first))
 
 
 def _listed_for_search() -> QuerySet[Product]:
@@ -304,10 +323,38 @@ def _listed_for_search() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True).exclude(offer_count=0).only(*CARD_FIELDS)
 
 
-def _filtered(qs: QuerySet[Product], filters: ListingFilters) -> QuerySet[Product]:
-    """The listing's filters other than the search terms."""
-    if filters.category_id:
-        qs = qs.filter(category_id=filters.category_id)
+def facet_match(
+    queryset: QuerySet[Product],
+    token: str,
+    *,
+    category_id: int | None = None,
+    per_row: bool = False,
+) -> QuerySet[Product]:
+    """Products of `queryset` carrying the filter token (catalog.facets), in `category_id`
+    when given. The index's facet tokens on SQLite and PostgreSQL (scoped to the category, so
+    a filtered category page reads its own rows only, catalog.search_index); the product's
+    `facets` row by row (LIKE) elsewhere, and with `per_row`, for a query that walks the
+    products in date order and stops at its LIMIT (as search_match's)."""
+    if not _FACET.fullmatch(token):
+        raise ValueError(f"not a filter token: {token!r}")
+    if category_id is not None:
+        queryset = queryset.filter(category_id=category_id)
+    vendor = connections[queryset.db].vendor
+    if per_row or vendor not in ("sqlite", "postgresql"):
+        return queryset.filter(facets__contains=facets.facet_lookup(token))
+    if category_id is not None:
+        token = facets.category_token(category_id, token)
+    match = f'{{{FTS_FACETS}}} : "{token}"' if vendor == "sqlite" else f"'{token}'"
+    return queryset.filter(_WordsMatch(F("pk"), Value(match), column=FTS_FACETS))
+
+
+def _filtered(
+    qs: QuerySet[Product], filters: ListingFilters, *, per_row: bool = False
+) -> QuerySet[Product]:
+    """The listing's filters other than the search terms. With search terms, which the index
+    narrows first, the filter tokens are checked on those rows (`facet_match`'s `per_row`):
+    a size such as M, on most products, would otherwise read most of the index."""
+    per_row = per_row or bool(filters.terms)
     if filters.price_min is not None:
         qs = qs.filter(price_from__gte=filters.price_min)
     if filters.price_max is not None:
@@ -317,25 +364,29 @@ def _filtered(qs: QuerySet[Product], filters: ListingFilters) -> QuerySet[Produc
     if filters.vendor_id and filters.size:
         # "vendor X" + "size M" means X sells it in M.
         token = facets.vendor_size_token(filters.vendor_id, filters.size)
-        qs = qs.filter(facets__contains=facets.facet_lookup(token))
     elif filters.vendor_id:
-        qs = qs.filter(facets__contains=facets.facet_lookup(facets.vendor_token(filters.vendor_id)))
+        token = facets.vendor_token(filters.vendor_id)
     elif filters.size:
-        qs = qs.filter(facets__contains=facets.facet_lookup(facets.size_token(filters.size)))
-    return qs
+        token = facets.size_token(filters.size)
+    else:
+        if filters.category_id:
+            qs = qs.filter(category_id=filters.category_id)
+        return qs
+    return facet_match(qs, token, category_id=filters.category_id, per_row=per_row)
 
 
 def product_listing(*, filters: ListingFilters, per_row: bool = False) -> QuerySet[Product]:
     """Filtered and sorted products for the category and search pages. Offers and variants
-    are never joined: vendor and size filters read the product's facets (catalog.facets).
-    `per_row`: the search terms are checked row by row (`search_match`)."""
+    are never joined: vendor and size filters read the product's facets (catalog.facets)
+    through the index (`facet_match`).
+    `per_row`: the search terms and filter tokens are checked row by row."""
     if filters.terms and per_row:
         qs = search_match(listed_products(), filters.terms, per_row=True)
     elif filters.terms:
         qs = search_match(_listed_for_search(), filters.terms)
     else:
         qs = listed_products()
-    qs = _filtered(qs, filters)
+    qs = _filtered(qs, filters, per_row=per_row)
     sort = filters.sort
     if sort == Sort.RELEVANCE:
         if filters.terms:
@@ -471,8 +522,9 @@ def _slice_of(ids: list[int], *, total: int) -> SearchSlice:
 
 def vendor_products(*, vendor: Vendor) -> QuerySet[Product]:
     """The vendor's products (it has an active offer on one of their variants), newest first."""
-    token = facets.facet_lookup(facets.vendor_token(vendor.pk))
-    return listed_products().filter(facets__contains=token).order_by("-created_at", "-id")
+    return facet_match(listed_products(), facets.vendor_token(vendor.pk)).order_by(
+        "-created_at", "-id"
+    )
 
 
 # --- home -----------------------------------------------------------------------------------

@@ -102,6 +102,9 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         answer = console.get_by_label("Message", exact=True)
         # The agent answers while the console has no socket (as just after the page loads, or
         # on a network failure): the answer waits in the box and leaves once it is back.
+        # Its socket is open first (closing it before the page's script has made it would
+        # leave that script connecting once offline, with no failure to show).
+        console.wait_for_function("window.__sockets.some((s) => s.readyState === 1)")
         console.context.set_offline(True)
         console.evaluate("window.__sockets.forEach((s) => s.close())")
         expect(console.locator("[data-chat-agent-label]")).to_have_text(
