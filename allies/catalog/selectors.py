@@ -216,6 +216,15 @@ def listing_count(queryset: QuerySet[Product]) -> int:
     return queryset.filter(offer_count__gt=0).order_by().count()
 
 
+def listing_count_capped(queryset: QuerySet[Product], *, at_least: int) -> int:
+    """Rows of a listing counted only as far as SEARCH_COUNT_CAP, or `at_least` when the page
+    asked lies further, plus one: a result above the cap means "more than the cap" (and that
+    a page after `at_least` exists). A listing that may hold a large share of the catalogue
+    (a vendor's) is counted in about what a page costs."""
+    limit = max(SEARCH_COUNT_CAP, at_least) + 1
+    return queryset.order_by().values("pk")[:limit].count()
+
+
 def listing_slice(
     queryset: QuerySet[Product], *, start: int, stop: int
 ) -> tuple[list[Product], int]:

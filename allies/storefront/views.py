@@ -67,10 +67,15 @@ def _page_number(request) -> int:
         raise Http404("page") from exc
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE) -> Page:
+def paginate(request, queryset, *, per_page: int = PAGE_SIZE, capped: bool = False) -> Page:
     """The requested page of a listing counted by its index (`selectors.listing_count`).
-    Page 1 of an empty list exists (the empty state)."""
+    Page 1 of an empty list exists (the empty state). `capped`: counted only as far as
+    SEARCH_COUNT_CAP or this page ("plus de 1 000 produits", as a search says)."""
     paginator = ListingPaginator(queryset, per_page)
+    if capped:
+        count = selectors.listing_count_capped(queryset, at_least=_page_number(request) * per_page)
+        paginator.count = count
+        paginator.count_exact = count <= selectors.SEARCH_COUNT_CAP
     try:
         page = paginator.page(_page_number(request))
     except EmptyPage as exc:
@@ -350,12 +355,14 @@ def vendor(request, slug):
     found = selectors.vendor_get(slug=slug)
     if found is None:
         raise Http404("vendor")
-    page = paginate(request, selectors.vendor_products(vendor=found))
+    # A vendor may sell a large share of the catalogue: counted up to a cap.
+    page = paginate(request, selectors.vendor_products(vendor=found), capped=True)
     return render(
         request,
         "storefront/vendor.html",
         {
             "vendor": found,
+            "count_cap": number_format(selectors.SEARCH_COUNT_CAP, force_grouping=True),
             "vendor_rating": vendor_rating_get(vendor_id=found.pk),
             "page": page,
             "products": page.object_list,
