@@ -203,3 +203,29 @@ def test_the_vendor_filter_is_answered_by_the_index():
             cursor.execute("EXPLAIN " + sql, params)
             plan = " ".join(row[0] for row in cursor.fetchall())
             assert "catalog_product_facet_words_gin" in plan, plan
+
+
+def test_a_facet_index_on_the_plain_expression_is_built_again():
+    # covers: CAT-1 (a PostgreSQL database migrated by the first release of migration 0010,
+    # whose index the planner misjudged; SQLite's index is unchanged)
+    shirts, vendor = CategoryFactory(), VendorFactory()
+    product = add_product(category=shirts, offers=[{"vendor": vendor}])
+    connection.check_constraints()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX catalog_product_facet_words_gin")
+            cursor.execute(
+                "CREATE INDEX catalog_product_facet_words_gin ON catalog_product USING gin"
+                " ((array_to_tsvector(array_remove(string_to_array(facets || replace(facets,"
+                " ' ', ' c' || category_id::text || '-'), ' '), ''))))"
+            )
+        assert search_index_ensure(connection) is True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                ["catalog_product_facet_words_gin"],
+            )
+            assert "catalog_facet_words(" in cursor.fetchone()[0]
+    assert search_index_ensure(connection) is False
+    filters = ListingFilters(category_id=shirts.pk, vendor_id=vendor.pk, sort=Sort.NEWEST)
+    assert listed(filters, per_row=False) == [product.pk]
