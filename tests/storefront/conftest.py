@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from allies.catalog.services import product_summaries_refresh
@@ -60,3 +61,23 @@ def shirts(db):
     return CategoryFactory(
         name="Chemises", name_en="Shirts", slug="chemises", size_scale="S,M,L,XL"
     )
+
+
+def install_old_search_index(*vectors: tuple[str, str]) -> None:
+    """The search index as an earlier migration left it, after `search_index_drop`: each
+    (PostgreSQL vector column, product text column) pair; on SQLite an FTS5 table over those
+    text columns, without triggers."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            columns = ", ".join(source for _, source in vectors)
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE catalog_product_fts USING fts5({columns},"
+                " content='catalog_product', content_rowid='id', tokenize='unicode61')"
+            )
+            return
+        for column, source in vectors:
+            cursor.execute(
+                f"ALTER TABLE catalog_product ADD COLUMN {column} tsvector GENERATED ALWAYS"
+                f" AS (array_to_tsvector(array_remove(string_to_array({source}, ' '), '')))"
+                " STORED"
+            )

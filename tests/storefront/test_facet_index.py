@@ -16,7 +16,7 @@ from allies.catalog.search_index import search_index_drop, search_index_ensure
 from allies.catalog.selectors import ListingFilters, Sort
 from allies.catalog.services import product_summaries_refresh
 from tests.factories import CategoryFactory, OfferFactory, VendorFactory
-from tests.storefront.conftest import add_product
+from tests.storefront.conftest import add_product, install_old_search_index
 
 pytestmark = pytest.mark.django_db
 
@@ -150,22 +150,8 @@ def test_an_index_without_the_facets_is_built_again():
     product = add_product(category=shirts, offers=[{"vendor": vendor}])
     connection.check_constraints()
     search_index_drop(connection)
-    with connection.cursor() as cursor:  # the index as migration 0008 left it
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "CREATE VIRTUAL TABLE catalog_product_fts USING fts5(search_text, title_search,"
-                " content='catalog_product', content_rowid='id', tokenize='unicode61')"
-            )
-        else:
-            for column, source in (
-                ("search_words", "search_text"),
-                ("title_words", "title_search"),
-            ):
-                cursor.execute(
-                    f"ALTER TABLE catalog_product ADD COLUMN {column} tsvector GENERATED ALWAYS"
-                    f" AS (array_to_tsvector(array_remove(string_to_array({source}, ' '), '')))"
-                    " STORED"
-                )
+    # The index as migration 0008 left it.
+    install_old_search_index(("search_words", "search_text"), ("title_words", "title_search"))
     assert search_index_ensure(connection) is True
     assert search_index_ensure(connection) is False
     filters = ListingFilters(category_id=shirts.pk, vendor_id=vendor.pk, sort=Sort.NEWEST)

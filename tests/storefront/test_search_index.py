@@ -15,7 +15,7 @@ from allies.catalog.search_index import search_index_drop, search_index_ensure
 from allies.catalog.services import product_summaries_refresh
 from allies.core.text import search_terms
 from tests.factories import CategoryFactory, VendorFactory
-from tests.storefront.conftest import add_product
+from tests.storefront.conftest import add_product, install_old_search_index
 
 pytestmark = pytest.mark.django_db
 
@@ -144,17 +144,7 @@ def test_an_index_without_the_titles_is_built_again(vendor):
     add_product(title="Chemise Oxford", brand="Lin", offers=[{"vendor": vendor}])
     connection.check_constraints()
     search_index_drop(connection)
-    with connection.cursor() as cursor:  # the index as migration 0007 built it
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "CREATE VIRTUAL TABLE catalog_product_fts USING fts5(search_text,"
-                " content='catalog_product', content_rowid='id', tokenize='unicode61')"
-            )
-        else:
-            cursor.execute(
-                "ALTER TABLE catalog_product ADD COLUMN search_words tsvector GENERATED ALWAYS AS"
-                " (array_to_tsvector(array_remove(string_to_array(search_text, ' '), ''))) STORED"
-            )
+    install_old_search_index(("search_words", "search_text"))  # as migration 0007 built it
     assert search_index_ensure(connection) is True
     assert search_index_ensure(connection) is False
     assert listed("oxford lin") == ["Chemise Oxford"]
