@@ -60,12 +60,10 @@ PG_TITLE_COLUMN = "title_words"
 PG_FACETS_INDEX = "catalog_product_facet_words_gin"
 
 
-def _facets_scoped(row: str, cast: str) -> str:
-    """The facet tokens as they are, then each again prefixed with "c<category id>-"."""
-    return (
-        f"{row}facets || replace({row}facets, ' ', ' c' || {cast.format(f'{row}category_id')}"
-        " || '-')"
-    )
+def _facets_scoped(facets: str, category_id: str) -> str:
+    """SQL of the facet tokens as they are, then each again prefixed with "c<category id>-",
+    from the SQL of the row's `facets` and of its category id as text."""
+    return f"{facets} || replace({facets}, ' ', ' c' || {category_id} || '-')"
 
 
 def _pg_words(source: str) -> str:
@@ -98,7 +96,7 @@ _PG_FACETS_FUNCTION_SQL = f"""
     CREATE OR REPLACE FUNCTION {PG_FACETS_FUNCTION}(facets text, category_id bigint)
     RETURNS tsvector LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100 AS $$
     BEGIN
-        RETURN {_pg_words(_facets_scoped("", "{}::text"))};
+        RETURN {_pg_words(_facets_scoped("facets", "category_id::text"))};
     END $$"""
 _PG_FACETS_INDEX_SQL = (
     f"CREATE INDEX IF NOT EXISTS {PG_FACETS_INDEX} ON catalog_product"
@@ -110,7 +108,8 @@ _COLUMNS = f"{FTS_ALL}, {FTS_TITLE}, {FTS_FACETS}"
 
 
 def _sqlite_values(row: str) -> str:
-    return f"{row}.search_text, {row}.title_search, {_facets_scoped(row + '.', '{}')}"
+    facets = _facets_scoped(f"{row}.facets", f"{row}.category_id")
+    return f"{row}.search_text, {row}.title_search, {facets}"
 
 
 _SQLITE_TRIGGERS = {

@@ -357,31 +357,37 @@ def facet_match(
     return queryset.filter(_WordsMatch(F("pk"), Value(match), column=FTS_FACETS))
 
 
+def _filter_token(filters: ListingFilters) -> str | None:
+    """The one facet token the vendor and size filters ask for (catalog.facets), if any."""
+    if filters.vendor_id and filters.size:
+        # "vendor X" + "size M" means X sells it in M.
+        return facets.vendor_size_token(filters.vendor_id, filters.size)
+    if filters.vendor_id:
+        return facets.vendor_token(filters.vendor_id)
+    if filters.size:
+        return facets.size_token(filters.size)
+    return None
+
+
 def _filtered(
     qs: QuerySet[Product], filters: ListingFilters, *, per_row: bool = False
 ) -> QuerySet[Product]:
     """The listing's filters other than the search terms. With search terms, which the index
     narrows first, the filter tokens are checked on those rows (`facet_match`'s `per_row`):
     a size such as M, on most products, would otherwise read most of the index."""
-    per_row = per_row or bool(filters.terms)
     if filters.price_min is not None:
         qs = qs.filter(price_from__gte=filters.price_min)
     if filters.price_max is not None:
         qs = qs.filter(price_from__lte=filters.price_max)
     if filters.availability is not None:
         qs = qs.filter(availability=filters.availability)
-    if filters.vendor_id and filters.size:
-        # "vendor X" + "size M" means X sells it in M.
-        token = facets.vendor_size_token(filters.vendor_id, filters.size)
-    elif filters.vendor_id:
-        token = facets.vendor_token(filters.vendor_id)
-    elif filters.size:
-        token = facets.size_token(filters.size)
-    else:
-        if filters.category_id:
-            qs = qs.filter(category_id=filters.category_id)
-        return qs
-    return facet_match(qs, token, category_id=filters.category_id, per_row=per_row)
+    token = _filter_token(filters)
+    if token is not None:
+        per_row = per_row or bool(filters.terms)
+        return facet_match(qs, token, category_id=filters.category_id, per_row=per_row)
+    if filters.category_id:
+        qs = qs.filter(category_id=filters.category_id)
+    return qs
 
 
 def product_listing(*, filters: ListingFilters, per_row: bool = False) -> QuerySet[Product]:

@@ -71,17 +71,23 @@ def paginate(request, queryset, *, per_page: int = PAGE_SIZE, capped: bool = Fal
     """The requested page of a listing counted by its index (`selectors.listing_count`).
     Page 1 of an empty list exists (the empty state). `capped`: counted only as far as
     SEARCH_COUNT_CAP or this page ("plus de 1 000 produits", as a search says)."""
+    number = _page_number(request)
     paginator = ListingPaginator(queryset, per_page)
     if capped:
-        count = selectors.listing_count_capped(queryset, at_least=_page_number(request) * per_page)
+        count = selectors.listing_count_capped(queryset, at_least=number * per_page)
         paginator.count = count
         paginator.count_exact = count <= selectors.SEARCH_COUNT_CAP
     try:
-        page = paginator.page(_page_number(request))
+        page = paginator.page(number)
     except EmptyPage as exc:
         raise Http404("page") from exc
     page.object_list = list(page.object_list)
     return page
+
+
+def count_cap_label() -> str:
+    """SEARCH_COUNT_CAP as a listing says it past the cap ("plus de 1 000 produits")."""
+    return number_format(selectors.SEARCH_COUNT_CAP, force_grouping=True)
 
 
 def paginate_search(request, filters, *, per_page: int = PAGE_SIZE) -> Page:
@@ -259,7 +265,7 @@ def search(request):
         {
             "search_query": form.query,
             "has_terms": bool(filters.terms),
-            "search_count_cap": number_format(selectors.SEARCH_COUNT_CAP, force_grouping=True),
+            "search_count_cap": count_cap_label(),
             "all_categories": categories,
             **_listing_context(
                 request, form=form, page=page, vendors=vendors, sizes=sizes, is_search=True
@@ -362,7 +368,7 @@ def vendor(request, slug):
         "storefront/vendor.html",
         {
             "vendor": found,
-            "count_cap": number_format(selectors.SEARCH_COUNT_CAP, force_grouping=True),
+            "count_cap": count_cap_label(),
             "vendor_rating": vendor_rating_get(vendor_id=found.pk),
             "page": page,
             "products": page.object_list,
