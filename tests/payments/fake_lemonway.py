@@ -69,6 +69,7 @@ class FakeLemonWay:
         self.latency = 0.0
         self.in_flight = 0
         self.most_in_flight = 0
+        self.flight_lock = threading.Lock()  # its own: answers are sent under `lock` too
         self._ids = itertools.count(1001)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -140,10 +141,20 @@ class FakeLemonWay:
                 pass
 
             late = False
+            counted = False
+
+            def _leave(self) -> None:
+                """No longer in flight. Called just before the answer is sent: once the client
+                has it, it may send its next request, which must not find this one counted."""
+                if self.counted:
+                    self.counted = False
+                    with fake.flight_lock:
+                        fake.in_flight -= 1
 
             def _reply(self, status: int, payload: dict) -> None:
                 if self.late:  # done, but the answer arrives after the client gave up
                     time.sleep(fake.timeout_delay)
+                self._leave()
                 body = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -152,16 +163,16 @@ class FakeLemonWay:
                 self.wfile.write(body)
 
             def _handle(self, method: str) -> None:
-                with fake.lock:
+                with fake.flight_lock:
                     fake.in_flight += 1
                     fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                self.counted = True
                 try:
                     if fake.latency and self.path.startswith(API_PREFIX):
                         time.sleep(fake.latency)
                     self._answer(method)
                 finally:
-                    with fake.lock:
-                        fake.in_flight -= 1
+                    self._leave()
 
             def _answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
