@@ -177,6 +177,16 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
+# Each vendor order's JSON for the vendor API's order list (vendor_api.order_cache), keyed by
+# its content: in Redis when there is one, else in each process (bounded; never the database
+# cache, whose writes cost queries).
+CACHES["fragments"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+     "KEY_PREFIX": "allies-fragments"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
+          "OPTIONS": {"MAX_ENTRIES": 20_000}}
+)  # fmt: skip
 # Sessions: read from Redis when there is one (no session query on each request of a
 # signed-in customer), always written to the database too, so nobody is signed out when
 # Redis restarts or evicts.

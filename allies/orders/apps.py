@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +14,9 @@ class OrdersConfig(AppConfig):
             order_on_payment_failed,
             order_on_payment_succeeded,
         )
+        from allies.orders.revisions import post_migrate_ensure
 
         hook_register("payment_succeeded", order_on_payment_succeeded)
         hook_register("payment_failed", order_on_payment_failed)
+        # The revision triggers survive Django's SQLite table rebuilds.
+        post_migrate.connect(post_migrate_ensure, sender=self, dispatch_uid="orders-revisions")

@@ -421,3 +421,30 @@ class OrderSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_value}"
+
+
+class VendorOrderRevision(models.Model):
+    """How many times the rows shown with a vendor order, beyond its own row, have changed:
+    its lines, shipments, parcels, what each shipment holds, and the vendor SKU of its lines'
+    offers. Written by database triggers only (`allies.orders.revisions`), so that no writer,
+    bulk update or raw statement included, can change those rows without moving it; no Python
+    code writes it. The vendor API keys each order's cached JSON by it (with the order's own
+    row), so a cached order is never older than the database."""
+
+    vendor_order = models.OneToOneField(
+        VendorOrder,
+        primary_key=True,
+        # The triggers may write it while Django deletes a vendor order's rows: no
+        # constraint, and nothing to delete (a left-over row is a number nobody reads).
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="revision",
+    )
+    number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("révision de commande vendeur")
+        verbose_name_plural = _("révisions de commande vendeur")
+
+    def __str__(self) -> str:
+        return f"vendor order {self.vendor_order_id} revision {self.number}"

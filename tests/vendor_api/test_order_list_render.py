@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from ninja.responses import NinjaJSONEncoder
@@ -151,15 +152,18 @@ def test_the_list_costs_the_same_queries_at_any_size_and_offset(market, verlaine
         verlaine_api.get(f"{API}/orders")  # the key's "last used" write, once a minute
         total = VendorOrder.objects.filter(vendor=vendor).count()
         for offset in (0, total // 2, total - 1):
-            with CaptureQueriesContext(connection) as queries:
-                response = verlaine_api.get(f"{API}/orders?limit=10&offset={offset}")
-            assert response.status_code == 200
-            assert len(response.json()["orders"]) == min(10, total - offset)
-            counts[(total, offset)] = len(queries)
-    assert len(counts) == 6
-    # key and vendor · total · page of orders with customer · lines · shipments · parcels ·
-    # shipment contents
-    assert set(counts.values()) == {7}
+            caches["fragments"].clear()
+            for state in ("cold", "warm"):  # no order's JSON cached, then all of them
+                with CaptureQueriesContext(connection) as queries:
+                    response = verlaine_api.get(f"{API}/orders?limit=10&offset={offset}")
+                assert response.status_code == 200
+                assert len(response.json()["orders"]) == min(10, total - offset)
+                counts[(total, offset, state)] = len(queries)
+    assert len(counts) == 12
+    # Cold: key and vendor · total · the page's rows (their keys) · its orders with customer ·
+    # lines · shipments · parcels · shipment contents. Warm: the first three only.
+    assert {n for (_t, _o, state), n in counts.items() if state == "cold"} == {8}
+    assert {n for (_t, _o, state), n in counts.items() if state == "warm"} == {3}
     with CaptureQueriesContext(connection) as queries:
         past = verlaine_api.get(f"{API}/orders?offset=1000").json()
     assert past["orders"] == [] and past["total_count"] == 40
