@@ -20,11 +20,10 @@ from django.utils.translation import get_language
 from ninja.responses import NinjaJSONEncoder
 
 from allies.orders import models as orders_models
-from allies.orders.models import VendorOrder
 from allies.shipping import carriers
 from allies.vendor_api import presenters, selectors
 from allies.vendor_api.presenters import JSON, order_dict
-from allies.vendor_api.selectors import ORDER_FIELDS, _with_details
+from allies.vendor_api.selectors import ORDER_FIELDS, orders_rows
 
 CACHE_ALIAS = "fragments"
 TIMEOUT = 24 * 3600
@@ -60,9 +59,7 @@ def orders_json(*, vendor, rows: list[tuple]) -> list[str]:
     found = cache.get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
-        fresh = _with_details(
-            list(VendorOrder.objects.filter(pk__in=missing, vendor=vendor).values(*ORDER_FIELDS))
-        )
+        fresh = orders_rows(vendor=vendor, ids=missing)
         rendered = {
             keys[row["id"]]: json.dumps(order_dict(row, JSON), cls=NinjaJSONEncoder)
             for row in fresh
