@@ -71,7 +71,8 @@ def orders_json(*, vendor, rows: list[tuple]) -> list[str]:
 
 
 def order_list_body(*, total_count: int, offset: int, limit: int, fragments: list[str]) -> str:
-    """The bytes `presenters.order_list_json` gives for the same orders."""
+    """The body of `schemas.OrderListOut` in the very bytes ninja's renderer writes for it
+    (compared in tests/vendor_api/test_order_list_render.py)."""
     return (
         f'{{"total_count": {total_count}, "offset": {offset}, "limit": {limit}, "orders": ['
         + ", ".join(fragments)

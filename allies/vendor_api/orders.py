@@ -163,8 +163,8 @@ def orders_list(request, filters: Query[OrderFilters]):
         read=raw_rows,
     )
     # Rendered here, in the shape and bytes ninja would give OrderListOut (documented above),
-    # each order's JSON from the cache where it is: see order_cache, presenters.order_list_json
-    # and tests/vendor_api for the comparison.
+    # each order's JSON from the cache where it is: see order_cache, and tests/vendor_api for
+    # the comparison with ninja's own render.
     body = order_list_body(
         total_count=page.total_count,
         offset=page.offset,

@@ -13,12 +13,9 @@ them).
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
-
-from ninja.responses import NinjaJSONEncoder
 
 from allies.catalog.models import Offer
 from allies.orders.models import VendorOrder, delivery_postcode
@@ -199,19 +196,6 @@ def order_dict(row: dict, values: Values = TYPED) -> dict:
         "order_lines": [line_dict(line, shipped, values) for line in row["lines"]],
         "shipments": [shipment_dict(s, postcode=postcode, values=values) for s in row["shipments"]],
     }
-
-
-def order_list_json(*, total_count: int, offset: int, limit: int, rows: list[dict]) -> str:
-    """The order list's body (`schemas.OrderListOut`) as ninja's renderer would write it after
-    checking it against the schema: same keys in the schema's order, same bytes."""
-    body = {
-        "total_count": total_count,
-        "offset": offset,
-        "limit": limit,
-        "orders": [order_dict(row, JSON) for row in rows],
-    }
-    # NinjaJSONEncoder only for what a relay point's free-form dict might hold.
-    return json.dumps(body, cls=NinjaJSONEncoder)
 
 
 def order_shipment_dict(row: dict, shipment_id: int) -> dict:

@@ -1,4 +1,4 @@
-"""Vendor API — the order list (OR11) renders its page itself (`presenters.order_list_json`)
+"""Vendor API — the order list (OR11) renders its page itself (`order_cache.order_list_body`)
 instead of letting ninja check 100 nested orders against the schema: it must give the very
 bytes ninja gives, for every kind of order. And its pages must be the same whichever end of
 the sort they are read from (`selectors.api_orders_page`), in a fixed number of queries."""
