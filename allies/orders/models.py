@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from allies.orders.events import ActorKind, EventKind
 from allies.orders.states import (
     IN_PREPARATION,
+    UNPAID,
     VENDOR_ORDER_STAGES,
     OrderStatus,
     VendorOrderStatus,
@@ -133,8 +134,14 @@ class VendorOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["vendor", "status", "-created_at"]),
-            # The vendor's order list (portal and API), newest first, paginated.
-            models.Index(fields=["vendor", "-created_at", "-id"], name="orders_vo_vendor_newest"),
+            # The vendor's order list (portal and API), newest first, paginated, and its count:
+            # only paid orders reach a vendor (states.UNPAID; the same condition, in the same
+            # order, as orders.selectors' scope, so that the database sees it applies).
+            models.Index(
+                fields=["vendor", "-created_at", "-id"],
+                condition=~Q(status__in=sorted(UNPAID)),
+                name="orders_vo_paid_newest",
+            ),
             models.Index(fields=["vendor", "updated_at"]),
             models.Index(
                 fields=["acceptance_deadline"],

@@ -28,7 +28,7 @@ from allies.orders.states import UNPAID
 from allies.vendor_api.auth import vendor_key_auth
 from allies.vendor_api.errors import ApiError
 from allies.vendor_api.idempotency import idempotent
-from allies.vendor_api.order_cache import order_list_body, orders_json, raw_rows
+from allies.vendor_api.order_cache import order_list_body, page_keys
 from allies.vendor_api.presenters import (
     carriers_list,
     order_dict,
@@ -160,17 +160,12 @@ def orders_list(request, filters: Query[OrderFilters]):
         sort=filters.sort if filters.sort in SORTS else "created_desc",
         offset=filters.offset,
         limit=filters.limit,
-        read=raw_rows,
+        read=page_keys,
     )
     # Rendered here, in the shape and bytes ninja would give OrderListOut (documented above),
-    # each order's JSON from the cache where it is: see order_cache, and tests/vendor_api for
-    # the comparison with ninja's own render.
-    body = order_list_body(
-        total_count=page.total_count,
-        offset=page.offset,
-        limit=page.limit,
-        fragments=orders_json(vendor=vendor, rows=page.orders),
-    )
+    # from the cache where it can be: see order_cache, and tests/vendor_api for the comparison
+    # with ninja's own render.
+    body = order_list_body(vendor=vendor, page=page)
     return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 

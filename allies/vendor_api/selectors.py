@@ -141,7 +141,7 @@ def api_orders_page(
     read: Callable[[QuerySet], list] | None = None,
 ) -> OrderPage:
     """One page of the vendor's vendor orders: rows with their details (see `orders_rows`),
-    or what `read(queryset of the page)` makes of its rows (`order_cache.raw_rows`), in the
+    or what `read(queryset of the page)` makes of its rows (`order_cache.page_keys`), in the
     page's order."""
     qs = (
         vendor_orders_for(vendor=vendor, status=status or None, updated_since=updated_since)
