@@ -165,7 +165,7 @@ MIRAKL_FILTERS = {
 def _vendor_scope(vendor) -> QuerySet:
     # Only paid orders reach a vendor: an unpaid or abandoned checkout is not an order to serve.
     # Told by the vendor order's own stage (states.UNPAID), not by a join to its order.
-    # Sorted: the very condition of the index orders_vo_paid_newest (models.py).
+    # Sorted: the very condition of the index orders_vo_paid (models.py).
     return VendorOrder.objects.filter(vendor_id=getattr(vendor, "pk", vendor)).exclude(
         status__in=sorted(UNPAID)
     )
