@@ -8,9 +8,9 @@ limit can then be exceeded by a few requests, never enforced too early: acceptab
 guard against runaway scripts. If the cache itself fails, calls go through (logged): the
 limit protects the service, it must not be what takes it down.
 
-A fixed window is the simplest thing that holds: one key per (api key, minute), one `add`
-and one `incr` per request. Its known flaw (up to 2× the limit across a window boundary) does
-not matter at this scale.
+A fixed window is the simplest thing that holds: one key per (api key, minute), one `incr`
+per request (and one `add` for a window's first). Its known flaw (up to 2× the limit across a
+window boundary) does not matter at this scale.
 """
 
 from __future__ import annotations
@@ -45,14 +45,17 @@ def rate_limit_hit(*, key_id: int, now: float | None = None) -> int:
     window = int(now // WINDOW_SECONDS)
     cache_key = f"vendor_api:rate:{key_id}:{window}"
     try:
-        # add() only writes when absent; the timeout outlives the window a little so a late
-        # incr never meets an expired key mid-window.
-        cache.add(cache_key, 0, timeout=WINDOW_SECONDS + 5)
+        # Most requests find their window's counter: one incr. The first of a window adds it
+        # (add() only writes when absent: of two first requests at once, one adds, the other
+        # counts on it); the timeout outlives the window a little so a late incr never meets
+        # an expired key mid-window.
         try:
             count = cache.incr(cache_key)
-        except ValueError:  # evicted between add and incr
-            cache.set(cache_key, 1, timeout=WINDOW_SECONDS + 5)
-            count = 1
+        except ValueError:  # no counter yet for this window
+            if cache.add(cache_key, 1, timeout=WINDOW_SECONDS + 5):
+                count = 1
+            else:
+                count = cache.incr(cache_key)
     except Exception:
         # A guard must not take the API down with it: with the cache unreachable (Redis
         # restarting, cache table missing) calls go through unlimited, and we say so.

@@ -108,6 +108,27 @@ def test_past_the_limit_a_key_gets_a_429_with_retry_after(keys):
     assert api_client(keys["brun"]).get(f"{API}/carriers").status_code == 200
 
 
+@override_settings(VENDOR_API_RATE_LIMIT=3)
+def test_two_first_requests_of_a_window_at_once_are_both_counted(monkeypatch):
+    # covers: VEN-3 (the other request added the window's counter between our incr and add)
+    class Raced:
+        def __init__(self):
+            self.value = None
+
+        def incr(self, key):
+            if self.value is None:
+                self.value = 1  # the other request's add lands now
+                raise ValueError(key)
+            self.value += 1
+            return self.value
+
+        def add(self, key, value, timeout):
+            return False
+
+    monkeypatch.setattr(ratelimit, "cache", Raced())
+    assert ratelimit.rate_limit_hit(key_id=1, now=120.0) == 1  # 2 of 3 counted, 1 left
+
+
 @override_settings(VENDOR_API_RATE_LIMIT=1)
 def test_a_limited_write_does_not_act(keys, verlaine_vo):
     # covers: VEN-3
