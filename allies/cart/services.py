@@ -2,7 +2,7 @@
 
 from typing import Literal, overload
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,15 +46,51 @@ def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | No
     return Cart.objects.filter(session_key=key).first()
 
 
-@transaction.atomic
-def cart_add(*, cart: Cart, offer_id: int, quantity: int = 1) -> tuple[CartLine, bool]:
-    """Add units of an offer; returns the line and whether the quantity had to be limited."""
+def cart_owner(request: HttpRequest) -> dict:
+    """Who a new cart of this request belongs to, as `Cart` fields: the customer, or the
+    guest's session (saved now if it has no key yet)."""
+    if request.user.is_authenticated:
+        return {"customer": request.user}
+    if request.session.session_key is None:
+        request.session.save()
+    return {"session_key": request.session.session_key}
+
+
+def cart_add(
+    *, cart: Cart | None, offer_id: int, quantity: int = 1, owner: dict | None = None
+) -> tuple[CartLine, bool]:
+    """Add units of an offer; returns the line and whether the quantity had to be limited.
+
+    Without a `cart`, one is created for `owner` (`cart_owner`) in the same transaction as
+    its first line: an offer that cannot be added leaves no empty cart behind. If another
+    request created that owner's cart meanwhile, the units go to that cart."""
+    try:
+        with transaction.atomic():
+            return _cart_add(cart, owner, offer_id, quantity)
+    except IntegrityError:
+        if cart is not None or owner is None:
+            raise
+        # The owner's cart appeared between our read and our insert (a double click).
+        with transaction.atomic():
+            return _cart_add(Cart.objects.get(**owner), None, offer_id, quantity)
+
+
+def _cart_add(
+    cart: Cart | None, owner: dict | None, offer_id: int, quantity: int
+) -> tuple[CartLine, bool]:
     if quantity < 1:
         raise CartError(_("La quantité doit être d'au moins 1."))
     offer = Offer.objects.select_related("vendor").filter(pk=offer_id).first()
     if offer is None:
         raise CartError(_("Cet article n'est plus disponible chez ce vendeur."))
-    line = CartLine.objects.filter(cart=cart, offer=offer).first()
+    created = cart is None
+    if cart is None:
+        if owner is None:
+            raise ValueError("cart_add needs a cart or its owner")
+        cart = Cart.objects.create(**owner)
+        line = None  # a new cart has no lines
+    else:
+        line = CartLine.objects.filter(cart=cart, offer=offer).first()
     held = held_units(cart, line) if line else 0
     available = units_for_sale(offer, held=held)
     if available == 0:
@@ -69,7 +105,8 @@ def cart_add(*, cart: Cart, offer_id: int, quantity: int = 1) -> tuple[CartLine,
     else:
         line.quantity = wanted
         line.save(update_fields=["quantity"])
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    if not created:  # a new cart's updated_at is its creation's
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line, limited
 
 

@@ -72,10 +72,14 @@ def add(request):
     if not form.is_valid():
         messages.error(request, _("Cet article n'a pas pu être ajouté au panier."))
         return _back(request)
-    cart = services.cart_for_request(request, create=True)
+    # A first add creates the cart in the same transaction as its line.
+    cart = services.cart_for_request(request)
     try:
         _line, limited = services.cart_add(
-            cart=cart, offer_id=form.cleaned_data["offer"], quantity=form.cleaned_data["quantity"]
+            cart=cart,
+            owner=None if cart else services.cart_owner(request),
+            offer_id=form.cleaned_data["offer"],
+            quantity=form.cleaned_data["quantity"],
         )
     except services.CartError as exc:
         messages.error(request, str(exc))

@@ -119,3 +119,35 @@ def test_cart_page_queries_do_not_grow_with_lines(client):
         add(client, OfferFactory(stock=9))
     queries()
     assert queries() == few <= 12
+
+
+def test_a_first_add_that_fails_leaves_no_empty_cart(client):
+    # covers: CHK-1 (the cart is created in the same transaction as its first line)
+    client.force_login(UserFactory())
+    response = add(client, OfferFactory(stock=0))
+    assert response.status_code == 302
+    assert not Cart.objects.exists()
+    offer = OfferFactory(stock=4)
+    add(client, offer, 2)
+    assert list(CartLine.objects.values_list("offer_id", "quantity")) == [(offer.pk, 2)]
+
+
+def test_a_cart_created_meanwhile_by_another_request_receives_the_units(client, monkeypatch):
+    # covers: CHK-1 (a double click: both requests saw no cart; the second must not fail)
+    from allies.cart import services
+
+    customer = UserFactory()
+    client.force_login(customer)
+    offer = OfferFactory(stock=4)
+    seen_before = services.cart_for_request
+
+    def no_cart_yet_then_another_request_creates_it(request, **kwargs):
+        found = seen_before(request, **kwargs)
+        if found is None:
+            Cart.objects.create(customer=customer)  # the other request, between our steps
+        return found
+
+    monkeypatch.setattr(services, "cart_for_request", no_cart_yet_then_another_request_creates_it)
+    assert add(client, offer, 1).status_code == 302
+    cart = Cart.objects.get(customer=customer)
+    assert list(cart.lines.values_list("offer_id", "quantity")) == [(offer.pk, 1)]
