@@ -164,7 +164,7 @@ CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "allies.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "allies",
         }
@@ -181,7 +181,7 @@ else:
 # its content: in Redis when there is one, else in each process (bounded; never the database
 # cache, whose writes cost queries).
 CACHES["fragments"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    {"BACKEND": "allies.core.redis_cache.RedisCache", "LOCATION": REDIS_URL,
      "KEY_PREFIX": "allies-fragments"}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
