@@ -107,8 +107,10 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         console.wait_for_function("window.__sockets.some((s) => s.readyState === 1)")
         console.context.set_offline(True)
         console.evaluate("window.__sockets.forEach((s) => s.close())")
+        # The close event waits for the server's answer to the close frame: on a loaded
+        # machine (CI, PostgreSQL) that can take more than expect's default 5 s.
         expect(console.locator("[data-chat-agent-label]")).to_have_text(
-            "Chat : connexion perdue, reconnexion…"
+            "Chat : connexion perdue, reconnexion…", timeout=20_000
         )
         answer.fill("Bonjour Luc, je regarde.")
         answer.press("Enter")
@@ -123,7 +125,7 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         shop.context.set_offline(True)  # new connections fail...
         shop.evaluate("window.__sockets.forEach((s) => s.close())")  # ...and the open one ends
         expect(shop.locator("[data-chat-note]")).to_have_text(
-            "Connexion perdue, reconnexion en cours…"
+            "Connexion perdue, reconnexion en cours…", timeout=20_000
         )
         for text in ("Votre colis part demain.", "Le numéro de suivi suivra par email."):
             answer.fill(text)
