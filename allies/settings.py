@@ -203,8 +203,9 @@ else:
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
-# Inactive (deactivated) accounts are recognised at login so they get their own message.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+# Inactive (deactivated) accounts are recognised at login so they get their own message; a
+# customer is loaded with their cart's count (storefront.auth).
+AUTHENTICATION_BACKENDS = ["allies.storefront.auth.CustomerBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -18,9 +18,14 @@ def _menu_categories() -> list[dict[str, str]]:
     return [{"slug": c.slug, "name": c.name, "name_en": c.name_en} for c in categories_all()]
 
 
-def _cart_count(request: HttpRequest) -> int:
-    """Units in the visitor's cart; no query for a visitor without a session."""
+def _cart_count(request: HttpRequest, *, as_loaded: bool = False) -> int:
+    """Units in the visitor's cart; no query for a visitor without a session. `as_loaded`:
+    a customer's count as read with their row (storefront.auth), for a request that has not
+    changed the cart since."""
     if request.user.is_authenticated:
+        loaded = getattr(request.user, "cart_units_when_loaded", None)
+        if as_loaded and loaded is not None:
+            return int(loaded)
         lines = CartLine.objects.filter(cart__customer=request.user)
     elif request.session.session_key:
         lines = CartLine.objects.filter(cart__session_key=request.session.session_key)
@@ -31,8 +36,9 @@ def _cart_count(request: HttpRequest) -> int:
 
 def personal(request: HttpRequest) -> dict[str, object]:
     """What the header's personal part (templates/_personal_nav.html) shows: all that a page
-    served from the page cache renders for its visitor (core.page_cache)."""
-    return {"user": request.user, "cart_count": _cart_count(request)}
+    served from the page cache renders for its visitor (core.page_cache), on a GET of a page
+    that does not change the cart: the count read with the customer's row is current."""
+    return {"user": request.user, "cart_count": _cart_count(request, as_loaded=True)}
 
 
 def shop(request: HttpRequest) -> dict[str, object]:
