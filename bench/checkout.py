@@ -83,13 +83,13 @@ def _purchase(client, offer_id: int) -> bool:
 
 
 def _offers(n: int) -> list[int]:
+    """Offers a customer can buy now, by the cart's own rule (each buyer then gives them a
+    stock of 10,000)."""
+    from allies.cart.selectors import units_for_sale
     from allies.catalog.models import Offer
 
-    return list(
-        Offer.objects.filter(is_active=True, stock__gte=50)
-        .order_by("id")
-        .values_list("id", flat=True)[:n]
-    ) or list(Offer.objects.filter(stock__gt=0).values_list("id", flat=True)[:n])
+    candidates = Offer.objects.filter(is_active=True, stock__gt=0).select_related("vendor")
+    return [o.pk for o in candidates.order_by("id") if units_for_sale(o) > 0][:n]
 
 
 def _buyer(index: int, seconds: float, start_at: float, out) -> None:
@@ -107,12 +107,18 @@ def _buyer(index: int, seconds: float, start_at: float, out) -> None:
     while time.time() < start_at:
         time.sleep(0.01)
     durations, done, i = [], 0, index
-    while time.time() < start_at + seconds:
-        t = time.perf_counter()
-        ok = _purchase(client, offers[i % len(offers)])
-        durations.append(time.perf_counter() - t)
-        done += ok
-        i += 7
+    try:
+        while time.time() < start_at + seconds:
+            t = time.perf_counter()
+            ok = _purchase(client, offers[i % len(offers)])
+            durations.append(time.perf_counter() - t)
+            done += ok
+            i += 7
+    except BaseException:  # told to the parent, which stops at once instead of waiting
+        import traceback
+
+        out.put(f"buyer {index}: {traceback.format_exc()}")
+        raise
     out.put((done, durations))
 
 
@@ -152,6 +158,11 @@ def main() -> None:
     for p in procs:
         p.start()
     results = [queue.get(timeout=args.seconds + 300) for _ in procs]
+    failures = [r for r in results if isinstance(r, str)]
+    if failures:
+        for p in procs:
+            p.kill()
+        raise SystemExit("\n".join(failures))
     for p in procs:
         p.join()
     orders = sum(r[0] for r in results)
