@@ -155,6 +155,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not shared-cache memory), so concurrent writers wait for the
     # lock exactly as in production instead of failing at once.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif os.environ.get("PG_PREPARED", "1") == "1":
+    # Parameters sent apart from the SQL, so a statement reads the same whatever its values,
+    # and prepared on the server once it has run 5 times on a connection (kept for
+    # CONN_MAX_AGE): PostgreSQL then plans it once instead of on every run. Planning a page's
+    # joins costs more than running them (the checkout's cart: 1.2 ms planned, 0.15 ms run).
+    # PG_PREPARED=0 turns it off (behind a pooler in transaction mode, for instance).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
