@@ -77,6 +77,11 @@ def child(args) -> None:
         # Two words, the second seldom in a title: the top tier comes from the title index.
         "search two words": reverse("storefront:search") + "?q=chemise+bleu",
         "product": product.get_absolute_url(),
+        # The storefront benchmark's product page: the one with the most offers.
+        "product most offers": Product.objects.filter(is_active=True)
+        .order_by("-offer_count", "pk")
+        .first()
+        .get_absolute_url(),
     }
     if args.only:
         pages = {k: v for k, v in pages.items() if k.split()[0] in args.only.split(",")}

@@ -661,6 +661,36 @@ def _variant_groups(
     ]
 
 
+# The product page's offer rows: these columns of the offer, in the model's order (as
+# `Model.from_db` takes them), then its vendor's name and slug.
+_DETAIL_OFFER_FIELDS = ("id", "vendor_id", "variant_id", "price", "stock", "restock_weeks")
+_ID, _VENDOR, _VARIANT, _PRICE, _STOCK, _RESTOCK, _VENDOR_NAME, _VENDOR_SLUG = range(8)
+
+
+def _row_availability(row: tuple) -> Availability:
+    # Offer.availability's rule, on a row (a test compares the two).
+    if row[_STOCK] > 0:
+        return Availability.IN_STOCK
+    if row[_RESTOCK]:
+        return Availability.RESTOCKING
+    return Availability.OUT_OF_STOCK
+
+
+def _offer_row_sort_key(row: tuple) -> tuple:
+    # offer_sort_key, on a row.
+    return (_row_availability(row), row[_PRICE], row[_VENDOR_NAME].lower(), row[_ID])
+
+
+def _offer_from_row(db: str, row: tuple) -> Offer:
+    """The Offer the ORM would build with `.only(...)` and `select_related("vendor")`: any
+    other field is deferred (read from the database if something asks for it)."""
+    offer = Offer.from_db(db, _DETAIL_OFFER_FIELDS, row[:_VENDOR_NAME])
+    offer.vendor = Vendor.from_db(
+        db, ("id", "name", "slug"), (row[_VENDOR], row[_VENDOR_NAME], row[_VENDOR_SLUG])
+    )
+    return offer
+
+
 def product_detail(*, slug: str, variant_id: str | int | None = None) -> ProductDetail | None:
     """Everything the product page shows, in three queries whatever the number of variants
     and offers: the product (with its category), its variants, and the active offers of
@@ -670,27 +700,25 @@ def product_detail(*, slug: str, variant_id: str | int | None = None) -> Product
     if product is None:
         return None
     variants = list(product.variants.all())
-    offers = list(
+    # Every active offer of the product, as plain rows: only the chosen variant's become
+    # Offer objects (a product with 24 variants and 90 offers shows 4 of them; building the
+    # other 86 and their vendors cost more than the rest of the page's reads).
+    read = (
         Offer.objects.filter(variant__product=product, is_active=True, vendor__is_active=True)
-        .select_related("vendor")
-        .only(
-            "id",
-            "price",
-            "stock",
-            "restock_weeks",
-            "variant_id",
-            "vendor__id",
-            "vendor__name",
-            "vendor__slug",
-        )
+        .values_list(*_DETAIL_OFFER_FIELDS, "vendor__name", "vendor__slug")
+        .order_by()
     )
-    by_variant: dict[int, list[Offer]] = {}
-    for offer in offers:
-        by_variant.setdefault(offer.variant_id, []).append(offer)
-    for rows in by_variant.values():
-        rows.sort(key=offer_sort_key)
+    rows = list(read)
+    by_variant: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_variant.setdefault(row[_VARIANT], []).append(row)
+    for variant_rows in by_variant.values():
+        variant_rows.sort(key=_offer_row_sort_key)
     # Each variant's best offer: (availability, price) — the default variant is the best one.
-    best = {vid: (rows[0].availability, rows[0].price) for vid, rows in by_variant.items()}
+    best = {
+        vid: (_row_availability(variant_rows[0]), variant_rows[0][_PRICE])
+        for vid, variant_rows in by_variant.items()
+    }
 
     chosen = None
     try:
@@ -704,12 +732,10 @@ def product_detail(*, slug: str, variant_id: str | int | None = None) -> Product
             variants,
             key=lambda v: (*best.get(v.pk, (Availability.OUT_OF_STOCK + 1, 0)), v.position, v.pk),
         )
-    detail = ProductDetail(
-        product=product,
-        variants=variants,
-        variant=chosen,
-        offers=by_variant.get(chosen.pk, []) if chosen else [],
+    offers = (
+        [_offer_from_row(read.db, row) for row in by_variant.get(chosen.pk, [])] if chosen else []
     )
+    detail = ProductDetail(product=product, variants=variants, variant=chosen, offers=offers)
     if chosen is not None:
         detail.groups = _variant_groups(variants, chosen, best)
     return detail

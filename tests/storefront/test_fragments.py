@@ -3,6 +3,7 @@ product cards and shipping tables are kept by their data, so they are never stal
 personal. Every test here runs with the page cache off (tests/conftest.py): what is asserted
 is the memo alone."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -40,6 +41,35 @@ def test_a_fragment_refuses_a_key_that_does_not_say_what_it_shows():
     vendor = VendorFactory()
     with pytest.raises(TypeError, match="Vendor"):
         _render('{% memo "t" vendor %}{{ vendor.name }}{% endmemo %}', vendor=vendor)
+
+
+@dataclass(frozen=True)
+class _Row:
+    zone: str
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class _RowOfVendor:
+    vendor: object
+
+
+def test_frozen_rows_are_a_key_by_their_fields_and_refused_when_they_hold_a_model():
+    source = (
+        '{% memo "t" rows %}{% for r in rows %}{{ r.zone }} {{ r.fee }};{% endfor %}{% endmemo %}'
+    )
+    assert _render(source, rows=[_Row("FR", Decimal("4.90"))]) == "FR 4,90;"
+    # Equal rows (other instances): the kept HTML; a changed fee: rendered again.
+    assert _render(source, rows=[_Row("FR", Decimal("4.90"))]) == "FR 4,90;"
+    assert _render(source, rows=[_Row("FR", Decimal("5.90"))]) == "FR 5,90;"
+    assert _render(source, rows=[_Row("FR", Decimal("4.90")), _Row("BE", Decimal("9"))]) == (
+        "FR 4,90;BE 9;"
+    )
+    with pytest.raises(TypeError, match="Vendor"):
+        _render(
+            '{% memo "t" row %}{{ row.vendor.name }}{% endmemo %}',
+            row=_RowOfVendor(VendorFactory()),
+        )
 
 
 def test_the_layout_is_kept_per_language(client, shirts):

