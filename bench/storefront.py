@@ -8,8 +8,9 @@ For each database (SQLite file under var/bench/, PostgreSQL database `allies_ben
 2. starts `gunicorn allies.wsgi:application --workers 4` with DEBUG=0, a random SECRET_KEY and
    REDIS_URL on a flushed Redis database, with `bench.settings` (the production settings plus
    `/__bench__/ok`, a view answering "ok" through the same middleware: the ceiling);
-3. for each page (home, category, search, product, products in rotation, a realistic mix of
-   traffic, ceiling): checks the
+3. for each page (home, category, search, product, products in rotation — and, page cache
+   on, the same rotation while bench/stock_writer.py changes 10 stocks a second —, a
+   realistic mix of traffic, ceiling): checks the
    status, warms every worker up, then runs `wrk -t4 -c16 -d<duration>s --latency` and reads
    requests/s and the 50 % / 99 % latencies;
 4. prints one table per database and page-cache mode; stops gunicorn.
@@ -51,6 +52,10 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 HOST = "127.0.0.1"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GOAL_P99_MS = 100.0
+# The row measured while bench/stock_writer.py changes stocks (page cache on only: what the
+# cache keeps through writes; off, every page is rendered anyway).
+STOCK_CHANGES_PER_SECOND = 10
+WHILE_WRITING = f"same, {STOCK_CHANGES_PER_SECOND} stock changes/s"
 GOAL_CEILING_SHARE = 0.40
 
 
@@ -483,6 +488,7 @@ def pages_pick(db: str, env: dict) -> list[tuple[str, str, Path | None]]:
         (f"product ({product[1]} offers)", f"/p/{product[0]}/", None),
         ("product, signed in with a cart", f"/p/{product[0]}/", signed_in_script(env)),
         (f"products, {len(rotation)} in turn", rotation[0], rotation_script(rotation)),
+        (WHILE_WRITING, rotation[0], rotation_script(rotation)),
         ("realistic mix (goal 4)", "/", mix_script(db, env)),
         ("ceiling /__bench__/ok", "/__bench__/ok", None),
     ]
@@ -518,6 +524,8 @@ def measure(db: str, *, page_cache: bool, args) -> list[Result]:
     log_path = BENCH_DIR / f"gunicorn-{db}-cache-{mode}.log"
     with Server(env, port=port, workers=args.workers, log_path=log_path):
         for label, path, script in pages_pick(db, env):
+            if label == WHILE_WRITING and not page_cache:
+                continue
             url = f"http://{HOST}:{port}{path}"
             status, body = http_get(url, timeout=30)
             result = Result(label, path, str(status))
@@ -526,6 +534,16 @@ def measure(db: str, *, page_cache: bool, args) -> list[Result]:
             # Warm-up: every worker loads its templates and opens its connections.
             wrk(url, duration=args.warmup, threads=2, connections=args.connections, script=script)
             busy = busy_warning()
+            writer = None
+            if label == WHILE_WRITING:
+                writer = subprocess.Popen(
+                    [PYTHON, str(ROOT / "bench" / "stock_writer.py"),
+                     str(STOCK_CHANGES_PER_SECOND), str(args.duration + args.warmup + 3)],
+                    cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                )  # fmt: skip
+                # Its first changes (and Django's start) before the measure, as in the warm-up.
+                wrk(url, duration=args.warmup + 1, threads=2, connections=args.connections,
+                    script=script)  # fmt: skip
             figures = wrk(
                 url,
                 duration=args.duration,
@@ -533,6 +551,11 @@ def measure(db: str, *, page_cache: bool, args) -> list[Result]:
                 connections=args.connections,
                 script=script,
             )
+            if writer is not None:
+                changes, _err = writer.communicate(timeout=60)
+                if writer.returncode != 0:
+                    result.error = f"stock writer failed ({writer.returncode})"
+                log(f"[{db}] stock writer: {changes.strip()} changes")
             result.rps, result.p50_ms = figures["rps"], figures["p50"]
             result.p99_ms = figures["p99"]
             result.non_2xx, result.socket_errors = figures["non_2xx"], figures["sock"]

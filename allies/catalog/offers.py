@@ -50,7 +50,7 @@ from allies.catalog.models import Offer, Product, Variant
 from allies.catalog.services import OfferFacts, product_summaries_refresh, product_summary
 from allies.core.errors import AlliesError
 from allies.core.numbers import NumberError, parse_decimal, parse_int
-from allies.core.page_cache import pages_changed
+from allies.core.page_cache import listings_changed, product_pages_changed
 
 if TYPE_CHECKING:
     from allies.vendors.models import Vendor
@@ -502,10 +502,9 @@ def _summaries_refresh(*, product_ids: set[int]) -> int:
     """Offer-derived summary of the products (see the module docstring); returns how many
     products changed. Two queries per CHUNK_SIZE products, plus one executemany for them all."""
     ids = sorted(product_ids)
-    if ids:
-        pages_changed()  # their offers changed: anonymous pages render afresh after the commit
     names = tuple(product_summary(offers=[]))
     changed: list[tuple[Any, ...]] = []
+    slugs: list[str] = []
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
         # The offers `services.product_summaries_refresh` reads: active, of active vendors.
@@ -516,13 +515,19 @@ def _summaries_refresh(*, product_ids: set[int]) -> int:
             "variant__product_id", "vendor_id", "variant__size", "price", "stock", "restock_weeks"
         ):
             offers[pid].append(OfferFacts(vendor_id, size, price, stock, weeks))
-        for pid, *current in Product.objects.filter(id__in=chunk).values_list("id", *names):
+        rows = Product.objects.filter(id__in=chunk).values_list("id", "slug", *names)
+        for pid, slug, *current in rows:
+            slugs.append(slug)
             summary = product_summary(offers=offers[pid])
             values = tuple(summary[n] for n in names)
             if values != tuple(current):
                 changed.append((*values, pid))
+    # Their offers changed: their pages render afresh after the commit, and the listings too
+    # if a summary changed.
+    product_pages_changed(slugs)
     if changed:
         _rows_write(Product, names=names, rows=changed, prepared=len(names))
+        listings_changed()
     return len(changed)
 
 

@@ -150,9 +150,9 @@ def vendor_options(*, category_id: int | None) -> list[dict]:
     """Active vendors selling something in the category (or anywhere), for the filter, by
     name. Read from the listed products' facets (one scan of the category): shared by the
     processes through the cache for OPTIONS_CACHE_SECONDS, and kept by each process while the
-    pages' generation is the same."""
+    pages' generation and the listings token are the same."""
     key = f"catalog:vendor-options:v2:{category_id or 'all'}"
-    return generation_memo(key, lambda: _vendor_options_shared(key, category_id))
+    return generation_memo(key, lambda: _vendor_options_shared(key, category_id), listings=True)
 
 
 def _vendor_options_shared(key: str, category_id: int | None) -> list[dict]:

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from allies.catalog.facets import facets_document
 from allies.catalog.models import Availability, Offer, Product, Variant
-from allies.core.page_cache import pages_changed
+from allies.core.page_cache import listings_changed, product_pages_changed
 from allies.core.text import search_document
 
 SUMMARY_FIELDS = [
@@ -92,8 +92,8 @@ def product_summaries_refresh(*, product_ids: Iterable[int]) -> int:
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    pages_changed()  # their offers changed: anonymous pages render afresh after the commit
     updated = []
+    listings = False  # whether a listing shows any of them differently
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         offers: dict[int, list[OfferFacts]] = defaultdict(list)
@@ -115,8 +115,11 @@ def product_summaries_refresh(*, product_ids: Iterable[int]) -> int:
         products = (
             Product.objects.filter(id__in=chunk)
             .select_related("category")
-            .only("id", "title", "brand", "category__name", "category__name_en")
-        )
+            .only(
+                "id", "slug", "title", "brand", "category__name", "category__name_en",
+                *SUMMARY_FIELDS,
+            )
+        )  # fmt: skip
         for product in products:
             fields = product_summary(offers=offers[product.id]) | product_search_fields(
                 title=product.title,
@@ -125,7 +128,13 @@ def product_summaries_refresh(*, product_ids: Iterable[int]) -> int:
                 colours=colours[product.id],
             )
             for name, value in fields.items():
+                listings = listings or getattr(product, name) != value
                 setattr(product, name, value)
             updated.append(product)
     Product.objects.bulk_update(updated, SUMMARY_FIELDS, batch_size=500)
+    # Their offers changed: their pages render afresh after the commit, and the listings
+    # too if a summary changed (a sale that leaves a product in stock changes none).
+    product_pages_changed([product.slug for product in updated])
+    if listings:
+        listings_changed()
     return len(updated)

@@ -65,7 +65,7 @@ from allies.cart.services import cart_discount_lines
 from allies.catalog.models import Offer
 from allies.catalog.services import product_summaries_refresh
 from allies.core.errors import AlliesError
-from allies.core.page_cache import pages_changed
+from allies.core.page_cache import product_pages_changed
 from allies.orders.events import Actor, EventKind, order_event_add
 from allies.orders.models import Order, OrderLine, VendorOrder
 from allies.orders.services import order_cancel_unpaid, order_reference_next
@@ -572,8 +572,9 @@ def _stock_take(lines: list[CartLine]) -> None:
 
     The listing summaries (`catalog.services.product_summaries_refresh`) depend on stock only
     through whether it is above zero (`catalog.services.OfferFacts.availability`): only the
-    products whose offer came down to zero are refreshed; anonymous pages, which may show the
-    stock, are renewed after the commit in any case."""
+    products whose offer came down to zero are refreshed; the pages of the products sold,
+    which may show the stock, are renewed after the commit in any case (and only them: the
+    listings change with a summary)."""
     wanted = {ln.offer_id: ln for ln in lines if not restock_weeks_of(ln.offer)}
     if not wanted:
         return
@@ -598,7 +599,10 @@ def _stock_take(lines: list[CartLine]) -> None:
                 % {"title": line.offer.variant.product.title, "vendor": line.offer.vendor.name},
                 code="sold_out",
             )
-    pages_changed(using=connection.alias)
+    product_pages_changed(
+        [wanted[offer_id].offer.variant.product.slug for offer_id in taken],
+        using=connection.alias,
+    )
     emptied = {
         wanted[offer_id].offer.variant.product_id for offer_id, left in taken.items() if left == 0
     }

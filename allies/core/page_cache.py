@@ -19,14 +19,22 @@ and never write to the session on a GET (the anonymous copy's session is thrown 
 a customer sees of their own belongs on pages that are not decorated.
 
 Freshness: a cached page is served only while nothing it may show has changed.
-- Every entry carries the pages' *generation* it was rendered in, read with it in one cache
-  round trip; `pages_changed()` starts a new generation once the transaction commits, so
-  the very next request renders afresh. The catalogue calls it whenever offers change
-  (`catalog.services.product_summaries_refresh` and the offers' bulk writes), and the
-  storefront for every saved or deleted product, variant, category, vendor and shipping
-  rate (storefront/apps.py): a price, a stock label, a product's text or a vendor's shipping
-  policy shows on the next request. A generation is a random token, never a counter: if the
-  cache loses it, the next one cannot match an older entry.
+- Every entry carries the *tokens* it was rendered under, read with it in one cache round
+  trip; a write changes the tokens of what it touched once the transaction commits, so the
+  very next request renders afresh. Three kinds of token:
+  - the pages' *generation*, which every page carries: `pages_changed()` renews it for every
+    saved or deleted product, variant, category, vendor and shipping rate (storefront/apps.py,
+    shipping.services): a product's text or a vendor's shipping policy;
+  - the *listings* token, carried by the pages that list products (home, categories,
+    search, a vendor's page: `scope="listings"`): `listings_changed()` renews it when a
+    product's listing summary (price from, availability, counts, facets, search terms)
+    changes (`catalog.services.product_summaries_refresh`, the offers' bulk writes);
+  - one token per product, carried by its page (`scope="product"`, the view's `slug`):
+    `product_pages_changed(slugs)` renews it whenever one of its offers changes (stock
+    taken at checkout, a price, a stock or a delay from the vendor). A sale that leaves
+    a product in stock changes its own page only: every other page stays cached.
+  A token is a random string, never a counter: one the cache has lost is replaced by a new
+  one (`_tokens`), which no older entry can match.
 - a page's entries can also be dropped by key (`page_cache_key`, the very formula the
   decorator stores under): the reviews drop the product and vendor pages a review shows on;
 - a `namespace` (a function giving a short string, read at each request) puts a family of
@@ -35,11 +43,12 @@ Freshness: a cached page is served only while nothing it may show has changed.
 - the key holds the day: what a page computes from the date (delivery estimates) changes
   at midnight. Anything finer that changes with time alone shows within PAGE_CACHE_SECONDS.
 
-The generation also dates what a process keeps in memory for every page (`generation_memo`:
-the categories, the active vendors, the listings' filter options): kept while the generation
-is the same, read again after it changes. A request of a decorated view reads the generation
-once (with the page, when the page cache is on) and every memo of that request uses it; the
-generation changes with every write even when the page cache is off.
+The same tokens date what a process keeps in memory for every page (`generation_memo`: the
+categories, the active vendors, the shipping rules under the generation; the listings' vendor
+filter and the home page's products under the listings token too): kept while its tokens are
+the same, read again after they change. A request of a decorated view reads its tokens once
+(with the page, when the page cache is on) and every memo of that request uses them; the
+tokens change with every write even when the page cache is off.
 """
 
 from __future__ import annotations
@@ -68,6 +77,8 @@ from django.utils.translation import get_language
 
 CACHE_HEADER = "X-Page-Cache"
 GENERATION_KEY = "page:generation:v1"
+LISTINGS_KEY = "page:listings:v1"
+SCOPES = ("pages", "listings", "product")
 # The personal part of every page (base.html), and the template that renders it alone with
 # what `settings.PAGE_CACHE_PERSONAL_CONTEXT(request)` gives it (no other context processor).
 PERSONAL_START = b"<!--personal-->"
@@ -76,40 +87,87 @@ PERSONAL_TEMPLATE = "_personal_nav.html"
 T = TypeVar("T")
 K = TypeVar("K")
 
-# The generation read by the current request's decorated view (None outside one).
-_request_generation: ContextVar[str | None] = ContextVar("page_generation", default=None)
-# name → (generation, value): what `generation_memo` keeps in this process.
-_memo: dict[str, tuple[str, Any]] = {}
+# The tokens read by the current request's decorated view, by key (None outside one).
+_request_tokens: ContextVar[dict[str, str] | None] = ContextVar("page_tokens", default=None)
+# name → (tokens, value): what `generation_memo` keeps in this process.
+_memo: dict[str, tuple[Any, Any]] = {}
 
 
-def _generation_new() -> str:
-    token = secrets.token_hex(8)
-    cache.set(GENERATION_KEY, token, None)
-    return token
+def product_token_key(slug: str) -> str:
+    """The cache key of a product page's token (any slug: hashed to a bounded key)."""
+    return "page:product:v1:" + hashlib.sha256(slug.encode()).hexdigest()[:32]
+
+
+def _tokens_new(keys: Iterable[str]) -> dict[str, str]:
+    tokens = {key: secrets.token_hex(8) for key in keys}
+    if tokens:
+        cache.set_many(tokens, None)
+    return tokens
+
+
+def _tokens(keys: list[str], found: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tokens of `keys` as `found` in the cache, a new one for each it has lost (or never
+    had): no entry stored before can match a token made now."""
+    missing = [key for key in keys if not found.get(key)]
+    made = _tokens_new(missing)
+    return tuple(found.get(key) or made[key] for key in keys)
 
 
 def pages_changed(*, using: str | None = None) -> None:
-    """Something pages may show has changed: once the current transaction commits (at once
+    """Something any page may show has changed: once the current transaction commits (at once
     outside one), no page cached before is served again, and no value kept by
     `generation_memo` before is used again."""
-    transaction.on_commit(_generation_new, using=using)
+    transaction.on_commit(lambda: _tokens_new([GENERATION_KEY]), using=using)
+
+
+def listings_changed(*, using: str | None = None) -> None:
+    """What the product listings show has changed (a product's summary or search terms):
+    after the commit, no listing page cached before is served again (nor the listings' memos
+    used again); product pages are not concerned."""
+    transaction.on_commit(lambda: _tokens_new([LISTINGS_KEY]), using=using)
+
+
+def product_pages_changed(slugs: Iterable[str], *, using: str | None = None) -> None:
+    """Offers of these products have changed: after the commit, their pages render afresh;
+    other pages stay cached (a changed summary is `listings_changed`'s)."""
+    keys = sorted({product_token_key(slug) for slug in slugs})
+    if keys:
+        transaction.on_commit(lambda: _tokens_new(keys), using=using)
+
+
+def _request_token(key: str) -> str:
+    """The token of `key`: the one the current request read, else read now (and kept for
+    the rest of the request)."""
+    tokens = _request_tokens.get()
+    if tokens is not None and key in tokens:
+        return tokens[key]
+    (token,) = _tokens([key], {key: cache.get(key)})
+    if tokens is not None:
+        tokens[key] = token
+    return token
 
 
 def pages_generation() -> str:
     """The current generation: the one the current request read, else read now."""
-    return _request_generation.get() or cache.get(GENERATION_KEY) or _generation_new()
+    return _request_token(GENERATION_KEY)
 
 
-def generation_memo(name: str, compute: Callable[[], T]) -> T:
-    """`compute()`, kept in this process until the generation changes. For small values every
-    page needs (their computing reads the database; keeping them costs no cache round trip).
-    The value is shared by every request of the process: never mutate it."""
-    generation = pages_generation()
+def _memo_stamp(listings: bool) -> Any:
+    generation = _request_token(GENERATION_KEY)
+    return (generation, _request_token(LISTINGS_KEY)) if listings else generation
+
+
+def generation_memo(name: str, compute: Callable[[], T], *, listings: bool = False) -> T:
+    """`compute()`, kept in this process until the generation changes (and the listings
+    token, with `listings=True`: for what is read from the products' summaries). For small
+    values every page needs (their computing reads the database; keeping them costs no cache
+    round trip). The value is shared by every request of the process: never mutate it."""
+    stamp = _memo_stamp(listings)
     entry = _memo.get(name)
-    if entry is not None and entry[0] == generation:
+    if entry is not None and entry[0] == stamp:
         return entry[1]
     value = compute()
-    _memo[name] = (generation, value)
+    _memo[name] = (stamp, value)
     return value
 
 
@@ -219,60 +277,80 @@ def _fresh(
     request: HttpRequest,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    generation: str | None,
+    tokens: dict[str, str],
 ) -> Any:
-    """The view's response (rendered), every memo of it dated by `generation`."""
-    token = _request_generation.set(generation or _generation_new())
+    """The view's response (rendered), every memo of it dated by `tokens` (by key; a memo
+    reads any other token it needs once for the request)."""
+    token = _request_tokens.set(dict(tokens))
     try:
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         return response
     finally:
-        _request_generation.reset(token)
+        _request_tokens.reset(token)
+
+
+def _token_keys(scope: str, kwargs: dict[str, Any]) -> list[str]:
+    """The tokens a page of this scope carries (see the module docstring)."""
+    if scope == "listings":
+        return [GENERATION_KEY, LISTINGS_KEY]
+    if scope == "product":
+        return [GENERATION_KEY, product_token_key(str(kwargs["slug"]))]
+    return [GENERATION_KEY]
 
 
 def anonymous_page_cache(
-    view: Callable[..., Any] | None = None, *, namespace: Callable[[], str] | None = None
+    view: Callable[..., Any] | None = None,
+    *,
+    namespace: Callable[[], str] | None = None,
+    scope: str = "pages",
 ) -> Any:
     """Serve the cached HTML of this page, with each visitor's own header (see the module
-    docstring).
-    Use bare (`@anonymous_page_cache`) or with a namespace (`@anonymous_page_cache(namespace=f)`).
+    docstring). `scope`: what the page shows besides the site's own rows — "pages" (nothing
+    more), "listings" (products' listing summaries) or "product" (the offers of the product
+    whose slug is the view's `slug`).
+    Use bare (`@anonymous_page_cache`) or with arguments (`@anonymous_page_cache(scope=…)`).
     """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown page cache scope {scope!r}")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             seconds = settings.PAGE_CACHE_SECONDS
             use = _cache_use(request) if seconds > 0 else None
+            keys = _token_keys(scope, kwargs)
             if use is None:
-                return _fresh(view, request, args, kwargs, cache.get(GENERATION_KEY))
+                # Only the tokens the memos use (a product's token dates its cached page alone).
+                memo_keys = [k for k in keys if k in (GENERATION_KEY, LISTINGS_KEY)]
+                tokens = _tokens(memo_keys, cache.get_many(memo_keys))
+                return _fresh(
+                    view, request, args, kwargs, dict(zip(memo_keys, tokens, strict=True))
+                )
             key = page_cache_key(
                 language=get_language(),
                 host=request.get_host(),
                 full_path=request.get_full_path(),
                 namespace=namespace() if namespace else "",
             )
-            found = cache.get_many([key, GENERATION_KEY])
-            generation = found.get(GENERATION_KEY) or _generation_new()
+            found = cache.get_many([key, *keys])
+            tokens = _tokens(keys, found)
             hit = found.get(key)
-            if hit is not None and len(hit) == 3 and hit[0] == generation:
-                _generation, content, content_type = hit
+            if hit is not None and len(hit) == 3 and hit[0] == tokens:
+                _tokens_read, content, content_type = hit
                 if use == "personal":
                     content = _personalised(request, content)
                 response = HttpResponse(content, content_type=content_type)
                 response[CACHE_HEADER] = "hit"
                 return response
             shared = request if use == "anonymous" else _anonymous_copy(request)
-            response = _fresh(view, shared, args, kwargs, generation)
+            read = dict(zip(keys, tokens, strict=True))
+            response = _fresh(view, shared, args, kwargs, read)
             if not _cacheable_response(shared, response):
                 # Not a page for everyone (an error, a redirect, a form): the visitor's own.
-                return (
-                    response
-                    if use == "anonymous"
-                    else _fresh(view, request, args, kwargs, generation)
-                )
-            cache.set(key, (generation, response.content, response["Content-Type"]), seconds)
+                return response if use == "anonymous" else _fresh(view, request, args, kwargs, read)
+            cache.set(key, (tokens, response.content, response["Content-Type"]), seconds)
             if use == "personal":
                 response = HttpResponse(
                     _personalised(request, response.content),

@@ -196,13 +196,14 @@ def _active_filters(form: ListingFilterForm) -> list[dict]:
 # --- pages ----------------------------------------------------------------------------------
 
 
-@anonymous_page_cache
+@anonymous_page_cache(scope="listings")
 def home(request):
     # The same for every visitor until something shown changes: kept by the process for the
     # pages' generation (core.page_cache), whether the page cache is on or not.
     categories, products = generation_memo(
         "storefront:home",
         lambda: (selectors.home_categories(), selectors.home_products(limit=8)),
+        listings=True,
     )
     return render(
         request,
@@ -211,7 +212,7 @@ def home(request):
     )
 
 
-@anonymous_page_cache
+@anonymous_page_cache(scope="listings")
 def category(request, slug):
     category = selectors.category_get(slug=slug)
     if category is None:
@@ -243,7 +244,7 @@ def category(request, slug):
     )
 
 
-@anonymous_page_cache
+@anonymous_page_cache(scope="listings")
 def search(request):
     categories = selectors.categories_all()
     form = ListingFilterForm(
@@ -275,7 +276,7 @@ def search(request):
     )
 
 
-@anonymous_page_cache
+@anonymous_page_cache(scope="product")
 def product(request, slug):
     detail = selectors.product_detail(slug=slug, variant_id=request.GET.get("variante"))
     if detail is None:
@@ -356,7 +357,7 @@ def product(request, slug):
     )
 
 
-@anonymous_page_cache
+@anonymous_page_cache(scope="listings")
 def vendor(request, slug):
     found = selectors.vendor_get(slug=slug)
     if found is None:

@@ -300,3 +300,149 @@ def test_a_lost_generation_never_serves_an_older_page(client, cached, product):
     assert client.get(url)["X-Page-Cache"] == "hit"
     cache.delete(GENERATION_KEY)  # evicted: the next generation is a new random token
     assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+# --- scope: a write renews the pages that show what it changed, and only them ---------------
+
+
+@pytest.fixture
+def two_shirts(shirts):
+    from decimal import Decimal
+
+    from allies.shipping.models import ShippingRate
+
+    vendor = VendorFactory()
+    ShippingRate.objects.create(
+        vendor=vendor, mode="home", zone="FR", carrier="colissimo",
+        base_fee=Decimal("7.00"), min_days=2, max_days=4,
+    )  # fmt: skip
+    sold = add_product(
+        category=shirts, title="Chemise Oxford", offers=[{"vendor": vendor, "stock": 3}]
+    )
+    other = add_product(category=shirts, title="Chemise en lin", offers=[{"vendor": vendor}])
+    return vendor, sold, other
+
+
+def listings(vendor) -> list[str]:
+    """The pages that list the shirts: home, category, search, the vendor's page."""
+    return ["/", "/c/chemises/", "/recherche/?q=chemise", vendor.get_absolute_url()]
+
+
+def _all_cached(client, urls) -> None:
+    for url in urls:
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+def _order(vendor, offer, quantity: int, commit) -> None:
+    """ "Payer" for `quantity` units of `offer` (the order placed, its stock taken)."""
+    from allies.cart.models import Cart
+    from allies.cart.services import cart_add
+    from allies.checkout.services import CheckoutChoices, order_place
+    from tests.factories import AddressFactory
+
+    customer = UserFactory()
+    address = AddressFactory(user=customer, is_default=True)
+    cart = Cart.objects.create(customer=customer)
+    cart_add(cart=cart, offer_id=offer.pk, quantity=quantity)
+    with commit(execute=True):
+        order_place(
+            customer=customer,
+            cart=cart,
+            choices=CheckoutChoices(delivery_address_id=address.pk, modes={vendor.pk: "home"}),
+        )
+
+
+def test_a_sale_renews_the_page_of_the_product_sold_and_no_other(
+    client, cached, two_shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-2, CHK-8
+    vendor, sold, other = two_shirts
+    offer = sold.variants.get().offers.get()
+    _all_cached(client, [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)])
+
+    _order(vendor, offer, 2, django_capture_on_commit_callbacks)
+    offer.refresh_from_db()
+    assert offer.stock == 1
+
+    page = client.get(sold.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss" and "En stock" in text(page)
+    # Still in stock at the same price: no listing shows anything new, nor the other product.
+    for url in [other.get_absolute_url(), *listings(vendor)]:
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+def test_the_last_unit_sold_renews_the_listings_that_show_it(
+    client, cached, two_shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1, CAT-2
+    vendor, sold, other = two_shirts
+    offer = sold.variants.get().offers.get()
+    _all_cached(client, [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)])
+
+    _order(vendor, offer, 3, django_capture_on_commit_callbacks)
+
+    page = client.get(sold.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss" and "En rupture de stock" in text(page)
+    in_stock = client.get("/c/chemises/?dispo=en-stock")
+    assert "Chemise en lin" in text(in_stock) and "Chemise Oxford" not in text(in_stock)
+    for url in listings(vendor):
+        assert client.get(url)["X-Page-Cache"] == "miss", url
+    assert client.get(other.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_a_new_stock_or_price_from_the_vendor_renews_what_shows_it(
+    client, cached, two_shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-2, VEN-3
+    from allies.catalog.offers import offer_update
+
+    vendor, sold, other = two_shirts
+    offer = sold.variants.get().offers.get()
+    urls = [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)]
+    _all_cached(client, urls)
+
+    # More units: the product's page only (the listings show "En stock" either way).
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_update(vendor=vendor, offer_id=offer.pk, stock="8")
+    assert client.get(urls[0])["X-Page-Cache"] == "miss"
+    for url in urls[1:]:
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+    # A new price: the product's page and the listings (its "à partir de").
+    _all_cached(client, urls)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_update(vendor=vendor, offer_id=offer.pk, price="12,34")
+    assert "12,34 €" in text(client.get(urls[0]))
+    for url in listings(vendor):
+        page = client.get(url)
+        assert page["X-Page-Cache"] == "miss" and "12,34" in text(page), url
+    assert client.get(urls[1])["X-Page-Cache"] == "hit"
+
+
+def test_a_lost_product_token_never_serves_an_older_page(client, cached, product):
+    # covers: CAT-2
+    from django.core.cache import cache
+
+    from allies.core.page_cache import product_token_key
+
+    url = product.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    cache.delete(product_token_key(product.slug))  # evicted: a new random token replaces it
+    assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_without_the_page_cache_a_new_price_shows_on_the_home_page_at_once(
+    client, two_shirts, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1 (the home page's products are kept by each process under the listings
+    # token: a new summary shows at the next request)
+    from allies.catalog.offers import offer_update
+
+    vendor, sold, _other = two_shirts
+    offer = sold.variants.get().offers.get()
+    assert "12,34" not in text(client.get("/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_update(vendor=vendor, offer_id=offer.pk, price="12,34")
+    assert "12,34" in text(client.get("/"))
