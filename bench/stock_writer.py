@@ -24,18 +24,22 @@ def main() -> int:
     from allies.vendors.models import Vendor
 
     rate, seconds = float(sys.argv[1]), float(sys.argv[2])
-    rng = random.Random(7)
-    offers = list(
-        Offer.objects.filter(is_active=True, stock__gt=0, vendor__is_active=True)
-        .order_by("id")
-        .values_list("id", "vendor_id")
+    rng = random.Random()
+    rows = Offer.objects.filter(is_active=True, stock__gt=0, vendor__is_active=True).values_list(
+        "id", "vendor_id", "stock"
     )
+    stocks = {offer_id: (vendor_id, stock) for offer_id, vendor_id, stock in rows}
+    offers = sorted(stocks)
     vendors = {v.pk: v for v in Vendor.objects.all()}
     done = 0
     start = time.monotonic()
     while time.monotonic() - start < seconds:
-        offer_id, vendor_id = rng.choice(offers)
-        offer_update(vendor=vendors[vendor_id], offer_id=offer_id, stock=str(rng.randint(1, 50)))
+        offer_id = rng.choice(offers)
+        vendor_id, stock = stocks[offer_id]
+        # Always a new figure (the same one writes nothing), whatever earlier runs left.
+        stock = rng.choice([n for n in range(1, 51) if n != stock])
+        offer_update(vendor=vendors[vendor_id], offer_id=offer_id, stock=str(stock))
+        stocks[offer_id] = (vendor_id, stock)
         done += 1
         time.sleep(max(0.0, start + done / rate - time.monotonic()))
     print(done)
