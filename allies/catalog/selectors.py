@@ -55,12 +55,13 @@ from allies.catalog.search_index import (
     PG_TITLE_COLUMN,
     pg_facet_words,
 )
-from allies.core.page_cache import generation_memo
+from allies.core.page_cache import generation_memo, memo_stamp
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
 
 PAGE_SIZE = 24
-# Filter choices and vendor lists change rarely; a few minutes of staleness is harmless.
+# The filters' choices shared by the processes: keyed by the tokens they were read under
+# (never served after a change), kept this long at most.
 OPTIONS_CACHE_SECONDS = 300
 # Fields a product card reads; nothing else is loaded for listings.
 CARD_FIELDS = (
@@ -149,13 +150,15 @@ def vendor_get(*, slug: str) -> Vendor | None:
 def vendor_options(*, category_id: int | None) -> list[dict]:
     """Active vendors selling something in the category (or anywhere), for the filter, by
     name. Read from the listed products' facets (one scan of the category): shared by the
-    processes through the cache for OPTIONS_CACHE_SECONDS, and kept by each process while the
-    pages' generation and the listings token are the same."""
-    key = f"catalog:vendor-options:v2:{category_id or 'all'}"
-    return generation_memo(key, lambda: _vendor_options_shared(key, category_id), listings=True)
+    processes through the cache under the pages' generation and the listings token (a
+    vendor's first offer in the category, or a suspended vendor, shows at the next request),
+    and kept by each process while they are the same."""
+    name = f"catalog:vendor-options:v3:{category_id or 'all'}"
+    return generation_memo(name, lambda: _vendor_options_shared(name, category_id), listings=True)
 
 
-def _vendor_options_shared(key: str, category_id: int | None) -> list[dict]:
+def _vendor_options_shared(name: str, category_id: int | None) -> list[dict]:
+    key = f"{name}:{memo_stamp(listings=True)}"
     rows = cache.get(key)
     if rows is None:
         products = listed_products()
@@ -177,11 +180,12 @@ def size_options(*, category: Category | None) -> list[str]:
         return []
     if category.sizes:
         return category.sizes
-    key = f"catalog:size-options:v1:{category.pk}"
-    return generation_memo(key, lambda: _size_options_shared(key, category))
+    name = f"catalog:size-options:v2:{category.pk}"
+    return generation_memo(name, lambda: _size_options_shared(name, category))
 
 
-def _size_options_shared(key: str, category: Category) -> list[str]:
+def _size_options_shared(name: str, category: Category) -> list[str]:
+    key = f"{name}:{memo_stamp()}"  # a saved variant or product starts a new generation
     sizes = cache.get(key)
     if sizes is None:
         sizes = sorted(

@@ -157,6 +157,14 @@ def _memo_stamp(listings: bool) -> Any:
     return (generation, _request_token(LISTINGS_KEY)) if listings else generation
 
 
+def memo_stamp(*, listings: bool = False) -> str:
+    """The tokens a value computed now depends on, as one string: the generation (and the
+    listings token, with `listings=True`). For values shared through the cache: keyed by
+    their stamp, an entry is never read after what it was computed from changed."""
+    stamp = _memo_stamp(listings)
+    return ".".join(stamp) if isinstance(stamp, tuple) else stamp
+
+
 def generation_memo(name: str, compute: Callable[[], T], *, listings: bool = False) -> T:
     """`compute()`, kept in this process until the generation changes (and the listings
     token, with `listings=True`: for what is read from the products' summaries). For small

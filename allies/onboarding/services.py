@@ -45,7 +45,6 @@ from allies.catalog.services import product_summaries_refresh
 from allies.core.errors import AlliesError
 from allies.notifications.services import notification_send
 from allies.onboarding import checks
-from allies.onboarding.cache import vendor_options_drop
 from allies.onboarding.models import (
     PENDING_STAGES,
     ApplicationEvent,
@@ -435,11 +434,10 @@ def _vendor_email(vendor: Vendor, template: str, **context: Any) -> None:
 
 
 def _catalogue_refresh(vendor: Vendor) -> None:
-    """Listing summaries now (same transaction; the page cache renders afresh once
-    committed); the catalogue's option lists once committed."""
-    product_ids = _vendor_product_ids(vendor)
-    product_summaries_refresh(product_ids=product_ids)
-    transaction.on_commit(lambda: vendor_options_drop(product_ids=product_ids), robust=True)
+    """Listing summaries now, in the same transaction: once committed, the pages and the
+    listings' filter options that showed the vendor's offers are read afresh
+    (`core.page_cache`: the vendor's save renews every page's generation)."""
+    product_summaries_refresh(product_ids=_vendor_product_ids(vendor))
 
 
 def vendor_suspend(*, vendor: Vendor, by: User, reason: str) -> Vendor:

@@ -288,3 +288,32 @@ def test_filters_collapse_on_phone(client, shirts):
     assert 'src="/static/js/listing.js"' in body
     script = (settings.BASE_DIR / "allies" / "static" / "js" / "listing.js").read_text()
     assert 'matchMedia("(max-width: 820px)")' in script and 'removeAttribute("open")' in script
+
+
+def _vendor_choices(response) -> list[str]:
+    select = re.search(r'<select id="f-vendeur".*?</select>', text(response), flags=re.S)
+    return re.findall(r'<option value="([^"]+)"', select.group(0)) if select else []
+
+
+@pytest.mark.parametrize("page_cache", [0, 60])
+def test_the_vendor_filter_follows_a_first_offer_and_a_suspension_at_once(
+    client, settings, shirts, lenoir, borel, page_cache, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1, VEN-2 (the filter's choices are shared by the processes through the
+    # cache: keyed by the tokens they were read under, never served after a change)
+    from allies.catalog.offers import offers_upsert
+    from allies.onboarding.services import vendor_suspend
+    from tests.onboarding.factories import suspender
+
+    settings.PAGE_CACHE_SECONDS = page_cache
+    product = add_product(category=shirts, title="Chemise Oxford", offers=[{"vendor": lenoir}])
+    assert _vendor_choices(client.get("/c/chemises/")) == ["maison-lenoir"]
+
+    sku = product.variants.get().sku
+    with django_capture_on_commit_callbacks(execute=True):
+        offers_upsert(vendor=borel, items=[{"sku": sku, "price": "30", "stock": 2}])
+    assert _vendor_choices(client.get("/c/chemises/")) == ["atelier-borel", "maison-lenoir"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_suspend(vendor=borel, by=suspender(), reason="Contrefaçons signalées")
+    assert _vendor_choices(client.get("/c/chemises/")) == ["maison-lenoir"]
