@@ -90,7 +90,7 @@ K = TypeVar("K")
 # The tokens read by the current request's decorated view, by key (None outside one).
 _request_tokens: ContextVar[dict[str, str] | None] = ContextVar("page_tokens", default=None)
 # name → (tokens, value): what `generation_memo` keeps in this process.
-_memo: dict[str, tuple[Any, Any]] = {}
+_memo: dict[str, tuple[str, Any]] = {}
 
 
 def product_token_key(slug: str) -> str:
@@ -152,17 +152,12 @@ def pages_generation() -> str:
     return _request_token(GENERATION_KEY)
 
 
-def _memo_stamp(listings: bool) -> Any:
-    generation = _request_token(GENERATION_KEY)
-    return (generation, _request_token(LISTINGS_KEY)) if listings else generation
-
-
 def memo_stamp(*, listings: bool = False) -> str:
     """The tokens a value computed now depends on, as one string: the generation (and the
-    listings token, with `listings=True`). For values shared through the cache: keyed by
-    their stamp, an entry is never read after what it was computed from changed."""
-    stamp = _memo_stamp(listings)
-    return ".".join(stamp) if isinstance(stamp, tuple) else stamp
+    listings token, with `listings=True`). Dates what `generation_memo` keeps, and keys the
+    values shared through the cache: never read after what they were computed from changed."""
+    generation = _request_token(GENERATION_KEY)
+    return f"{generation}.{_request_token(LISTINGS_KEY)}" if listings else generation
 
 
 def generation_memo(name: str, compute: Callable[[], T], *, listings: bool = False) -> T:
@@ -170,7 +165,7 @@ def generation_memo(name: str, compute: Callable[[], T], *, listings: bool = Fal
     token, with `listings=True`: for what is read from the products' summaries). For small
     values every page needs (their computing reads the database; keeping them costs no cache
     round trip). The value is shared by every request of the process: never mutate it."""
-    stamp = _memo_stamp(listings)
+    stamp = memo_stamp(listings=listings)
     entry = _memo.get(name)
     if entry is not None and entry[0] == stamp:
         return entry[1]

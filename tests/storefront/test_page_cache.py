@@ -323,6 +323,14 @@ def two_shirts(shirts):
     return vendor, sold, other
 
 
+@pytest.fixture
+def all_cached(client, cached, two_shirts):
+    """Both products' pages and every listing stored; returns the shop and the sold offer."""
+    vendor, sold, other = two_shirts
+    _all_cached(client, [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)])
+    return vendor, sold, other, sold.variants.get().offers.get()
+
+
 def listings(vendor) -> list[str]:
     """The pages that list the shirts: home, category, search, the vendor's page."""
     return ["/", "/c/chemises/", "/recherche/?q=chemise", vendor.get_absolute_url()]
@@ -354,12 +362,10 @@ def _order(vendor, offer, quantity: int, commit) -> None:
 
 
 def test_a_sale_renews_the_page_of_the_product_sold_and_no_other(
-    client, cached, two_shirts, django_capture_on_commit_callbacks
+    client, cached, all_cached, django_capture_on_commit_callbacks
 ):
     # covers: CAT-2, CHK-8
-    vendor, sold, other = two_shirts
-    offer = sold.variants.get().offers.get()
-    _all_cached(client, [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)])
+    vendor, sold, other, offer = all_cached
 
     _order(vendor, offer, 2, django_capture_on_commit_callbacks)
     offer.refresh_from_db()
@@ -373,12 +379,10 @@ def test_a_sale_renews_the_page_of_the_product_sold_and_no_other(
 
 
 def test_the_last_unit_sold_renews_the_listings_that_show_it(
-    client, cached, two_shirts, django_capture_on_commit_callbacks
+    client, cached, all_cached, django_capture_on_commit_callbacks
 ):
     # covers: CAT-1, CAT-2
-    vendor, sold, other = two_shirts
-    offer = sold.variants.get().offers.get()
-    _all_cached(client, [sold.get_absolute_url(), other.get_absolute_url(), *listings(vendor)])
+    vendor, sold, other, offer = all_cached
 
     _order(vendor, offer, 3, django_capture_on_commit_callbacks)
 
