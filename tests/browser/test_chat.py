@@ -63,15 +63,20 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
     marc = UserFactory(email="marc@example.test", first_name="Marc", last_name="Noir")
     contexts = [_context_of(browser, asgi_server, user) for user in (agent, luc, marc, None)]
     # Keep a hand on the page's sockets, to cut them as a network failure would: `CUT` closes
-    # the open ones and sends every new one to a closed port (refused at once) until `MEND`.
+    # the open ones, and every new one fails at once (a socket that closes by itself, with no
+    # connection: a refused port would make Chromium throttle the page's later connections)
+    # until `MEND`.
     # Not the browser's offline mode: once offline, Chromium may hold a closing socket's
     # close event for its 60 s closing-handshake timeout (the server's answer never reaches
     # it), which failed CI now and then.
     contexts[1].add_init_script(
         "window.__sockets = []; window.__cut = false; const Native = window.WebSocket;"
         "window.WebSocket = function (url) {"
-        " const s = new Native(window.__cut ? 'ws://127.0.0.1:9/' : url);"
-        " window.__sockets.push(s); return s; };"
+        " if (window.__cut) { const f = new EventTarget(); f.readyState = 3;"
+        " f.send = () => {}; f.close = () => {}; window.__sockets.push(f);"
+        " setTimeout(() => { const e = new CloseEvent('close', { code: 1006 });"
+        "  if (f.onclose) f.onclose(e); }, 50); return f; }"
+        " const s = new Native(url); window.__sockets.push(s); return s; };"
         "window.WebSocket.OPEN = Native.OPEN;"
     )
     # The console's socket can hold back what the server says (its "hello" first) for 2 s,
@@ -80,8 +85,11 @@ def test_live_chat_between_a_customer_and_an_agent(browser, asgi_server, setting
         "const Native = window.WebSocket;"
         "window.__sockets = []; window.__cut = false;"
         "window.WebSocket = function (url) {"
-        " const s = new Native(window.__cut ? 'ws://127.0.0.1:9/' : url);"
-        " window.__sockets.push(s);"
+        " if (window.__cut) { const f = new EventTarget(); f.readyState = 3;"
+        " f.send = () => {}; f.close = () => {}; window.__sockets.push(f);"
+        " setTimeout(() => { const e = new CloseEvent('close', { code: 1006 });"
+        "  if (f.onclose) f.onclose(e); }, 50); return f; }"
+        " const s = new Native(url); window.__sockets.push(s);"
         " if (localStorage.getItem('holdAnswers') !== '1') return s;"
         " s.addEventListener('open', () => { document.body.dataset.agentSocket = 'open'; });"
         " let queue = new Promise((resolve) => setTimeout(resolve, 2000));"
