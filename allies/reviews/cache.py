@@ -7,13 +7,15 @@ Two caches show reviews:
 - the whole-page cache of anonymous visitors (`allies.core.page_cache`).
 
 When a review is published or hidden (or answered), after the commit the block is dropped and
-the page cache starts a new generation (`pages_changed`), so the next request, anonymous or
-not, sees it.
+the cached pages that show it are renewed: its product's page (`product_pages_changed`) and the
+listings, where the vendor's page shows the vendor's rating (`listings_changed`); other product
+pages stay cached. The next request, anonymous or not, sees it.
 """
 
 from django.core.cache import cache
 
-from allies.core.page_cache import pages_changed
+from allies.catalog.models import Product
+from allies.core.page_cache import listings_changed, product_pages_changed
 
 
 def review_block_key(*, kind: str, pk: int) -> str:
@@ -26,4 +28,8 @@ def review_pages_refresh(*, review) -> None:  # review: reviews.Review
     if review.product_id:
         keys.append(review_block_key(kind="product", pk=review.product_id))
     cache.delete_many(keys)
-    pages_changed()
+    if review.product_id:
+        product_pages_changed(
+            Product.objects.filter(pk=review.product_id).values_list("slug", flat=True)
+        )
+    listings_changed()

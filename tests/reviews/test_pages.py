@@ -156,12 +156,20 @@ def test_published_and_hidden_reviews_show_at_once_to_anonymous_visitors(
     assert "Première critique" not in client.get(url).content.decode()
     client.get(variant_url)
     assert client.get(url)["X-Page-Cache"] == "hit"
+    other_url = shop["wallet"].variant.product.get_absolute_url()
+    vendor_url = shop["verlaine"].get_absolute_url()
+    for warm in (other_url, vendor_url):
+        client.get(warm)
+        assert client.get(warm)["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
         review = item_review(vendor_order, text="Première critique de la chemise.")
     fresh = client.get(url)
     assert "Première critique" in fresh.content.decode()
     assert "Première critique" in client.get(variant_url).content.decode()
     assert client.get(url)["X-Page-Cache"] == "hit"
+    # The vendor's page (its rating) renders afresh; another product's page stays cached.
+    assert client.get(vendor_url)["X-Page-Cache"] == "miss"
+    assert client.get(other_url)["X-Page-Cache"] == "hit"
     agent = staff_user("handle_thread")
     with django_capture_on_commit_callbacks(execute=True):
         review_moderate(review=review, agent=agent, action="hide", reason="Hors sujet")
