@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allies.storefront.auth.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allies.core.csp.ContentSecurityPolicyMiddleware",
@@ -196,11 +196,9 @@ CACHES["fragments"] = (
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
           "OPTIONS": {"MAX_ENTRIES": 20_000}}
 )  # fmt: skip
-# Sessions: read from Redis when there is one (no session query on each request of a
-# signed-in customer), always written to the database too, so nobody is signed out when
-# Redis restarts or evicts.
-if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions: in the database, each read with its signed-in customer in one query (the user
+# is read anyway on every such request), with or without Redis.
+SESSION_ENGINE = "allies.storefront.sessions"
 
 # Background tasks: the database worker by default, RQ on Redis at scale.
 if REDIS_URL:

@@ -50,8 +50,8 @@ PG_DATABASE = "allies_bench_chat"
 
 SEED_SCRIPT = """
 import json, sys
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
+from allies.storefront.sessions import SessionStore
+from allies.accounts.models import Session
 from django.utils import timezone
 from datetime import timedelta
 from allies.chat.models import Conversation

@@ -20,17 +20,18 @@ def _menu_categories() -> list[dict[str, str]]:
 
 def _cart_count(request: HttpRequest, *, as_loaded: bool = False) -> int:
     """Units in the visitor's cart; no query for a visitor without a session. `as_loaded`:
-    a customer's count as read with their row (storefront.auth), for a request that has not
-    changed the cart since."""
+    the count as read with the customer's row or the visitor's session (storefront.sessions),
+    for a request that has not changed the cart since."""
     if request.user.is_authenticated:
         loaded = getattr(request.user, "cart_units_when_loaded", None)
-        if as_loaded and loaded is not None:
-            return int(loaded)
         lines = CartLine.objects.filter(cart__customer=request.user)
     elif request.session.session_key:
+        loaded = getattr(request.session, "cart_units_when_loaded", None)
         lines = CartLine.objects.filter(cart__session_key=request.session.session_key)
     else:
         return 0
+    if as_loaded and loaded is not None:
+        return int(loaded)
     return lines.aggregate(n=Sum("quantity"))["n"] or 0
 
 
@@ -48,7 +49,11 @@ def shop(request: HttpRequest) -> dict[str, object]:
             {"slug": r["slug"], "label": r["name_en"] if lang == "en" else r["name"]}
             for r in _menu_categories()
         ],
-        "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
+        # A GET changes no cart (the cart's changes are POSTs, and the bank's return that
+        # empties it answers with a redirect): the count read with the customer is current.
+        "cart_count": SimpleLazyObject(
+            lambda: _cart_count(request, as_loaded=request.method in ("GET", "HEAD"))
+        ),
         # The header's "Satisfait ou remboursé sous N jours" (SITE-1): the withdrawal window.
         "site_withdrawal_days": WITHDRAWAL_DAYS,
     }

@@ -10,9 +10,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from allies.storefront.sessions import SessionStore
 from tests.factories import UserFactory
 
 ORIGIN = (b"origin", b"http://127.0.0.1")

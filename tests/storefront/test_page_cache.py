@@ -83,13 +83,12 @@ def test_a_customer_gets_the_cached_page_with_their_own_header(client, cached, p
         {"offer": product.variants.get().offers.get().pk, "quantity": 3},
         follow=True,  # the message "ajouté au panier" is shown on the cart page
     )
-    # Only the header is rendered for them: the session (a query here, where sessions are in
-    # the database), then the customer read with their cart's count in one query
-    # (storefront.auth).
+    # Only the header is rendered for them, from one query: the session, read with its
+    # customer and their cart's count (storefront.sessions).
     with CaptureQueriesContext(connection) as queries:
         mine = client.get(url)
     tables = [q["sql"].rsplit(" FROM ", 1)[1].split()[0].strip('"') for q in queries]
-    assert tables == ["django_session", "accounts_user"]
+    assert tables == ["accounts_session"]
     assert mine["X-Page-Cache"] == "hit"
     assert "COMPTE" in _header(mine) and "Se connecter" not in _header(mine)
     assert '<span class="cart-count">3' in _header(mine)
@@ -160,9 +159,12 @@ def test_a_guest_with_a_cart_sees_their_count_on_cached_pages(client, cached, pr
         {"offer": product.variants.get().offers.get().pk, "quantity": 2},
         follow=True,
     )
-    page = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
     assert page["X-Page-Cache"] == "hit"
     assert "Se connecter" in _header(page) and '<span class="cart-count">2' in _header(page)
+    # One query: the session, read with its cart's count (storefront.sessions).
+    assert len(queries) == 1 and '"accounts_session"' in queries[0]["sql"]
 
 
 def test_a_customer_with_a_message_gets_a_fresh_page_that_shows_it(client, cached, product):
