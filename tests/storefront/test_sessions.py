@@ -110,3 +110,39 @@ def test_a_forged_or_unknown_cookie_is_an_anonymous_visitor():
         response = client.get("/compte/")
         assert response.status_code == 302, value
     assert SESSION_KEY not in client.session
+
+
+def test_the_sessions_kept_before_are_carried_over_signed_in_or_with_a_cart():
+    # covers: ACC-2, CHK-1 (nobody signed out, no guest cart lost, by the change of table)
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    migration = import_module("allies.accounts.migrations.0003_sessions")
+    user, gone = UserFactory(), UserFactory()
+    later = timezone.now() + timedelta(days=1)
+
+    def old_session(key: str, data: dict, expire=later) -> None:
+        DjangoSession.objects.create(
+            session_key=key, session_data=DjangoStore().encode(data), expire_date=expire
+        )
+
+    signed_in = {
+        SESSION_KEY: str(user.pk),
+        "_auth_user_backend": "allies.storefront.auth.CustomerBackend",
+        "_auth_user_hash": user.get_session_auth_hash(),
+    }
+    old_session("a" * 32, signed_in)
+    old_session("b" * 32, {"chat": True})
+    old_session("c" * 32, {SESSION_KEY: str(gone.pk)})
+    old_session("d" * 32, {"chat": True}, expire=timezone.now() - timedelta(seconds=1))
+    gone.delete()
+    migration.carry_over(apps, None)
+
+    carried = dict(Session.objects.values_list("session_key", "user_id"))
+    assert carried == {"a" * 32: user.pk, "b" * 32: None, "c" * 32: None}
+    client = Client()
+    client.cookies["sessionid"] = "a" * 32
+    assert _name_in_header(client) == user.email
