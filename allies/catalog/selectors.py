@@ -22,11 +22,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache as cache_function
 from functools import reduce
 from operator import add
 
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -56,6 +57,7 @@ from allies.catalog.search_index import (
     pg_facet_words,
 )
 from allies.core.page_cache import generation_memo, memo_stamp
+from allies.core.sql import Columns
 from allies.core.text import query_terms
 from allies.vendors.models import Vendor
 
@@ -695,24 +697,76 @@ def _offer_from_row(db: str, row: tuple) -> Offer:
     return offer
 
 
+# The product page's three reads, written once (core.sql): building them as querysets cost
+# three times what running them does. Each is the read its comment names.
+_PRODUCT = Columns(Product, "p")
+_CATEGORY = Columns(Category, "c")
+_VARIANT_COLUMNS = Columns(Variant, "v")
+_OFFER_ROW = Columns(Offer, "o", _DETAIL_OFFER_FIELDS)
+_VARIANT_PRODUCT = Variant._meta.get_field("product")
+
+
+@cache_function
+def _detail_sql() -> tuple[str, str, str]:
+    product, category, variant = Product._meta, Category._meta, Variant._meta
+    offer, vendor = Offer._meta, Vendor._meta
+    offer_variant = offer.get_field("variant").column
+    offer_vendor = offer.get_field("vendor").column
+    # Product.objects.select_related("category").filter(slug=…, is_active=True).first()
+    # (the slug is unique).
+    product_sql = (
+        f"SELECT {_PRODUCT.sql}, {_CATEGORY.sql}"
+        f' FROM "{product.db_table}" p JOIN "{category.db_table}" c'
+        f' ON c."{category.pk.column}" = p."{product.get_field("category").column}"'
+        f' WHERE p."{product.get_field("slug").column}" = %s'
+        f' AND p."{product.get_field("is_active").column}" = %s'
+    )
+    # product.variants.all(), in Variant.Meta.ordering.
+    variants_sql = (
+        f'SELECT {_VARIANT_COLUMNS.sql} FROM "{variant.db_table}" v'
+        f' WHERE v."{variant.get_field("product").column}" = %s'
+        f' ORDER BY v."{variant.get_field("position").column}", v."{variant.pk.column}"'
+    )
+    # The product's active offers of active vendors, with the vendor's name and slug.
+    offers_sql = (
+        f'SELECT {_OFFER_ROW.sql}, w."{vendor.get_field("name").column}",'
+        f' w."{vendor.get_field("slug").column}"'
+        f' FROM "{offer.db_table}" o'
+        f' JOIN "{variant.db_table}" v ON v."{variant.pk.column}" = o."{offer_variant}"'
+        f' JOIN "{vendor.db_table}" w ON w."{vendor.pk.column}" = o."{offer_vendor}"'
+        f' WHERE v."{variant.get_field("product").column}" = %s'
+        f' AND o."{offer.get_field("is_active").column}" = %s'
+        f' AND w."{vendor.get_field("is_active").column}" = %s'
+    )
+    return product_sql, variants_sql, offers_sql
+
+
 def product_detail(*, slug: str, variant_id: str | int | None = None) -> ProductDetail | None:
     """Everything the product page shows, in three queries whatever the number of variants
     and offers: the product (with its category), its variants, and the active offers of
     active vendors on all of them (with the vendor). `variant_id` that is not one of the
     product's variants falls back to the best-available variant."""
-    product = Product.objects.select_related("category").filter(slug=slug, is_active=True).first()
-    if product is None:
-        return None
-    variants = list(product.variants.all())
-    # Every active offer of the product, as plain rows: only the chosen variant's become
-    # Offer objects (a product with 24 variants and 90 offers shows 4 of them; building the
-    # other 86 and their vendors cost more than the rest of the page's reads).
-    read = (
-        Offer.objects.filter(variant__product=product, is_active=True, vendor__is_active=True)
-        .values_list(*_DETAIL_OFFER_FIELDS, "vendor__name", "vendor__slug")
-        .order_by()
-    )
-    rows = list(read)
+    product_sql, variants_sql, offers_sql = _detail_sql()
+    connection = connections[router.db_for_read(Product)]
+    with connection.cursor() as cursor:
+        cursor.execute(product_sql, [slug, True])
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        product = _PRODUCT.instance(connection, found)
+        product.category = _CATEGORY.instance(connection, found[len(_PRODUCT) :])
+        cursor.execute(variants_sql, [product.pk])
+        variants = [_VARIANT_COLUMNS.instance(connection, row) for row in cursor.fetchall()]
+        for variant in variants:  # as product.variants.all() does: variant.product is known
+            _VARIANT_PRODUCT.set_cached_value(variant, product)
+        # Every active offer of the product, as plain rows: only the chosen variant's become
+        # Offer objects (a product with 24 variants and 90 offers shows 4 of them; building
+        # the other 86 and their vendors cost more than the rest of the page's reads).
+        cursor.execute(offers_sql, [product.pk, True, True])
+        rows = [
+            (*_OFFER_ROW.values(connection, row), *row[len(_OFFER_ROW) :])
+            for row in cursor.fetchall()
+        ]
     by_variant: dict[int, list[tuple]] = {}
     for row in rows:
         by_variant.setdefault(row[_VARIANT], []).append(row)
@@ -737,7 +791,9 @@ def product_detail(*, slug: str, variant_id: str | int | None = None) -> Product
             key=lambda v: (*best.get(v.pk, (Availability.OUT_OF_STOCK + 1, 0)), v.position, v.pk),
         )
     offers = (
-        [_offer_from_row(read.db, row) for row in by_variant.get(chosen.pk, [])] if chosen else []
+        [_offer_from_row(connection.alias, row) for row in by_variant.get(chosen.pk, [])]
+        if chosen
+        else []
     )
     detail = ProductDetail(product=product, variants=variants, variant=chosen, offers=offers)
     if chosen is not None:

@@ -11,7 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+from django.utils.translation import get_language
 
 from allies.core.page_cache import generation_memo_many
 from allies.shipping.engine import (
@@ -81,9 +84,11 @@ class ShippingTableRow:
     """One line of the block: a destination, a mode, its carrier, fee and delay for one article."""
 
     zone: Zone
-    zone_label: Any  # lazy: "France métropolitaine", "Corse", "Belgique"
+    # In the active language ("France métropolitaine", "Corse", "Belgique"): plain texts, so a
+    # page's memo keys (core/templatetags/fragments.py) hash them without translating each time.
+    zone_label: str
     mode: str
-    mode_label: Any  # lazy: "Domicile", "Express", "Point relais"
+    mode_label: str  # "Domicile", "Express", "Point relais"
     carrier: str
     carrier_name: str
     fee: Decimal
@@ -120,9 +125,9 @@ def shipping_table(
             rows.append(
                 ShippingTableRow(
                     zone=zone,
-                    zone_label=ZONE_LABELS[zone],
+                    zone_label=str(ZONE_LABELS[zone]),
                     mode=option.mode,
-                    mode_label=option.label,
+                    mode_label=str(option.label),
                     carrier=option.carrier,
                     carrier_name=option.carrier_name,
                     fee=option.fee,
@@ -165,18 +170,43 @@ def shipping_tables_for_offers(
     """
     offers = list(offers)
     rules_by_vendor = rate_rules_shown(o.vendor_id for o in offers)
-    tables: dict[int, list[ShippingTableRow]] = {}
-    computed: dict[tuple[int, Decimal], list[ShippingTableRow]] = {}
-    for offer in offers:
-        key = (offer.vendor_id, offer.price)
-        if key not in computed:
-            computed[key] = shipping_table(
-                rules=rules_by_vendor.get(offer.vendor_id, []),
-                item=_article(product, offer.price, offer.id),
-                today=today,
+    article = _article(product, None)
+    language = get_language()
+    return {
+        offer.id: list(
+            _shown_table(
+                tuple(rules_by_vendor.get(offer.vendor_id, ())),
+                article.weight_grams,
+                article.parcel_count,
+                offer.price,
+                today,
+                language,
             )
-        tables[offer.id] = computed[key]
-    return tables
+        )
+        for offer in offers
+    }
+
+
+@lru_cache(maxsize=4096)
+def _shown_table(
+    rules: tuple[RateRule, ...],
+    weight_grams: int,
+    parcel_count: int,
+    unit_price: Decimal,
+    today: date,
+    language: str | None,
+) -> tuple[ShippingTableRow, ...]:
+    """One offer's table, kept by the process under everything it is computed from: the
+    vendor's rules (frozen: changed rules are another key), the article, the day and the
+    language of its labels. Offers of one vendor at one price share it."""
+    item = QuoteItem(
+        offer_id=0,
+        quantity=1,
+        unit_price=unit_price,
+        weight_grams=weight_grams,
+        parcel_count=parcel_count,
+    )
+    return tuple(shipping_table(rules=rules, item=item, today=today))
 
 
 # ---------------------------------------------------------------------------------------------

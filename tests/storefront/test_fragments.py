@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
+from allies.catalog.models import Offer
 from allies.catalog.offers import offer_update
 from allies.core.templatetags.fragments import memo_clear
 from allies.shipping.services import shipping_rate_save
-from tests.factories import UserFactory, VendorFactory
+from allies.vendors.models import Vendor
+from tests.factories import OfferFactory, UserFactory, VendorFactory
 from tests.storefront.conftest import add_product, text
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +162,45 @@ def test_the_home_page_shows_a_new_product_at_the_next_request(
     with django_capture_on_commit_callbacks(execute=True):
         add_product(category=shirts, title="Chemise en lin", offers=[{"vendor": VendorFactory()}])
     assert "Chemise en lin" in text(client.get("/"))
+
+
+def test_an_offer_and_the_variant_picker_show_what_the_database_has_at_the_next_request(
+    client, shirts
+):
+    # covers: CAT-1, CAT-2 (each offer and the picker are kept by their data: a change made
+    # even behind the application's back, by an UPDATE, is on the very next page)
+    vendor = VendorFactory(name="Atelier Nord")
+    product = add_product(
+        category=shirts,
+        variants=(("M", "Bleu"), ("L", "Bleu")),
+        offers=[
+            {"vendor": vendor, "price": "30.00", "stock": 4, "variant": 0},
+            {"vendor": vendor, "price": "30.00", "stock": 4, "variant": 1},
+        ],
+    )
+    medium = Offer.objects.get(variant__product=product, variant__size="M")
+    url = f"{product.get_absolute_url()}?variante={medium.variant_id}"
+    page = text(client.get(url))
+    assert "Vendu par <a" in page and "Atelier Nord" in page and 'max="4"' in page
+    assert "is-unavailable" not in page and "Meilleure offre" not in page
+
+    Offer.objects.filter(pk=medium.pk).update(stock=0, restock_weeks=3)
+    page = text(client.get(url))
+    assert "En cours de réapprovisionnement - Livré sous 3 semaines" in page
+    assert 'max="4"' not in page
+
+    Offer.objects.filter(variant__product=product, variant__size="L").update(stock=0)
+    Vendor.objects.filter(pk=vendor.pk).update(name="Atelier du Nord")
+    page = text(client.get(url))
+    assert "Atelier du Nord" in page and "Atelier Nord<" not in page
+    # L is sold by nobody now: its choice says so.
+    assert page.count("is-unavailable") == 1 and "— indisponible" in page
+
+    rival = VendorFactory(name="Maison Sud")
+    OfferFactory(variant=medium.variant, vendor=rival, price=Decimal("25.00"), stock=2)
+    page = text(client.get(url))
+    # The rival's offer comes first (in stock, cheaper) with the badge, the restocking one next.
+    offers = page[page.index('<ol class="offer-list">') :]
+    first, second = offers.split("</li>")[:2]
+    assert "Meilleure offre" in first and "Maison Sud" in first and "25,00 €" in first
+    assert "Meilleure offre" not in second and "Atelier du Nord" in second
