@@ -756,17 +756,14 @@ def product_detail(*, slug: str, variant_id: str | int | None = None) -> Product
         product = _PRODUCT.instance(connection, found)
         product.category = _CATEGORY.instance(connection, found[len(_PRODUCT) :])
         cursor.execute(variants_sql, [product.pk])
-        variants = [_VARIANT_COLUMNS.instance(connection, row) for row in cursor.fetchall()]
+        variants = _VARIANT_COLUMNS.instances(connection, cursor.fetchall())
         for variant in variants:  # as product.variants.all() does: variant.product is known
             _VARIANT_PRODUCT.set_cached_value(variant, product)
         # Every active offer of the product, as plain rows: only the chosen variant's become
         # Offer objects (a product with 24 variants and 90 offers shows 4 of them; building
         # the other 86 and their vendors cost more than the rest of the page's reads).
         cursor.execute(offers_sql, [product.pk, True, True])
-        rows = [
-            (*_OFFER_ROW.values(connection, row), *row[len(_OFFER_ROW) :])
-            for row in cursor.fetchall()
-        ]
+        rows = _OFFER_ROW.rows(connection, cursor.fetchall())
     by_variant: dict[int, list[tuple]] = {}
     for row in rows:
         by_variant.setdefault(row[_VARIANT], []).append(row)

@@ -73,5 +73,26 @@ class Columns(Generic[M]):
             values[index] = value
         return values
 
+    def rows(self, connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+        """Whole rows whose first `len(self)` items are these columns, those converted; the
+        items after them (another table's columns) are left as they are."""
+        converting = self._converters_for(connection)
+        if not converting:  # PostgreSQL gives decimals, booleans and datetimes as they are
+            return [tuple(row) for row in rows]
+        result = []
+        for row in rows:
+            values = list(row)
+            for index, converters, column in converting:
+                value = values[index]
+                for converter in converters:
+                    value = converter(value, column, connection)
+                values[index] = value
+            result.append(tuple(values))
+        return result
+
     def instance(self, connection: BaseDatabaseWrapper, row: Sequence[Any]) -> M:
         return self.model.from_db(connection.alias, self.attnames, self.values(connection, row))
+
+    def instances(self, connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]]) -> list[M]:
+        from_db, alias, attnames = self.model.from_db, connection.alias, self.attnames
+        return [from_db(alias, attnames, values) for values in self.rows(connection, rows)]

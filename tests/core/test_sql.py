@@ -9,6 +9,7 @@ from django.db import connection
 
 from allies.catalog.models import Offer, Product
 from allies.core.sql import Columns
+from allies.vendors.models import Vendor
 from tests.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,33 @@ def test_columns_are_written_from_the_model():
     columns = Columns(Product, "p")
     assert len(columns) == len(Product._meta.concrete_fields)
     assert columns.sql.startswith('p."id", ') and 'p."title"' in columns.sql
+
+
+def test_rows_convert_their_columns_and_leave_the_joined_ones():
+    cheap = OfferFactory(price=Decimal("3.10"), stock=2)
+    dear = OfferFactory(price=Decimal("99.99"), stock=0)
+    columns = Columns(Offer, "o", ("id", "price"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {columns.sql}, w."name" FROM "{Offer._meta.db_table}" o'
+            f' JOIN "{Vendor._meta.db_table}" w ON w."id" = o."vendor_id" ORDER BY o."id"'
+        )
+        rows = columns.rows(connection, cursor.fetchall())
+    assert rows == [
+        (cheap.pk, Decimal("3.10"), cheap.vendor.name),
+        (dear.pk, Decimal("99.99"), dear.vendor.name),
+    ]
+    assert all(type(price) is Decimal for _, price, _ in rows)
+
+
+def test_instances_are_the_orm_instances():
+    offers = [OfferFactory(price=Decimal(f"{n}.50")) for n in (1, 2)]
+    columns = Columns(Offer, "o")
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {columns.sql} FROM "{Offer._meta.db_table}" o ORDER BY o."id"')
+        built = columns.instances(connection, cursor.fetchall())
+    orm = list(Offer.objects.order_by("id"))
+    assert [(o.pk, o.price, o.is_active, o.created_at) for o in built] == [
+        (o.pk, o.price, o.is_active, o.created_at) for o in orm
+    ]
+    assert [o.pk for o in built] == [o.pk for o in offers]
