@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache as cache_function
 from functools import reduce
@@ -220,6 +220,27 @@ def listing_count(queryset: QuerySet[Product]) -> int:
     """Number of rows of a listing. `offer_count > 0` (same rows) lets the count read the
     (category, is_active, offer_count) index alone."""
     return queryset.filter(offer_count__gt=0).order_by().count()
+
+
+# Counts of listings, kept by the process under the pages' generation and the listings token
+# (as the listing pages the page cache keeps, never past a change of what they count) and the
+# filters without the sort: every sort and page of one listing shares its count. Bounded:
+# when full, every entry is dropped.
+_COUNTS_MAX = 2_000
+_counts: dict[tuple[str, ListingFilters], int] = {}
+
+
+def listing_count_kept(queryset: QuerySet[Product], filters: ListingFilters) -> int:
+    """`listing_count(queryset)` for the listing `filters` describe (`queryset` must be
+    `product_listing(filters=filters)`), counted once per change of the listings."""
+    key = (memo_stamp(listings=True), replace(filters, sort=Sort.NEWEST))
+    count = _counts.get(key)
+    if count is None:
+        count = listing_count(queryset)
+        if len(_counts) >= _COUNTS_MAX:
+            _counts.clear()
+        _counts[key] = count
+    return count
 
 
 def listing_count_capped(queryset: QuerySet[Product], *, at_least: int) -> int:

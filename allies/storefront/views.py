@@ -46,12 +46,16 @@ IMAGE_MAX_AGE = 60 * 60 * 24
 
 
 class ListingPaginator(Paginator):
-    """Counts with `selectors.listing_count`, which the count index serves alone."""
+    """Counts with `selectors.listing_count`, which the count index serves alone (once per
+    change of the listings when the filters that made the list are given)."""
 
     count_exact = True  # a search's count may stop at its cap (paginate_search)
+    filters: selectors.ListingFilters | None = None
 
     @cached_property
     def count(self) -> int:
+        if self.filters is not None:
+            return selectors.listing_count_kept(self.object_list, self.filters)  # type: ignore[arg-type]
         return selectors.listing_count(self.object_list)  # type: ignore[arg-type]
 
 
@@ -67,12 +71,21 @@ def _page_number(request) -> int:
         raise Http404("page") from exc
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE, capped: bool = False) -> Page:
+def paginate(
+    request,
+    queryset,
+    *,
+    per_page: int = PAGE_SIZE,
+    capped: bool = False,
+    filters: selectors.ListingFilters | None = None,
+) -> Page:
     """The requested page of a listing counted by its index (`selectors.listing_count`).
     Page 1 of an empty list exists (the empty state). `capped`: counted only as far as
-    SEARCH_COUNT_CAP or this page ("plus de 1 000 produits", as a search says)."""
+    SEARCH_COUNT_CAP or this page ("plus de 1 000 produits", as a search says). `filters`:
+    those `queryset` was made from, its count shared by every sort and page."""
     number = _page_number(request)
     paginator = ListingPaginator(queryset, per_page)
+    paginator.filters = filters
     if capped:
         count = selectors.listing_count_capped(queryset, at_least=number * per_page)
         paginator.count = count
@@ -226,9 +239,8 @@ def category(request, slug):
         sorts=[Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.NEWEST],
         default_sort=Sort.NEWEST,
     )
-    page = paginate(
-        request, selectors.product_listing(filters=form.filters(category_id=category.pk))
-    )
+    filters = form.filters(category_id=category.pk)
+    page = paginate(request, selectors.product_listing(filters=filters), filters=filters)
     return render(
         request,
         "storefront/category.html",

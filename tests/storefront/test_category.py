@@ -317,3 +317,34 @@ def test_the_vendor_filter_follows_a_first_offer_and_a_suspension_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         vendor_suspend(vendor=borel, by=suspender(), reason="Contrefaçons signalées")
     assert _vendor_choices(client.get("/c/chemises/")) == ["maison-lenoir"]
+
+
+def _counted(queries) -> bool:
+    return any('COUNT(*) AS "__count"' in q["sql"] for q in queries)
+
+
+def test_every_sort_and_page_of_a_listing_share_its_count_until_the_listings_change(
+    client, shirts, lenoir, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1 (the count says what the database has: read again after any change of
+    # the listings, as the page cache's listing pages are)
+    for i in range(PAGE_SIZE + 1):
+        add_product(category=shirts, title=f"Chemise {i}", offers=[{"vendor": lenoir}])
+    total = PAGE_SIZE + 1
+    assert f"{total} produits" in text(client.get("/c/chemises/"))
+    with CaptureQueriesContext(connection) as other_sort_and_page:
+        body = text(client.get("/c/chemises/", {"tri": "prix-croissant", "page": "2"}))
+    assert f"{total} produits" in body and not _counted(other_sort_and_page.captured_queries)
+
+    with django_capture_on_commit_callbacks(execute=True):  # as the import or the form commits
+        add_product(category=shirts, title="Chemise en lin", offers=[{"vendor": lenoir}])
+    with CaptureQueriesContext(connection) as after_change:
+        body = text(client.get("/c/chemises/", {"page": "2"}))
+    assert f"{total + 1} produits" in body and _counted(after_change.captured_queries)
+
+    # A filtered listing is counted for itself.
+    with django_capture_on_commit_callbacks(execute=True):
+        add_product(category=shirts, title="Épuisée", offers=[{"vendor": lenoir, "stock": 0}])
+    in_stock = text(client.get("/c/chemises/", {"dispo": "en-stock"}))
+    everything = text(client.get("/c/chemises/"))
+    assert f"{total + 1} produits" in in_stock and f"{total + 2} produits" in everything
