@@ -65,13 +65,9 @@ class Columns(Generic[M]):
 
     def values(self, connection: BaseDatabaseWrapper, row: Sequence[Any]) -> list[Any]:
         """The row's values (its first `len(self)` items) as the ORM returns them."""
-        values = list(row[: len(self.fields)])
-        for index, converters, column in self._converters_for(connection):
-            value = values[index]
-            for converter in converters:
-                value = converter(value, column, connection)
-            values[index] = value
-        return values
+        return _converted(
+            list(row[: len(self.fields)]), self._converters_for(connection), connection
+        )
 
     def rows(self, connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]]) -> list[tuple]:
         """Whole rows whose first `len(self)` items are these columns, those converted; the
@@ -79,16 +75,7 @@ class Columns(Generic[M]):
         converting = self._converters_for(connection)
         if not converting:  # PostgreSQL gives decimals, booleans and datetimes as they are
             return [tuple(row) for row in rows]
-        result = []
-        for row in rows:
-            values = list(row)
-            for index, converters, column in converting:
-                value = values[index]
-                for converter in converters:
-                    value = converter(value, column, connection)
-                values[index] = value
-            result.append(tuple(values))
-        return result
+        return [tuple(_converted(list(row), converting, connection)) for row in rows]
 
     def instance(self, connection: BaseDatabaseWrapper, row: Sequence[Any]) -> M:
         return self.model.from_db(connection.alias, self.attnames, self.values(connection, row))
@@ -96,3 +83,15 @@ class Columns(Generic[M]):
     def instances(self, connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]]) -> list[M]:
         from_db, alias, attnames = self.model.from_db, connection.alias, self.attnames
         return [from_db(alias, attnames, values) for values in self.rows(connection, rows)]
+
+
+def _converted(
+    values: list[Any], converting: list[tuple[int, list, Any]], connection: BaseDatabaseWrapper
+) -> list[Any]:
+    """`values` with each converted column passed through its converters, in place."""
+    for index, converters, column in converting:
+        value = values[index]
+        for converter in converters:
+            value = converter(value, column, connection)
+        values[index] = value
+    return values
