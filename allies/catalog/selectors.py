@@ -19,7 +19,7 @@ whole table. Title matches rank first, then newest.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache as cache_function
@@ -222,25 +222,30 @@ def listing_count(queryset: QuerySet[Product]) -> int:
     return queryset.filter(offer_count__gt=0).order_by().count()
 
 
-# Counts of listings, kept by the process under the pages' generation and the listings token
-# (as the listing pages the page cache keeps, never past a change of what they count) and the
-# filters without the sort: every sort and page of one listing shares its count. Bounded:
-# when full, every entry is dropped.
+# Counts of listings and searches, kept by the process under the pages' generation and the
+# listings token (as the listing pages the page cache keeps, never past a change of what they
+# count) and the filters without the sort: every sort and page of one listing or search
+# shares its count. Bounded: when full, every entry is dropped (so that arbitrary filters
+# from URLs cannot grow it).
 _COUNTS_MAX = 2_000
-_counts: dict[tuple[str, ListingFilters], int] = {}
+_counts: dict[tuple[str, str, ListingFilters], int] = {}
+
+
+def _count_kept(kind: str, filters: ListingFilters, count: Callable[[], int]) -> int:
+    key = (memo_stamp(listings=True), kind, replace(filters, sort=Sort.NEWEST))
+    found = _counts.get(key)
+    if found is None:
+        found = count()
+        if len(_counts) >= _COUNTS_MAX:
+            _counts.clear()
+        _counts[key] = found
+    return found
 
 
 def listing_count_kept(queryset: QuerySet[Product], filters: ListingFilters) -> int:
     """`listing_count(queryset)` for the listing `filters` describe (`queryset` must be
     `product_listing(filters=filters)`), counted once per change of the listings."""
-    key = (memo_stamp(listings=True), replace(filters, sort=Sort.NEWEST))
-    count = _counts.get(key)
-    if count is None:
-        count = listing_count(queryset)
-        if len(_counts) >= _COUNTS_MAX:
-            _counts.clear()
-        _counts[key] = count
-    return count
+    return _count_kept("listing", filters, lambda: listing_count(queryset))
 
 
 def listing_count_capped(queryset: QuerySet[Product], *, at_least: int) -> int:
@@ -264,8 +269,29 @@ def listing_slice(
     head = list(ranked[start:stop])
     if not head:
         return [], 0
-    cards = Product.objects.only(*CARD_FIELDS).in_bulk([pk for pk, _ in head])
-    return [cards[pk] for pk, _ in head if pk in cards], head[0][1]
+    return cards_by_id([pk for pk, _ in head]), head[0][1]
+
+
+# The cards' columns (CARD_FIELDS), for `cards_by_id`'s read written once (core.sql).
+_CARD = Columns(Product, "p", CARD_FIELDS)
+
+
+def cards_by_id(ids: Sequence[int]) -> list[Product]:
+    """The products of `ids` with the card's fields only, in the order of `ids` (a page of a
+    listing sorted elsewhere); an id no longer in the database is left out. One query, as
+    `Product.objects.only(*CARD_FIELDS).in_bulk(ids)`, without building it each time."""
+    if not ids:
+        return []
+    meta = Product._meta
+    connection = connections[router.db_for_read(Product)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {_CARD.sql} FROM "{meta.db_table}" p'
+            f' WHERE p."{meta.pk.column}" IN ({", ".join(["%s"] * len(ids))})',
+            list(ids),
+        )
+        cards = {card.pk: card for card in _CARD.instances(connection, cursor.fetchall())}
+    return [cards[pk] for pk in ids if pk in cards]
 
 
 def search_terms_of(query: str) -> tuple[str, ...]:
@@ -478,22 +504,28 @@ def search_slice(*, filters: ListingFilters, start: int, stop: int) -> SearchSli
     (`listing_slice`). One with more is read the way its order allows, stopping at the page
     (`_newest_first_walk`) when sorted by relevance or newest. Otherwise (a price sort, a
     large top tier hidden among older products) the whole sort, with its exact count."""
-    listing = product_listing(filters=filters)
     if not filters.terms:
-        rows, total = listing_slice(listing, start=start, stop=stop)
+        rows, total = listing_slice(product_listing(filters=filters), start=start, stop=stop)
         return SearchSlice(rows, total)
     # Many matches or few? At most twice the cap of the index's matches are looked at: fewer
     # than the cap listed among them (unlisted products are in the index) sends the search
     # to the whole sort, which counts exactly.
-    probe = search_match(_listed_for_search(), filters.terms, first=2 * SEARCH_COUNT_CAP)
-    found = _filtered(probe, filters).order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
+    # Counted once per change of the listings, for every sort and page of this search.
+    found = _count_kept("search probe", filters, lambda: _search_probe(filters))
     walked = None
     if found > SEARCH_COUNT_CAP and filters.sort in (Sort.RELEVANCE, Sort.NEWEST):
         walked = _newest_first_walk(filters, start=start, stop=stop)
     if walked is None:
-        rows, total = listing_slice(listing, start=start, stop=stop)
+        rows, total = listing_slice(product_listing(filters=filters), start=start, stop=stop)
         return SearchSlice(rows, total)
     return walked
+
+
+def _search_probe(filters: ListingFilters) -> int:
+    """Listed products with the search's terms and filters among the index's first 2 ×
+    SEARCH_COUNT_CAP matches, counted up to SEARCH_COUNT_CAP + 1 ("many")."""
+    probe = search_match(_listed_for_search(), filters.terms, first=2 * SEARCH_COUNT_CAP)
+    return _filtered(probe, filters).order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
 
 
 def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> SearchSlice | None:
@@ -558,8 +590,7 @@ def _title_tier(filters: ListingFilters) -> list[int] | None:
 
 
 def _slice_of(ids: list[int], *, total: int) -> SearchSlice:
-    cards = Product.objects.only(*CARD_FIELDS).in_bulk(ids)
-    return SearchSlice([cards[pk] for pk in ids if pk in cards], total)
+    return SearchSlice(cards_by_id(ids), total)
 
 
 def vendor_products(*, vendor: Vendor) -> QuerySet[Product]:

@@ -26,7 +26,9 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
 class Columns(Generic[M]):
-    """Some columns of a model (all its concrete fields by default), under a table alias.
+    """Some columns of a model (all its concrete fields by default), under a table alias,
+    always in the model's order of fields whatever the order of `names` (`Model.from_db`
+    reads a row's values in that order).
 
     `sql` lists them for a SELECT; `values(connection, row)` converts them as a queryset
     would; `instance(connection, row)` builds the model instance (any field not read is
@@ -35,9 +37,12 @@ class Columns(Generic[M]):
     def __init__(self, model: type[M], alias: str, names: Sequence[str] | None = None) -> None:
         self.model = model
         meta = model._meta
-        self.fields = (
-            [meta.get_field(name) for name in names] if names else list(meta.concrete_fields)
-        )
+        self.fields = list(meta.concrete_fields)
+        if names:
+            asked = {meta.get_field(name) for name in names}
+            self.fields = [field for field in self.fields if field in asked]
+            if len(self.fields) != len(asked):
+                raise ValueError(f"not columns of {meta.label}: {names!r}")
         self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)  # type: ignore[union-attr]
         self.attnames = tuple(field.attname for field in self.fields)  # type: ignore[union-attr]
         self._converters: WeakKeyDictionary[

@@ -62,6 +62,10 @@ def check_page_against_whole_sort(specs, terms, sort, page) -> None:
     equals the whole sort's, and its count is exact or a true "more than"."""
     from django.db import transaction
 
+    # Each example is another catalogue (rolled back after it): its listings are new, as a
+    # committed write's `listings_changed` makes them for what is kept under their token
+    # (the search's probe count).
+    cache.clear()
     with transaction.atomic():
         category = CategoryFactory(name="Rayon")
         now = timezone.now()
@@ -213,3 +217,54 @@ def test_the_walk_and_its_fall_back_run_a_bounded_number_of_queries(
             assert titles[3:] == [f"Chemise {i}" for i in range(24) if i % 10 != 9][:21]
     assert len(tier) == 2  # "chemise bleu" read its top tier from the title index
     assert Product.objects.count() == 30
+
+
+def _probed(queries) -> int:
+    """How many of `queries` count a search's matches (the probe: "are there many?")."""
+    return sum(q["sql"].startswith("SELECT COUNT(*)") for q in queries)
+
+
+def test_a_search_counts_its_matches_once_for_every_sort_and_page_until_the_listings_change(
+    client, small_cap, monkeypatch, django_capture_on_commit_callbacks
+):
+    # covers: CAT-1 (the count says what the database has: "plus de 3" only while more
+    # than 3 are listed, read again after any change of the listings)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from allies.catalog.offers import offers_upsert
+    from allies.storefront import views
+
+    # Two a page: the walk then finds a page and one more among few products, and would say
+    # "more than 3" of them if the count it relies on were one from before the change.
+    monkeypatch.setattr(views.paginate_search, "__kwdefaults__", {"per_page": 2})
+    vendor = VendorFactory()
+    shirts = [
+        add_product(title=f"Chemise lin {i}", age_days=i, offers=[{"vendor": vendor}])
+        for i in range(5)
+    ]
+    with CaptureQueriesContext(connection) as first:
+        body = client.get("/recherche/", {"q": "chemise"}).content.decode()
+    assert "Plus de 3 produits" in body and _probed(first.captured_queries) == 1
+    with CaptureQueriesContext(connection) as other_sort_and_page:
+        page = client.get("/recherche/", {"q": "chemise", "tri": "nouveautes", "page": "2"})
+    assert [p.title for p in page.context["products"]] == ["Chemise lin 2", "Chemise lin 3"]
+    assert _probed(other_sort_and_page.captured_queries) == 0
+
+    # The vendor withdraws two of them (as its import or the API commits): three are left,
+    # counted exactly on the next request, not "more than 3" from the count before.
+    with django_capture_on_commit_callbacks(execute=True):
+        offers_upsert(
+            vendor=vendor,
+            items=[{"sku": p.variants.get().sku, "active": "0"} for p in shirts[:2]],
+        )
+    with CaptureQueriesContext(connection) as after_change:
+        response = client.get("/recherche/", {"q": "chemise"})
+    body = response.content.decode()
+    assert "3 produits" in body and "Plus de" not in body, body
+    assert [p.title for p in response.context["products"]] == ["Chemise lin 2", "Chemise lin 3"]
+    assert _probed(after_change.captured_queries) == 1
+    # Another search is counted for itself.
+    with CaptureQueriesContext(connection) as other_search:
+        client.get("/recherche/", {"q": "lin"})
+    assert _probed(other_search.captured_queries) == 1

@@ -5,6 +5,7 @@ instances saved in the same database, unread fields deferred."""
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 
 from allies.catalog.models import Offer, Product
@@ -44,6 +45,19 @@ def test_some_columns_leave_the_others_deferred():
     assert "vendor_id" in built.get_deferred_fields() and "is_active" in built.get_deferred_fields()
     # As with .only(): a deferred field is read when asked for.
     assert built.vendor_id == offer.vendor_id
+
+
+def test_columns_asked_in_another_order_come_in_the_models_order():
+    # covers: CAT-1 (a listing's cards show each product's own title and link)
+    offer = OfferFactory(price=Decimal("8.40"), stock=6)
+    columns = Columns(Offer, "o", ("stock", "price", "id"))
+    assert columns.attnames == ("id", "price", "stock")
+    built = columns.instance(connection, _read(columns, Offer._meta.db_table, offer.pk))
+    assert (built.pk, built.price, built.stock) == (offer.pk, Decimal("8.40"), 6)
+    with pytest.raises(FieldDoesNotExist):
+        Columns(Offer, "o", ("id", "nonsense"))
+    with pytest.raises(ValueError):  # not a column: another model's relation to offers
+        Columns(Vendor, "w", ("id", "offers"))
 
 
 def test_columns_are_written_from_the_model():
