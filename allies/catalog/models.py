@@ -12,9 +12,10 @@ product write calls.
 from decimal import Decimal
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from allies.core.links import reverse_one
 
 
 class Availability(models.IntegerChoices):
@@ -44,7 +45,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("storefront:category", kwargs={"slug": self.slug})
+        return reverse_one("storefront:category", "slug", self.slug)
 
     @property
     def label(self) -> str:
@@ -129,11 +130,11 @@ class Product(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("storefront:product", kwargs={"slug": self.slug})
+        return reverse_one("storefront:product", "slug", self.slug)
 
     @property
     def image_url(self) -> str:
-        return reverse("product_image", kwargs={"pk": self.pk})
+        return reverse_one("product_image", "pk", self.pk)
 
 
 class Variant(models.Model):

@@ -19,12 +19,14 @@ whole table. Title matches rank first, then newest.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from functools import cache as cache_function
-from functools import reduce
+from functools import partial, reduce
 from operator import add
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connections, router
@@ -222,24 +224,31 @@ def listing_count(queryset: QuerySet[Product]) -> int:
     return queryset.filter(offer_count__gt=0).order_by().count()
 
 
-# Counts of listings and searches, kept by the process under the pages' generation and the
-# listings token (as the listing pages the page cache keeps, never past a change of what they
-# count) and the filters without the sort: every sort and page of one listing or search
-# shares its count. Bounded: when full, every entry is dropped (so that arbitrary filters
-# from URLs cannot grow it).
-_COUNTS_MAX = 2_000
-_counts: dict[tuple[str, str, ListingFilters], int] = {}
+# What the listings' reads find, kept by the process under the pages' generation and the
+# listings token (as the listing pages the page cache keeps: never past a change of what was
+# read) and what was asked: a listing's or a search's count under its filters without the
+# sort (every sort and page of one listing or search shares it), the date the search walk
+# starts from. Bounded: when full, every entry is dropped (so that arbitrary filters from
+# URLs cannot grow it).
+_KEPT_MAX = 2_000
+_kept: dict[tuple[Hashable, ...], Any] = {}
+_MISSING = object()
+T = TypeVar("T")
+
+
+def _kept_read(asked: tuple[Hashable, ...], read: Callable[[], T]) -> T:
+    key = (memo_stamp(listings=True), *asked)
+    found = _kept.get(key, _MISSING)
+    if found is _MISSING:
+        found = read()
+        if len(_kept) >= _KEPT_MAX:
+            _kept.clear()
+        _kept[key] = found
+    return found
 
 
 def _count_kept(kind: str, filters: ListingFilters, count: Callable[[], int]) -> int:
-    key = (memo_stamp(listings=True), kind, replace(filters, sort=Sort.NEWEST))
-    found = _counts.get(key)
-    if found is None:
-        found = count()
-        if len(_counts) >= _COUNTS_MAX:
-            _counts.clear()
-        _counts[key] = found
-    return found
+    return _kept_read((kind, replace(filters, sort=Sort.NEWEST)), count)
 
 
 def listing_count_kept(queryset: QuerySet[Product], filters: ListingFilters) -> int:
@@ -551,8 +560,7 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
         # The `read`-th newest active product's date: every product from it on, a prefix of
         # the date order, is read as one range of the index.
         # Read from the (is_active, created_at) index alone: active products, listed or not.
-        newest = Product.objects.filter(is_active__in=[True]).order_by("-created_at", "-id")
-        bound = newest.values_list("created_at", flat=True)[read - 1 : read].first()
+        bound = _kept_read(("newest date", read), partial(_newest_date, read))
         head = matching.order_by("-created_at", "-id")
         if bound is not None:
             head = head.filter(created_at__gte=bound)
@@ -577,6 +585,13 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
             if len(best) >= need:
                 return _slice_of(best[start:stop], total=more_than)
     return None
+
+
+def _newest_date(read: int) -> datetime | None:
+    """The date of the `read`-th newest active product (None: there are fewer), read from the
+    (is_active, created_at) index alone: active products, listed or not."""
+    newest = Product.objects.filter(is_active__in=[True]).order_by("-created_at", "-id")
+    return newest.values_list("created_at", flat=True)[read - 1 : read].first()
 
 
 def _title_tier(filters: ListingFilters) -> list[int] | None:

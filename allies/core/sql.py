@@ -43,8 +43,8 @@ class Columns(Generic[M]):
             self.fields = [field for field in self.fields if field in asked]
             if len(self.fields) != len(asked):
                 raise ValueError(f"not columns of {meta.label}: {names!r}")
-        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)  # type: ignore[union-attr]
-        self.attnames = tuple(field.attname for field in self.fields)  # type: ignore[union-attr]
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
+        self.attnames = tuple(field.attname for field in self.fields)
         self._converters: WeakKeyDictionary[
             BaseDatabaseWrapper, list[tuple[int, list[Converter], Any]]
         ] = WeakKeyDictionary()
@@ -59,7 +59,7 @@ class Columns(Generic[M]):
         if found is None:
             found = []
             for index, field in enumerate(self.fields):
-                column = field.get_col(self.model._meta.db_table)  # type: ignore[union-attr]
+                column = field.get_col(self.model._meta.db_table)
                 converters = connection.ops.get_db_converters(column) + column.get_db_converters(
                     connection
                 )

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from allies.core.links import reverse_one
+
 
 class Vendor(models.Model):
     name = models.CharField(_("nom commercial"), max_length=120)
@@ -78,9 +80,7 @@ class Vendor(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("storefront:vendor", kwargs={"slug": self.slug})
+        return reverse_one("storefront:vendor", "slug", self.slug)
 
     @property
     def order_email_addresses(self) -> list[str]:
