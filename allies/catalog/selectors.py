@@ -558,8 +558,8 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
         if read < need:
             continue
         # The `read`-th newest active product's date: every product from it on, a prefix of
-        # the date order, is read as one range of the index.
-        # Read from the (is_active, created_at) index alone: active products, listed or not.
+        # the date order, is read as one range of the index. The same for every search: kept
+        # until the listings change.
         bound = _kept_read(("newest date", read), partial(_newest_date, read))
         head = matching.order_by("-created_at", "-id")
         if bound is not None:

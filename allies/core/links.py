@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
 
@@ -33,7 +34,15 @@ class _Around:
 
 
 # Per view, argument, language, script prefix and URL map: a few dozen entries at most.
+# Emptied when a setting changes (tests may change the URL map).
 _around: dict[tuple, _Around | None] = {}
+
+
+def _forget(**_kwargs) -> None:
+    _around.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="allies.core.links.forget")
 
 
 def _reverses(viewname: str, name: str, value: str) -> bool:

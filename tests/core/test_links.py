@@ -63,3 +63,10 @@ def test_an_english_page_links_to_english_pages():
     assert reverse_one("product_image", "pk", 42) == "/images/produits/42.svg"
     with pytest.raises(NoReverseMatch):  # an id is digits
         reverse_one("product_image", "pk", "abc")
+
+
+def test_another_url_map_gives_its_own_addresses(settings):
+    # covers: SITE-4 (what a setting change, as in tests, does to the kept addresses)
+    assert reverse_one("storefront:product", "slug", "pull") == "/p/pull/"
+    settings.ROOT_URLCONF = "tests.core.links_urls"
+    assert reverse_one("storefront:product", "slug", "pull") == "/autre/p/pull/"
