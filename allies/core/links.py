@@ -13,6 +13,7 @@ is left to `reverse` itself (which refuses it as before).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.signals import setting_changed
@@ -70,15 +71,25 @@ def _around_of(viewname: str, name: str) -> _Around | None:
     return None
 
 
-def reverse_one(viewname: str, name: str, value: str | int) -> str:
-    """`reverse(viewname, kwargs={name: value})` for a view whose address has this one
-    argument (a slug, str, path or int converter)."""
+def reverser(viewname: str, name: str) -> Callable[[str | int], str]:
+    """`reverse_one(viewname, name, value)` as a function of the value, for many values in a
+    row (a grid's cards): the language, script prefix and URL map are those of now."""
     key = (viewname, name, get_language(), get_script_prefix(), get_urlconf())
     if key in _around:
         around = _around[key]
     else:
         around = _around[key] = _around_of(viewname, name)
-    text = str(value)
-    if around is None or not around.accepts.fullmatch(text):
-        return reverse(viewname, kwargs={name: value})
-    return f"{around.head}{text}{around.tail}"
+
+    def address(value: str | int) -> str:
+        text = str(value)
+        if around is None or not around.accepts.fullmatch(text):
+            return reverse(viewname, kwargs={name: value})
+        return f"{around.head}{text}{around.tail}"
+
+    return address
+
+
+def reverse_one(viewname: str, name: str, value: str | int) -> str:
+    """`reverse(viewname, kwargs={name: value})` for a view whose address has this one
+    argument (a slug, str, path or int converter)."""
+    return reverser(viewname, name)(value)

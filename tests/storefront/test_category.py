@@ -51,6 +51,27 @@ def test_card_shows_brand_title_price_from_availability_and_vendor_count(
     assert re.search(r'<img src="/images/produits/\d+\.svg"', body)
 
 
+def test_a_card_escapes_the_products_text_and_speaks_english_on_english_pages(
+    client, shirts, lenoir, borel
+):
+    # covers: CAT-1, CAT-2, SITE-4 (storefront/templatetags/cards.py writes the cards)
+    product = add_product(
+        category=shirts,
+        title='Chemise <script>alert("x")</script>',
+        brand="Dupont & Fils",
+        offers=[{"vendor": lenoir, "price": "1249.90"}, {"vendor": borel, "price": "1300.00"}],
+    )
+    body = client.get("/c/chemises/").content.decode()
+    assert "<script>alert" not in body
+    assert "Chemise &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    assert '<p class="brand">Dupont &amp; Fils</p>' in body
+    assert f'<a href="/p/{product.slug}/">' in body
+    english = client.get("/en/c/chemises/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<a href="/en/p/{product.slug}/">' in english
+    assert '<span class="from">from</span> €1,249.90' in english
+    assert ">In stock</p>" in english and ">2 vendors</p>" in english
+
+
 def test_one_vendor_with_several_sizes_is_not_several_vendors(client, shirts, lenoir):
     # covers: CAT-2
     product = add_product(

@@ -1,18 +1,18 @@
 """`{% memo "name" [value …] %}…{% endmemo %}`: a fragment rendered once per process.
 
 For the parts every page repeats: the layout's promises bar, footer, chat bubble and category
-menu, a product card, an offer's shipping table. Their HTML is kept in this process, keyed by
-the name, the active language (links and texts are per language) and the values given after
-the name, which must be everything the fragment shows that can change (a card: the product's
-id, slug, title, brand, price, availability and counts; the menu: its rows and the current
-category). Since the key is the data, a fragment is never stale: a changed price is a new key
-(the old entry is dropped with the others when the memo is full). A fragment must not show
-anything personal (the user, the cart, a CSRF token, messages): what it renders first is what
-every visitor of that key then sees. Settings changed by tests empty the memo.
+menu, a listing's grid of product cards, an offer's shipping table. Their HTML is kept in
+this process, keyed by the name, the active language (links and texts are per language) and
+the values given after the name, which must be everything the fragment shows that can change
+(a grid: its products' ids, slugs, titles, brands, prices, availabilities and counts; the
+menu: its rows and the current category). Since the key is the data, a fragment is never
+stale: a changed price is a new key (the old entry is dropped with the others when the memo
+is full). A fragment must not show anything personal (the user, the cart, a CSRF token,
+messages): what it renders first is what every visitor of that key then sees. Settings
+changed by tests empty the memo.
 
-Rendering these parts each time cost ~2.5 ms of a ~8 ms product page and ~0.1 ms per card
-(bench/page_profile.py); a memo hit costs building its key and a dictionary lookup.
-"""
+Rendering these parts each time cost ~2.5 ms of a ~8 ms product page (bench/page_profile.py);
+a memo hit costs building its key and a dictionary lookup."""
 
 from __future__ import annotations
 
