@@ -3,9 +3,9 @@
 `{% product_cards products %}` writes a grid's cards (one `<li>` each). A card was a template
 included once per product (`{% include %}` and some fifteen nodes, ~115 µs; ~2.8 ms for a
 listing page's 24 cards on the first visit of a page, which most visits of a long tail are);
-written here it costs ~10 µs, the same HTML to the byte, its texts through gettext as the
-template's were. `{% memo "cards" products|card_keys %}` keeps a whole grid (one lookup); its
-key is made from `CARD_FIELDS`, which must be everything `product_card` shows.
+written here it costs ~10–20 µs, the same HTML to the byte, its texts through gettext as
+the template's were. `{% memo "cards" products|card_keys %}` keeps a whole grid (one lookup);
+its key is made from `CARD_FIELDS`, which must be everything `_Grid.card` shows.
 """
 
 from __future__ import annotations
