@@ -559,7 +559,8 @@ def _newest_first_walk(filters: ListingFilters, *, start: int, stop: int) -> Sea
             continue
         # The `read`-th newest active product's date: every product from it on, a prefix of
         # the date order, is read as one range of the index. The same for every search: kept
-        # until the listings change.
+        # until the listings change. (Any date gives a right page, since what is read is a
+        # prefix of the date order; the date only sets how much is read.)
         bound = _kept_read(("newest date", read), partial(_newest_date, read))
         head = matching.order_by("-created_at", "-id")
         if bound is not None:
